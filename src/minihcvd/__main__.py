@@ -1,0 +1,5 @@
+"""``python -m minihcvd`` runs the CLI."""
+
+from minihcvd.cli import main
+
+main()

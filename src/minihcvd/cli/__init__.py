@@ -1,0 +1,19 @@
+"""Command-line interface: ``minihcvd <command>``. Each module registers its commands on ``app``."""
+
+from __future__ import annotations
+
+from minihcvd.cli import (  # noqa: F401  (imported for their command registrations)
+    analysis_commands,
+    cohort_commands,
+    data_commands,
+    monitor_commands,
+    schedule_commands,
+)
+from minihcvd.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,47 @@
+"""The Typer application and its error edge.
+
+The CLI is a thin layer over the library: commands parse options, call library functions and
+print results. Only the project's own errors are caught, here, at the edge: one red line on
+stderr and the error's exit code. Anything else is a bug and keeps its traceback.
+
+Exit codes: 0 success; 1 the requested check found something (e.g. a monitoring rule would stop);
+2 bad input (our errors and Click's usage errors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from minihcvd.errors import MinihcvdError
+
+__all__ = ["app", "console", "err_console"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _ErrorEdgeGroup(TyperGroup):
+    """A group whose invocation turns a :class:`MinihcvdError` into one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
+        try:
+            return super().invoke(ctx)
+        except MinihcvdError as error:
+            line = f"[bold red]error:[/bold red] {escape(error.one_line())}"
+            err_console.print(line, soft_wrap=True)
+            ctx.exit(error.exit_code)
+
+
+app = typer.Typer(
+    name="minihcvd",
+    cls=_ErrorEdgeGroup,
+    help="mini-Hyper-CVD + inotuzumab ± blinatumomab (NCT01371630): regimen, data, analysis.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)

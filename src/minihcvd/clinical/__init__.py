@@ -1,0 +1,3 @@
+"""clinical layer (see minihcvd/__init__.py for the layer order)."""
+
+__all__: list[str] = []
