@@ -1,0 +1,83 @@
+"""Argument checks shared by the fitters: coerce each input by name, then hand clean arrays on.
+
+Statsmodels-style: a public function calls these first and its private ``_calc_*`` afterwards,
+so the arithmetic never sees NaN, negative times or a mis-sized event vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from minihcvd.errors import AnalysisError
+
+FloatArray = NDArray[np.floating[Any]]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+CI_TYPES = ("log-log", "log", "plain")
+
+
+def check_durations(durations: Any, *, name: str = "durations") -> FloatArray:
+    """Finite, non-negative, one-dimensional float times."""
+    values = np.asarray(durations, dtype=np.float64)
+    if values.ndim != 1:
+        raise AnalysisError(f"{name} must be one-dimensional, got shape {values.shape}")
+    if values.size == 0:
+        raise AnalysisError(f"{name} is empty: there are no patients to analyse")
+    if not np.all(np.isfinite(values)):
+        raise AnalysisError(f"{name} has missing or infinite values; drop those patients first")
+    if np.any(values < 0):
+        raise AnalysisError(f"{name} has negative times (first at index {_first(values < 0)})")
+    return values
+
+
+def check_event_observed(event_observed: Any, size: int) -> BoolArray:
+    """0/1 or boolean event flags, one per duration; ``None`` means every time is an event."""
+    if event_observed is None:
+        return np.ones(size, dtype=np.bool_)
+    values = np.asarray(event_observed)
+    if values.shape != (size,):
+        raise AnalysisError(f"event_observed has shape {values.shape}; expected ({size},)")
+    if values.dtype != np.bool_:
+        numeric = values.astype(np.float64)
+        if not np.all(np.isin(numeric, (0.0, 1.0))):
+            raise AnalysisError("event_observed must hold only 0/1 or true/false")
+        values = numeric == 1.0
+    return values.astype(np.bool_)
+
+
+def check_labels(groups: Any, size: int) -> tuple[list[str], IntArray]:
+    """Group labels as (sorted level names, integer code per subject)."""
+    values = np.asarray(groups)
+    if values.shape != (size,):
+        raise AnalysisError(f"groups has shape {values.shape}; expected ({size},)")
+    as_text = values.astype(str)
+    levels, codes = np.unique(as_text, return_inverse=True)
+    return [str(level) for level in levels], codes.astype(np.int64)
+
+
+def check_ci_type(ci_type: str) -> str:
+    """One of the confidence-interval transforms R's survfit knows and we implement."""
+    if ci_type not in CI_TYPES:
+        raise AnalysisError(f"unknown CI type {ci_type!r}; expected one of {', '.join(CI_TYPES)}")
+    return ci_type
+
+
+def check_alpha(alpha: float) -> float:
+    """A two-sided level strictly between 0 and 1."""
+    if not 0.0 < alpha < 1.0:
+        raise AnalysisError(f"alpha must lie in (0, 1), got {alpha}")
+    return float(alpha)
+
+
+def check_times(times: Sequence[float] | FloatArray) -> FloatArray:
+    """Finite, non-negative evaluation times."""
+    return check_durations(times, name="times")
+
+
+def _first(mask: BoolArray) -> int:
+    return int(np.flatnonzero(mask)[0])
