@@ -1,3 +1,25 @@
-"""calendar layer (see minihcvd/__init__.py for the layer order)."""
+"""Patient treatment calendars: every administration with its date, dose, calculation, source."""
 
-__all__: list[str] = []
+from minihcvd.calendar.builder import build_calendar, parse_start_date
+from minihcvd.calendar.models import (
+    UNSTATED_MARK,
+    Administration,
+    CourseStart,
+    HoldDay,
+    SctPlanning,
+    TreatmentCalendar,
+)
+from minihcvd.calendar.requests import CourseDelay, DoseAdjustment
+
+__all__ = [
+    "UNSTATED_MARK",
+    "Administration",
+    "CourseDelay",
+    "CourseStart",
+    "DoseAdjustment",
+    "HoldDay",
+    "SctPlanning",
+    "TreatmentCalendar",
+    "build_calendar",
+    "parse_start_date",
+]

@@ -1,3 +1,35 @@
-"""protocol layer (see minihcvd/__init__.py for the layer order)."""
+"""The regimen as data: protocol versions as validated YAML files shipped in the package."""
 
-__all__: list[str] = []
+from minihcvd.protocol.loader import load_protocol, load_protocol_file, protocol_names
+from minihcvd.protocol.models import (
+    DRUGS,
+    ROUTES,
+    Component,
+    CourseGroup,
+    CourseRef,
+    HoldRule,
+    IntrathecalDrug,
+    LowWeightDose,
+    Phase,
+    Protocol,
+    SctPlanning,
+    TripleIntrathecal,
+)
+
+__all__ = [
+    "DRUGS",
+    "ROUTES",
+    "Component",
+    "CourseGroup",
+    "CourseRef",
+    "HoldRule",
+    "IntrathecalDrug",
+    "LowWeightDose",
+    "Phase",
+    "Protocol",
+    "SctPlanning",
+    "TripleIntrathecal",
+    "load_protocol",
+    "load_protocol_file",
+    "protocol_names",
+]

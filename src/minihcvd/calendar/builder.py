@@ -1,0 +1,406 @@
+"""Build one patient's treatment calendar from a protocol, the patient and the user's requests.
+
+Decisions the paper leaves open, taken here and documented in docs/protocols.md:
+
+- "Twice weekly until the CSF clears" is planned as the protocol's assumed number of doses
+  (days 2, 5, 9, 12, … of course 1), then weekly doses until four are given or the next course
+  starts; the calendar marks these as assumptions to confirm by CSF cytology.
+- Azole holds are hold days (notes), not administrations.
+- A delay of a course shifts it and every later course; day numbers stay relative to the
+  (delayed) course start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from minihcvd.calendar.models import (
+    UNSTATED_MARK,
+    Administration,
+    CourseStart,
+    HoldDay,
+    SctPlanning,
+    TreatmentCalendar,
+)
+from minihcvd.calendar.requests import CourseDelay, DoseAdjustment, course_name
+from minihcvd.dosing import BodySize, CumulativeDose, Dose, adjust_dose, body_size, component_dose
+from minihcvd.errors import CalendarError
+from minihcvd.protocol import Component, Protocol, load_protocol
+
+__all__ = ["INOTUZUMAB", "build_calendar", "parse_start_date"]
+
+INOTUZUMAB = "inotuzumab ozogamicin"
+FIRST_START = dt.date(2000, 1, 1)
+LAST_START = dt.date(2099, 12, 31)
+
+
+def parse_start_date(text: str) -> dt.date:
+    """``YYYY-MM-DD`` → date, or a one-line error naming ``start``."""
+    try:
+        value = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CalendarError(f"expected a date YYYY-MM-DD, found {text!r}", field="start") from None
+    if len(text.strip()) != 10:
+        raise CalendarError(f"expected a date YYYY-MM-DD, found {text!r}", field="start")
+    return value
+
+
+def build_calendar(
+    protocol: Protocol | str,
+    *,
+    height_cm: float,
+    weight_kg: float,
+    start: dt.date,
+    cd20_pct: float | None = None,
+    cns_disease: bool = False,
+    bsa_formula: str = "mosteller",
+    bsa_cap_m2: float | None = None,
+    delays: Sequence[CourseDelay] = (),
+    adjustments: Sequence[DoseAdjustment] = (),
+    via_ommaya: bool = False,
+    cns_doses_until_clear: int | None = None,
+    sct_weeks: int | None = None,
+) -> TreatmentCalendar:
+    """The patient's administrations, hold days, course starts and SCT planning summary.
+
+    ``protocol`` is a loaded :class:`Protocol` or a shipped protocol's name. ``cd20_pct=None``
+    means CD20 is unknown: rituximab is not scheduled and a note says so.
+    """
+    plan = load_protocol(protocol) if isinstance(protocol, str) else protocol
+    body = body_size(height_cm, weight_kg, bsa_formula, bsa_cap_m2)
+    _check_start(start)
+    cd20_positive = _cd20_positive(cd20_pct, plan.cd20_threshold_pct)
+    weeks = _check_int(sct_weeks, plan.sct_planning.weeks_after_last_inotuzumab, "sct_weeks", 52)
+    courses = _course_starts(plan, start, delays)
+    components = [
+        c for c in plan.components if c.condition != "cd20_positive" or cd20_positive
+    ]
+    if cns_disease:
+        components += _triple_intrathecal(plan, courses, cns_doses_until_clear)
+    adjustment_for = _adjustment_lookup(adjustments, components)
+    tracker = CumulativeDose(INOTUZUMAB, Decimal(repr(plan.inotuzumab_planned_total_mg_per_m2)))
+    keyed: list[tuple[int, int, Administration]] = []
+    for order, component in enumerate(components):
+        base = component_dose(component, body, via_ommaya=via_ommaya)
+        for number in component.courses:
+            if _replaced_by_triple_it(plan, component, number, cns_disease):
+                continue
+            course = courses[(component.phase, number)]
+            key = (component.drug, component.route, component.phase, number)
+            adjustment = adjustment_for.get(key)
+            dose = base if adjustment is None else adjust_dose(
+                base, adjustment.percent, adjustment.reason
+            )
+            for day in component.days:
+                when = course.start + dt.timedelta(days=day - 1)
+                if component.from_date is not None and when < component.from_date:
+                    continue
+                if component.drug == INOTUZUMAB and dose.dose_per_m2 is not None:
+                    tracker.add(
+                        dose.dose_per_m2 * component.doses_per_day,
+                        where=f"{component.phase} course {number} day {day}",
+                    )
+                row = _administration(component, course, day, when, dose)
+                keyed.append((when.toordinal(), order, row))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    rows = tuple(row for _, _, row in keyed)
+    return TreatmentCalendar(
+        protocol=plan.name,
+        protocol_title=plan.title,
+        height_cm=body.height_cm,
+        weight_kg=body.weight_kg,
+        bsa_m2=float(body.bsa_m2),
+        bsa_calculated_m2=float(body.bsa_calculated_m2),
+        bsa_cap_m2=None if body.bsa_cap_m2 is None else float(body.bsa_cap_m2),
+        bsa_formula=body.formula,
+        cd20_pct=cd20_pct,
+        cns_disease=cns_disease,
+        courses=tuple(courses.values()),
+        administrations=rows,
+        holds=_hold_days(plan, rows),
+        sct_planning=_sct_planning(plan, rows, tracker, weeks),
+        notes=_calendar_notes(plan, body, cd20_pct, cd20_positive, cns_disease, start),
+    )
+
+
+def _administration(
+    component: Component, course: CourseStart, day: int, when: dt.date, dose: Dose
+) -> Administration:
+    calculation = dose.calculation
+    notes = dose.notes
+    if not dose.stated_in_paper:
+        calculation += f" [{UNSTATED_MARK}: {dose.unstated_detail}]"
+        notes = (*notes, f"{UNSTATED_MARK}: {dose.unstated_detail}")
+    return Administration(
+        date=when,
+        phase=component.phase,
+        course=course.course,
+        day=day,
+        drug=component.drug,
+        route=component.route,
+        dose=float(dose.amount),
+        unit=dose.unit,
+        doses_per_day=component.doses_per_day,
+        calculation=calculation,
+        source=dose.source,
+        stated_in_paper=dose.stated_in_paper,
+        notes=notes + course.notes,
+    )
+
+
+def _check_start(start: dt.date) -> None:
+    if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
+        raise CalendarError(f"expected a date, found {start!r}", field="start")
+    if not FIRST_START <= start <= LAST_START:
+        raise CalendarError(
+            f"expected a start date in {FIRST_START.year}-{LAST_START.year}, found {start}",
+            field="start",
+        )
+
+
+def _cd20_positive(cd20_pct: float | None, threshold_pct: float) -> bool:
+    if cd20_pct is None:
+        return False
+    if isinstance(cd20_pct, bool) or not isinstance(cd20_pct, int | float) or not (
+        0 <= cd20_pct <= 100
+    ):
+        raise CalendarError(f"expected 0-100 %, found {cd20_pct!r}", field="cd20_pct")
+    return cd20_pct >= threshold_pct
+
+
+def _check_int(value: int | None, default: int, field: str, maximum: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise CalendarError(f"expected a whole number 1-{maximum}, found {value!r}", field=field)
+    return value
+
+
+def _course_starts(
+    plan: Protocol, start: dt.date, delays: Sequence[CourseDelay]
+) -> dict[tuple[str, int], CourseStart]:
+    """Every course's start: the previous start plus its length, plus any delay of this course."""
+    delay_days: dict[tuple[str, int], int] = {}
+    for delay in delays:
+        key = (delay.phase, delay.course)
+        if plan.course(delay.phase, delay.course) is None:
+            raise CalendarError(
+                f"protocol {plan.name} has no {delay.phase} course {delay.course}", field="delay"
+            )
+        if key in delay_days:
+            raise CalendarError(
+                f"course {course_name(*key)} is delayed twice; give one total delay",
+                field="delay",
+            )
+        delay_days[key] = delay.days
+    starts: dict[tuple[str, int], CourseStart] = {}
+    offset = 0
+    for ref in plan.courses:
+        shift = delay_days.get((ref.phase, ref.number), 0)
+        offset += shift
+        notes: tuple[str, ...] = ()
+        if shift:
+            notes += (f"course delayed {shift} days",)
+        if not ref.group.stated_in_paper:
+            notes += (f"{UNSTATED_MARK}: {ref.group.unstated_detail}",)
+        starts[(ref.phase, ref.number)] = CourseStart(
+            phase=ref.phase,
+            course=ref.number,
+            label=ref.group.label,
+            start=start + dt.timedelta(days=offset),
+            length_days=ref.group.length_days,
+            delay_days=shift,
+            notes=notes,
+        )
+        offset += ref.group.length_days
+    return starts
+
+
+def _triple_intrathecal(
+    plan: Protocol, courses: dict[tuple[str, int], CourseStart], doses_until_clear: int | None
+) -> list[Component]:
+    """Triple IT as ordinary IT components: twice weekly until clear, then weekly."""
+    tit = plan.cns_disease_therapy
+    clearing = _check_int(
+        doses_until_clear, tit.assumed_doses_until_clear, "cns_doses_until_clear", 12
+    )
+    course = courses[("intensive", tit.course)]
+    ordered = list(courses.values())
+    following = ordered[ordered.index(course) + 1 :]
+    limit = following[0].start if following else None
+    twice_weekly = [tit.start_day + 7 * (k // 2) + 3 * (k % 2) for k in range(clearing)]
+    last_day = twice_weekly[-1]
+    if limit is not None and course.start + dt.timedelta(days=last_day - 1) >= limit:
+        raise CalendarError(
+            f"{clearing} twice-weekly triple IT doses run past the start of the next course"
+            f" ({limit.isoformat()}); delay that course or plan fewer doses",
+            field="cns_doses_until_clear",
+        )
+    weekly = [
+        day
+        for day in (last_day + 7 * (k + 1) for k in range(tit.weekly_doses_after_clear))
+        if limit is None or course.start + dt.timedelta(days=day - 1) < limit
+    ]
+    detail = f"{tit.unstated_detail}; planned here as {clearing} doses"
+    groups = [
+        (twice_weekly, f"triple IT twice weekly until the CSF clears (assumed {clearing} doses)"),
+        (weekly, "triple IT weekly after the CSF clears (up to 4, stops at the next course)"),
+    ]
+    components: list[Component] = []
+    for days, note in groups:
+        if not days:
+            continue
+        for drug in tit.drugs:
+            components.append(
+                Component.model_validate(
+                    {
+                        "id": f"triple-it-{drug.drug}",
+                        "drug": drug.drug,
+                        "route": "IT",
+                        "phase": "intensive",
+                        "courses": str(tit.course),
+                        "days": ",".join(str(d) for d in days),
+                        "dose": drug.dose,
+                        "dose_via_ommaya": drug.dose_via_ommaya,
+                        "unit": "mg",
+                        "note": note,
+                        "source": tit.source,
+                        "stated_in_paper": tit.stated_in_paper,
+                        "unstated_detail": detail if not tit.stated_in_paper else None,
+                    }
+                )
+            )
+    return components
+
+
+def _replaced_by_triple_it(
+    plan: Protocol, component: Component, number: int, cns_disease: bool
+) -> bool:
+    tit = plan.cns_disease_therapy
+    return (
+        cns_disease
+        and tit.replaces_prophylaxis
+        and component.condition == "cns_prophylaxis"
+        and component.phase == "intensive"
+        and number == tit.course
+    )
+
+
+def _adjustment_lookup(
+    adjustments: Sequence[DoseAdjustment], components: Sequence[Component]
+) -> dict[tuple[str, str, str, int], DoseAdjustment]:
+    """(drug, route, phase, course) → adjustment; refuses adjustments that match nothing."""
+    routes: dict[tuple[str, str, int], set[str]] = {}
+    for component in components:
+        for number in component.courses:
+            routes.setdefault((component.drug, component.phase, number), set()).add(
+                component.route
+            )
+    lookup: dict[tuple[str, str, str, int], DoseAdjustment] = {}
+    for adjustment in adjustments:
+        name = course_name(adjustment.phase, adjustment.course)
+        given = routes.get((adjustment.drug, adjustment.phase, adjustment.course), set())
+        if not given or (adjustment.route is not None and adjustment.route not in given):
+            route = f" {adjustment.route}" if adjustment.route else ""
+            raise CalendarError(
+                f"course {name} of this calendar has no {adjustment.drug}{route}"
+                " to adjust",
+                field="adjust",
+            )
+        if adjustment.route is None and len(given) > 1:
+            raise CalendarError(
+                f"course {name} gives {adjustment.drug} by {' and '.join(sorted(given))};"
+                f" name the route, e.g. {adjustment.drug}/{sorted(given)[0]}@{name}:...",
+                field="adjust",
+            )
+        for route in [adjustment.route] if adjustment.route else sorted(given):
+            key = (adjustment.drug, route, adjustment.phase, adjustment.course)
+            if key in lookup:
+                raise CalendarError(
+                    f"{adjustment.drug} in course {name} is adjusted twice", field="adjust"
+                )
+            lookup[key] = adjustment
+    return lookup
+
+
+def _hold_days(plan: Protocol, rows: Sequence[Administration]) -> tuple[HoldDay, ...]:
+    holds: dict[tuple[dt.date, str], HoldDay] = {}
+    for rule in plan.holds:
+        for row in rows:
+            if row.drug != rule.around_drug:
+                continue
+            for offset in range(-rule.days_before, rule.days_after + 1):
+                when = row.date + dt.timedelta(days=offset)
+                relation = "of" if offset == 0 else "before" if offset < 0 else "after"
+                holds.setdefault(
+                    (when, rule.hold),
+                    HoldDay(
+                        date=when,
+                        phase=row.phase,
+                        course=row.course,
+                        day=row.day + offset,
+                        hold=rule.hold,
+                        reason=f"day {relation} {row.drug} ({course_name(row.phase, row.course)}"
+                        f" day {row.day})",
+                        source=rule.source,
+                    ),
+                )
+    return tuple(sorted(holds.values(), key=lambda hold: hold.date))
+
+
+def _sct_planning(
+    plan: Protocol, rows: Sequence[Administration], tracker: CumulativeDose, weeks: int
+) -> SctPlanning:
+    doses = [row for row in rows if row.drug == INOTUZUMAB]
+    last = max((row.date for row in doses), default=None)
+    total_mg = sum(Decimal(repr(row.dose)) * row.doses_per_day for row in doses)
+    return SctPlanning(
+        inotuzumab_cumulative_mg_per_m2=float(tracker.total_mg_per_m2),
+        inotuzumab_planned_total_mg_per_m2=plan.inotuzumab_planned_total_mg_per_m2,
+        inotuzumab_cumulative_mg=float(total_mg),
+        inotuzumab_doses=len(doses),
+        last_inotuzumab_date=last,
+        weeks_after_last_inotuzumab=weeks,
+        earliest_sct_date=None if last is None else last + dt.timedelta(weeks=weeks),
+        source=plan.sct_planning.source,
+    )
+
+
+def _calendar_notes(
+    plan: Protocol,
+    body: BodySize,
+    cd20_pct: float | None,
+    cd20_positive: bool,
+    cns_disease: bool,
+    start: dt.date,
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    threshold = f"{plan.cd20_threshold_pct:g}%"
+    if cd20_pct is None:
+        notes.append(f"CD20 not given: rituximab (for CD20 >= {threshold}) not scheduled")
+    elif cd20_positive:
+        notes.append(f"CD20 {cd20_pct:g}% >= {threshold}: rituximab scheduled")
+    else:
+        notes.append(f"CD20 {cd20_pct:g}% < {threshold}: no rituximab")
+    if cns_disease:
+        notes.append(
+            "active CNS disease: triple intrathecal therapy replaces the prophylactic IT of"
+            f" course {plan.cns_disease_therapy.course}; {UNSTATED_MARK}:"
+            f" {plan.cns_disease_therapy.unstated_detail}"
+        )
+    if body.bsa_m2 != body.bsa_calculated_m2:
+        notes.append(f"BSA capped: {body.bsa_label} used for every BSA-based dose")
+    low_weight = [c.low_weight for c in plan.components if c.low_weight is not None]
+    if low_weight and body.weight_kg < low_weight[0].below_weight_kg:
+        notes.append(
+            f"weight {body.weight_kg:g} kg < {low_weight[0].below_weight_kg:g} kg: blinatumomab"
+            f" dosed by BSA per the label; {UNSTATED_MARK}"
+        )
+    notes.extend(
+        f"{c.drug} only from {c.from_date.isoformat()} on ({c.source})"
+        for c in plan.components
+        if c.from_date is not None and start < c.from_date
+    )
+    return tuple(notes)

@@ -1,0 +1,195 @@
+"""A patient's treatment calendar: administrations, hold days, course starts, SCT planning.
+
+``TreatmentCalendar.to_json_dict()`` is the JSON contract of issue #2 (see docs/protocols.md).
+Rows are slotted dataclasses rather than pydantic models: a calendar holds ~1,500 rows and the
+virtual cohort builds one per patient, and every row is made by ``build_calendar`` from data
+that was validated already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "UNSTATED_MARK",
+    "Administration",
+    "CourseStart",
+    "HoldDay",
+    "SctPlanning",
+    "TreatmentCalendar",
+]
+
+UNSTATED_MARK = "not stated in the trial paper — confirm"
+
+
+@dataclass(frozen=True, slots=True)
+class Administration:
+    """One drug on one calendar day (``doses_per_day`` doses of ``dose`` each)."""
+
+    date: dt.date
+    phase: str
+    course: int
+    day: int
+    drug: str
+    route: str
+    dose: float
+    unit: str
+    doses_per_day: int
+    calculation: str
+    source: str
+    stated_in_paper: bool
+    notes: tuple[str, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "phase": self.phase,
+            "course": self.course,
+            "day": self.day,
+            "drug": self.drug,
+            "route": self.route,
+            "dose": self.dose,
+            "unit": self.unit,
+            "doses_per_day": self.doses_per_day,
+            "calculation": self.calculation,
+            "source": self.source,
+            "stated_in_paper": self.stated_in_paper,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HoldDay:
+    """A day on which a drug is withheld (a note, not an administration)."""
+
+    date: dt.date
+    phase: str
+    course: int
+    day: int
+    hold: str
+    reason: str
+    source: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "phase": self.phase,
+            "course": self.course,
+            "day": self.day,
+            "hold": self.hold,
+            "reason": self.reason,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CourseStart:
+    """When a course starts, how long it is planned to last and why it moved."""
+
+    phase: str
+    course: int
+    label: str
+    start: dt.date
+    length_days: int
+    delay_days: int
+    notes: tuple[str, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "course": self.course,
+            "label": self.label,
+            "start": self.start.isoformat(),
+            "length_days": self.length_days,
+            "delay_days": self.delay_days,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SctPlanning:
+    """Cumulative inotuzumab and the earliest allogeneic SCT date after its last dose."""
+
+    inotuzumab_cumulative_mg_per_m2: float
+    inotuzumab_planned_total_mg_per_m2: float
+    inotuzumab_cumulative_mg: float
+    inotuzumab_doses: int
+    last_inotuzumab_date: dt.date | None
+    weeks_after_last_inotuzumab: int
+    earliest_sct_date: dt.date | None
+    source: str
+
+    @property
+    def summary(self) -> str:
+        """One line for tables and calendar files."""
+        if self.last_inotuzumab_date is None or self.earliest_sct_date is None:
+            return "no inotuzumab in this calendar"
+        return (
+            f"cumulative inotuzumab {self.inotuzumab_cumulative_mg_per_m2:g} mg/m2"
+            f" ({self.inotuzumab_cumulative_mg:g} mg in {self.inotuzumab_doses} doses;"
+            f" planned total {self.inotuzumab_planned_total_mg_per_m2:g} mg/m2); last dose"
+            f" {self.last_inotuzumab_date.isoformat()}; earliest allogeneic SCT"
+            f" {self.earliest_sct_date.isoformat()} ({self.weeks_after_last_inotuzumab} weeks"
+            " after the last inotuzumab dose)"
+        )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "inotuzumab_cumulative_mg_per_m2": self.inotuzumab_cumulative_mg_per_m2,
+            "inotuzumab_planned_total_mg_per_m2": self.inotuzumab_planned_total_mg_per_m2,
+            "inotuzumab_cumulative_mg": self.inotuzumab_cumulative_mg,
+            "inotuzumab_doses": self.inotuzumab_doses,
+            "last_inotuzumab_date": _iso(self.last_inotuzumab_date),
+            "weeks_after_last_inotuzumab": self.weeks_after_last_inotuzumab,
+            "earliest_sct_date": _iso(self.earliest_sct_date),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TreatmentCalendar:
+    """Everything one patient's schedule says, in date order."""
+
+    protocol: str
+    protocol_title: str
+    height_cm: float
+    weight_kg: float
+    bsa_m2: float
+    bsa_calculated_m2: float
+    bsa_cap_m2: float | None
+    bsa_formula: str
+    cd20_pct: float | None
+    cns_disease: bool
+    courses: tuple[CourseStart, ...]
+    administrations: tuple[Administration, ...]
+    holds: tuple[HoldDay, ...]
+    sct_planning: SctPlanning
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The stable JSON contract (issue #2), plus the documented extra keys."""
+        return {
+            "protocol": self.protocol,
+            "protocol_title": self.protocol_title,
+            "patient": {
+                "height_cm": self.height_cm,
+                "weight_kg": self.weight_kg,
+                "bsa_m2": self.bsa_m2,
+                "bsa_formula": self.bsa_formula,
+                "bsa_calculated_m2": self.bsa_calculated_m2,
+                "bsa_cap_m2": self.bsa_cap_m2,
+                "cd20_pct": self.cd20_pct,
+                "cns_disease": self.cns_disease,
+            },
+            "administrations": [row.to_json_dict() for row in self.administrations],
+            "holds": [row.to_json_dict() for row in self.holds],
+            "courses": [row.to_json_dict() for row in self.courses],
+            "sct_planning": self.sct_planning.to_json_dict(),
+            "notes": list(self.notes),
+        }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()

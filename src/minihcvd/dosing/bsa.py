@@ -1,0 +1,114 @@
+"""Body surface area and the body-size facts every BSA-based dose is computed from.
+
+Actual body weight and no BSA cap by default (ASCO guideline on chemotherapy dosing in obese
+adults, Griggs et al., J Clin Oncol 2012); a cap is an explicit, visible choice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, cast, get_args
+
+from minihcvd.errors import DosingError
+
+__all__ = [
+    "BSA_FORMULAS",
+    "HEIGHT_RANGE_CM",
+    "WEIGHT_RANGE_KG",
+    "BodySize",
+    "BsaFormula",
+    "body_size",
+    "body_surface_area_m2",
+    "round_half_up",
+]
+
+BsaFormula = Literal["mosteller", "dubois"]
+BSA_FORMULAS: tuple[str, ...] = get_args(BsaFormula)
+HEIGHT_RANGE_CM = (100.0, 250.0)
+WEIGHT_RANGE_KG = (20.0, 350.0)
+BSA_CAP_RANGE_M2 = (1.0, 3.0)
+_FORMULA_LABELS = {"mosteller": "Mosteller", "dubois": "DuBois"}
+
+
+def round_half_up(value: Decimal, places: int = 2) -> Decimal:
+    """Round as a pharmacist does on paper (0.005 → 0.01), not banker's rounding."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class BodySize:
+    """Height, weight and the BSA used for dosing (rounded to 0.01 m2, capped only if asked)."""
+
+    height_cm: float
+    weight_kg: float
+    formula: BsaFormula
+    bsa_calculated_m2: Decimal
+    bsa_cap_m2: Decimal | None
+
+    @property
+    def bsa_m2(self) -> Decimal:
+        """The BSA doses are computed from: the calculated BSA, or the cap when it is lower."""
+        if self.bsa_cap_m2 is not None and self.bsa_calculated_m2 > self.bsa_cap_m2:
+            return self.bsa_cap_m2
+        return self.bsa_calculated_m2
+
+    @property
+    def bsa_label(self) -> str:
+        """How the BSA was obtained, for calculations: ``1.92 m2 (Mosteller)``."""
+        name = _FORMULA_LABELS[self.formula]
+        if self.bsa_m2 != self.bsa_calculated_m2:
+            return f"{self.bsa_m2} m2 ({name} {self.bsa_calculated_m2} m2, capped)"
+        return f"{self.bsa_m2} m2 ({name})"
+
+
+def body_surface_area_m2(
+    height_cm: float, weight_kg: float, formula: str = "mosteller"
+) -> float:
+    """BSA in m2, rounded to 0.01 m2, by Mosteller (default) or DuBois & DuBois."""
+    return float(body_size(height_cm, weight_kg, formula).bsa_calculated_m2)
+
+
+def body_size(
+    height_cm: float,
+    weight_kg: float,
+    formula: str = "mosteller",
+    bsa_cap_m2: float | None = None,
+) -> BodySize:
+    """Check height, weight, formula and cap by name, then compute the BSA once for all doses."""
+    height = _check_range(height_cm, HEIGHT_RANGE_CM, "height_cm", "cm")
+    weight = _check_range(weight_kg, WEIGHT_RANGE_KG, "weight_kg", "kg")
+    if formula not in BSA_FORMULAS:
+        raise DosingError(
+            f"expected one of {', '.join(BSA_FORMULAS)}, found {formula!r}", field="bsa_formula"
+        )
+    cap = None
+    if bsa_cap_m2 is not None:
+        cap_value = _check_range(bsa_cap_m2, BSA_CAP_RANGE_M2, "bsa_cap_m2", "m2")
+        cap = round_half_up(Decimal(str(cap_value)))
+    bsa = _calc_bsa_m2(height, weight, formula)
+    return BodySize(
+        height_cm=height,
+        weight_kg=weight,
+        formula=cast(BsaFormula, formula),
+        bsa_calculated_m2=round_half_up(Decimal(repr(bsa))),
+        bsa_cap_m2=cap,
+    )
+
+
+def _calc_bsa_m2(height_cm: float, weight_kg: float, formula: str) -> float:
+    if formula == "mosteller":
+        return math.sqrt(height_cm * weight_kg / 3600.0)
+    return 0.007184 * math.pow(height_cm, 0.725) * math.pow(weight_kg, 0.425)
+
+
+def _check_range(value: float, bounds: tuple[float, float], field: str, unit: str) -> float:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DosingError(f"expected a number of {unit}, found {value!r}", field=field)
+    if not low <= value <= high:
+        raise DosingError(
+            f"expected {low:g}-{high:g} {unit}, found {value:g}; check the unit", field=field
+        )
+    return float(value)

@@ -1,0 +1,137 @@
+"""One administration's dose from a protocol component and the patient's body size.
+
+Every result carries the calculation as a clinician would write it, rounding included
+("1.8 mg/m2 × 1.92 m2 (Mosteller) = 3.456 → 3.46 mg"): nothing is rounded out of sight.
+Amounts are Decimals so the printed arithmetic is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from minihcvd.dosing.bsa import BodySize, round_half_up
+from minihcvd.errors import DosingError
+from minihcvd.protocol import Component
+
+__all__ = ["Dose", "adjust_dose", "component_dose", "format_amount"]
+
+_OUTPUT_UNIT = {"mg": "mg", "mg/m2": "mg", "mcg/day": "mcg/day", "mcg/m2/day": "mcg/day"}
+
+
+def format_amount(value: Decimal) -> str:
+    """``Decimal('288.00')`` → ``288``; ``Decimal('3.460')`` → ``3.46`` (no exponent notation)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """A dose per administration, after BSA, with how it was obtained."""
+
+    amount: Decimal
+    unit: str
+    dose_per_m2: Decimal | None
+    calculation: str
+    source: str
+    stated_in_paper: bool
+    unstated_detail: str | None
+    notes: tuple[str, ...] = ()
+
+
+def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = False) -> Dose:
+    """The dose of ``component`` for this patient (flat, per m2, or the label's low-weight dose)."""
+    low = component.low_weight
+    if low is not None and body.weight_kg < low.below_weight_kg:
+        per_m2 = Decimal(repr(low.dose))
+        amount, calculation = _per_m2(per_m2, low.unit, body, low.max_dose, "label maximum")
+        note = (
+            f"weight {body.weight_kg:g} kg is under {low.below_weight_kg:g} kg: BSA-based label"
+            f" dose instead of {format_amount(Decimal(repr(component.dose)))} {component.unit}"
+        )
+        return Dose(
+            amount=amount,
+            unit=_OUTPUT_UNIT[low.unit],
+            dose_per_m2=per_m2,
+            calculation=calculation,
+            source=low.source,
+            stated_in_paper=low.stated_in_paper,
+            unstated_detail=low.unstated_detail,
+            notes=(note,),
+        )
+    nominal = Decimal(repr(component.dose))
+    per_m2_dose: Decimal | None = None
+    if component.unit in ("mg/m2", "mcg/m2/day"):
+        per_m2_dose = nominal
+        amount, calculation = _per_m2(
+            nominal, component.unit, body, component.max_dose, "per-dose maximum"
+        )
+    elif via_ommaya and component.dose_via_ommaya is not None:
+        amount = Decimal(repr(component.dose_via_ommaya))
+        calculation = (
+            f"{format_amount(amount)} {component.unit} via Ommaya reservoir"
+            f" ({format_amount(nominal)} {component.unit} by lumbar puncture)"
+        )
+    else:
+        amount = nominal
+        calculation = f"{format_amount(amount)} {component.unit} flat dose"
+    return Dose(
+        amount=amount,
+        unit=_OUTPUT_UNIT[component.unit],
+        dose_per_m2=per_m2_dose,
+        calculation=calculation,
+        source=component.source,
+        stated_in_paper=component.stated_in_paper,
+        unstated_detail=component.unstated_detail,
+        notes=_component_notes(component),
+    )
+
+
+def _component_notes(component: Component) -> tuple[str, ...]:
+    notes: tuple[str, ...] = (component.note,) if component.note else ()
+    if component.day_window:
+        notes += (f"day window {component.day_window}",)
+    return notes
+
+
+def adjust_dose(dose: Dose, percent: Decimal, reason: str) -> Dose:
+    """The dose reduced to ``percent`` % (above 0, at most 100) for ``reason``, shown."""
+    if not Decimal(0) < percent <= Decimal(100):
+        raise DosingError(
+            f"expected a percentage above 0 and at most 100, found {format_amount(percent)}",
+            field="adjust",
+        )
+    exact = dose.amount * percent / Decimal(100)
+    amount = round_half_up(exact)
+    calculation = (
+        f"{dose.calculation}; adjusted to {format_amount(percent)}% ({reason})"
+        f" = {_result(exact, amount)} {dose.unit}"
+    )
+    per_m2 = None if dose.dose_per_m2 is None else dose.dose_per_m2 * percent / Decimal(100)
+    note = f"dose adjusted to {format_amount(percent)}%: {reason}"
+    return replace(
+        dose, amount=amount, dose_per_m2=per_m2, calculation=calculation,
+        notes=(*dose.notes, note),
+    )
+
+
+def _per_m2(
+    per_m2: Decimal, unit: str, body: BodySize, max_dose: float | None, max_label: str
+) -> tuple[Decimal, str]:
+    exact = per_m2 * body.bsa_m2
+    amount = round_half_up(exact)
+    out_unit = _OUTPUT_UNIT[unit]
+    calculation = (
+        f"{format_amount(per_m2)} {unit} × {body.bsa_label} = {_result(exact, amount)} {out_unit}"
+    )
+    if max_dose is not None and amount > Decimal(repr(max_dose)):
+        amount = Decimal(repr(max_dose))
+        calculation += f" → capped at {format_amount(amount)} {out_unit} ({max_label})"
+    return amount, calculation
+
+
+def _result(exact: Decimal, rounded: Decimal) -> str:
+    """``3.456 → 3.46`` when rounding changed the number, else just the number."""
+    if exact == rounded:
+        return format_amount(rounded)
+    return f"{format_amount(exact)} → {format_amount(rounded)}"

@@ -1,0 +1,162 @@
+"""Find, read and validate protocol YAML files; a bad file is one ``ProtocolError`` line.
+
+A file may build on another with ``extends: <name>`` (a sibling file) and replace fields of
+named components with ``component_overrides: {<id>: {<field>: <value>}}``; every other top-level
+key replaces the base file's key. ``original-reduced`` is written this way.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from minihcvd.errors import ProtocolError
+from minihcvd.protocol.models import Protocol
+
+__all__ = ["load_protocol", "load_protocol_file", "protocol_names"]
+
+_DATA = resources.files("minihcvd.protocol") / "data"
+_SUFFIX = ".yaml"
+_MAX_EXTENDS_DEPTH = 5
+
+
+def protocol_names() -> list[str]:
+    """Names of the protocol versions shipped with the package, sorted."""
+    return sorted(
+        entry.name.removesuffix(_SUFFIX)
+        for entry in _DATA.iterdir()
+        if entry.name.endswith(_SUFFIX)
+    )
+
+
+@lru_cache(maxsize=16)
+def load_protocol(name: str) -> Protocol:
+    """The shipped protocol ``name`` (``original``, ``original-reduced``, ``amended``), validated.
+
+    Protocols are immutable, so repeated loads return the same cached object.
+    """
+    if name not in protocol_names():
+        raise ProtocolError(
+            f"unknown protocol {name!r}; expected one of: {', '.join(protocol_names())}",
+            field="protocol",
+        )
+    return load_protocol_file(Path(str(_DATA / f"{name}{_SUFFIX}")))
+
+
+def load_protocol_file(path: Path) -> Protocol:
+    """A protocol from any YAML file (for local or trial-site variants), validated."""
+    raw = _read_resolved(Path(path), depth=0)
+    try:
+        return Protocol.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise ProtocolError(
+            f"{first['msg']} ({error.error_count()} problem{'s' if error.error_count() > 1 else ''}"
+            " in all)",
+            file=Path(path).name,
+            field=_field_name(first["loc"], raw) or None,
+        ) from None
+
+
+def _read_resolved(path: Path, depth: int) -> dict[str, Any]:
+    """The file's mapping with any ``extends`` chain merged in."""
+    raw = _read_mapping(path)
+    base_name = raw.pop("extends", None)
+    overrides = raw.pop("component_overrides", None)
+    if base_name is None:
+        if overrides is not None:
+            raise ProtocolError(
+                "component_overrides needs 'extends: <base protocol>'",
+                file=path.name,
+                field="component_overrides",
+            )
+        return raw
+    if not isinstance(base_name, str) or depth >= _MAX_EXTENDS_DEPTH:
+        raise ProtocolError(
+            f"expected the name of a sibling protocol file, found {base_name!r}"
+            " (or extends nested too deeply)",
+            file=path.name,
+            field="extends",
+        )
+    base_path = path.with_name(f"{base_name}{_SUFFIX}")
+    if not base_path.is_file():
+        raise ProtocolError(
+            f"base protocol {base_name!r} not found next to the file", file=path.name,
+            field="extends",
+        )
+    merged = _read_resolved(base_path, depth + 1)
+    merged["components"] = _apply_overrides(merged.get("components"), overrides, path)
+    merged.update(raw)
+    return merged
+
+
+def _apply_overrides(components: Any, overrides: Any, path: Path) -> Any:
+    if overrides is None:
+        return components
+    if not isinstance(overrides, dict) or not isinstance(components, list):
+        raise ProtocolError(
+            "expected a mapping of component id to changed fields",
+            file=path.name,
+            field="component_overrides",
+        )
+    by_id = {c.get("id"): c for c in components if isinstance(c, dict)}
+    result = [dict(c) if isinstance(c, dict) else c for c in components]
+    for component_id, changes in overrides.items():
+        if component_id not in by_id or not isinstance(changes, dict):
+            raise ProtocolError(
+                f"expected fields to change in an existing component, found {component_id!r}",
+                file=path.name,
+                field=f"component_overrides.{component_id}",
+            )
+        index = next(i for i, c in enumerate(result) if c.get("id") == component_id)
+        result[index] = {**result[index], **changes}
+    return result
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ProtocolError(f"cannot read the file ({error.strerror})", file=path.name) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None)
+        detail = f": {problem}" if problem else ""
+        raise ProtocolError(f"not valid YAML{where}{detail}", file=path.name) from None
+    if not isinstance(data, dict):
+        raise ProtocolError("expected a YAML mapping at the top level", file=path.name)
+    return data
+
+
+def _field_name(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """``('components', 3, 'dose')`` → ``components[inotuzumab-c1].dose`` (ids read better)."""
+    parts: list[str] = []
+    node: Any = raw
+    for key in loc:
+        child = _child(node, key)
+        if isinstance(key, int):
+            label = child["id"] if isinstance(child, dict) and "id" in child else key
+            if parts:
+                parts[-1] += f"[{label}]"
+            else:
+                parts.append(f"[{label}]")
+        else:
+            parts.append(str(key))
+        node = child
+    return ".".join(parts)
+
+
+def _child(node: Any, key: int | str) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return None

@@ -1,0 +1,269 @@
+"""The protocol data model: what a protocol YAML file may say, checked strictly on load.
+
+Every dose-bearing object carries its ``source``; anything the trial paper (Jabbour et al.,
+J Hematol Oncol 2023) does not state is marked ``stated_in_paper: false`` with an
+``unstated_detail`` saying what exactly has to be confirmed. The format is described, with a
+worked example, in ``docs/protocols.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+__all__ = [
+    "DRUGS",
+    "ROUTES",
+    "Component",
+    "CourseGroup",
+    "CourseRef",
+    "HoldRule",
+    "IntrathecalDrug",
+    "LowWeightDose",
+    "Phase",
+    "Protocol",
+    "SctPlanning",
+    "TripleIntrathecal",
+    "parse_number_spec",
+]
+
+Drug = Literal[
+    "cyclophosphamide",
+    "dexamethasone",
+    "vincristine",
+    "methotrexate",
+    "cytarabine",
+    "inotuzumab ozogamicin",
+    "blinatumomab",
+    "rituximab",
+    "prednisone",
+    "mercaptopurine",
+    "pegfilgrastim",
+    "ursodiol",
+    "hydrocortisone",
+]
+DRUGS: tuple[str, ...] = get_args(Drug)
+Route = Literal["IV", "IT", "PO", "SC"]
+ROUTES: tuple[str, ...] = get_args(Route)
+PhaseName = Literal["intensive", "maintenance"]
+DoseUnit = Literal["mg", "mg/m2", "mcg/day", "mcg/m2/day"]
+Condition = Literal["always", "cd20_positive", "cns_prophylaxis"]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def parse_number_spec(spec: object) -> tuple[int, ...]:
+    """``"1-4,11-14"`` → ``(1, 2, 3, 4, 11, 12, 13, 14)``: lists read like the paper's."""
+    if not isinstance(spec, str | int) or isinstance(spec, bool):
+        raise ValueError(f"expected numbers like '1-3,8', found {spec!r}")
+    numbers: list[int] = []
+    for part in str(spec).replace(" ", "").split(","):
+        low, sep, high = part.partition("-")
+        if not low.isdigit() or (sep and not high.isdigit()):
+            raise ValueError(f"expected numbers like '1-3,8', found {spec!r}")
+        first, last = int(low), int(high) if sep else int(low)
+        if first < 1 or last < first:
+            raise ValueError(f"ranges must run upward from 1, found {part!r}")
+        numbers.extend(range(first, last + 1))
+    if len(set(numbers)) != len(numbers):
+        raise ValueError(f"a number is listed twice in {spec!r}")
+    return tuple(sorted(numbers))
+
+
+NumberSpec = Annotated[tuple[int, ...], BeforeValidator(parse_number_spec)]
+
+
+def _list_as_tuple(value: object) -> object:
+    """YAML gives lists; the models keep immutable tuples (strict mode accepts only tuples)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+YamlList = BeforeValidator(_list_as_tuple)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _Sourced(_Strict):
+    """Provenance shared by everything that states a dose or a schedule."""
+
+    source: NonEmpty
+    stated_in_paper: bool = True
+    unstated_detail: str | None = None
+
+    @model_validator(mode="after")
+    def _unstated_needs_detail(self) -> _Sourced:
+        if not self.stated_in_paper and not self.unstated_detail:
+            raise ValueError("stated_in_paper is false: unstated_detail must say what to confirm")
+        if self.stated_in_paper and self.unstated_detail:
+            raise ValueError("unstated_detail is only allowed with stated_in_paper: false")
+        return self
+
+
+class LowWeightDose(_Sourced):
+    """A label's BSA-based dose for light patients (blinatumomab under 45 kg)."""
+
+    below_weight_kg: Annotated[float, Field(gt=0)]
+    dose: Annotated[float, Field(gt=0)]
+    unit: Literal["mg/m2", "mcg/m2/day"]
+    max_dose: Annotated[float, Field(gt=0)] | None = None
+
+
+class Component(_Sourced):
+    """One drug given on the same days of one or more courses of a phase."""
+
+    id: NonEmpty
+    drug: Drug
+    route: Route
+    phase: PhaseName
+    courses: NumberSpec
+    days: NumberSpec
+    dose: Annotated[float, Field(gt=0)]
+    unit: DoseUnit
+    doses_per_day: Annotated[int, Field(ge=1, le=6)] = 1
+    max_dose: Annotated[float, Field(gt=0)] | None = None
+    dose_via_ommaya: Annotated[float, Field(gt=0)] | None = None
+    condition: Condition = "always"
+    from_date: dt.date | None = None
+    day_window: str | None = None
+    note: str | None = None
+    low_weight: LowWeightDose | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Component:
+        if self.dose_via_ommaya is not None and self.route != "IT":
+            raise ValueError("dose_via_ommaya is only for intrathecal (IT) doses")
+        if self.low_weight is not None and self.unit != "mcg/day":
+            raise ValueError("low_weight is only for flat continuous infusions (unit mcg/day)")
+        return self
+
+
+class CourseGroup(_Sourced):
+    """``count`` consecutive courses of the same kind and length."""
+
+    label: NonEmpty
+    length_days: Annotated[int, Field(ge=1, le=366)]
+    count: Annotated[int, Field(ge=1, le=100)] = 1
+
+
+class Phase(_Strict):
+    name: PhaseName
+    courses: Annotated[tuple[CourseGroup, ...], YamlList, Field(min_length=1)]
+
+
+class CourseRef(_Strict):
+    """One course of the expanded plan, in treatment order."""
+
+    phase: PhaseName
+    number: int
+    group: CourseGroup
+
+
+class IntrathecalDrug(_Strict):
+    drug: Drug
+    dose: Annotated[float, Field(gt=0)]
+    dose_via_ommaya: Annotated[float, Field(gt=0)] | None = None
+
+
+class TripleIntrathecal(_Sourced):
+    """Triple IT for active CNS disease: twice weekly until the CSF clears, then weekly."""
+
+    drugs: Annotated[tuple[IntrathecalDrug, ...], YamlList, Field(min_length=1)]
+    course: Annotated[int, Field(ge=1)] = 1
+    start_day: Annotated[int, Field(ge=1)]
+    assumed_doses_until_clear: Annotated[int, Field(ge=1, le=12)]
+    weekly_doses_after_clear: Annotated[int, Field(ge=0, le=12)]
+    replaces_prophylaxis: bool
+
+
+class HoldRule(_Sourced):
+    """A drug to withhold around another drug's doses (azoles around vincristine)."""
+
+    hold: NonEmpty
+    around_drug: Drug
+    days_before: Annotated[int, Field(ge=0, le=14)]
+    days_after: Annotated[int, Field(ge=0, le=14)]
+
+
+class SctPlanning(_Strict):
+    weeks_after_last_inotuzumab: Annotated[int, Field(ge=1, le=52)]
+    source: NonEmpty
+
+
+class Protocol(_Strict):
+    """A validated protocol version (one YAML file in ``minihcvd/protocol/data``)."""
+
+    schema_version: Literal[1]
+    name: NonEmpty
+    title: NonEmpty
+    source: NonEmpty
+    cd20_threshold_pct: Annotated[float, Field(ge=0, le=100)]
+    inotuzumab_planned_total_mg_per_m2: Annotated[float, Field(gt=0)]
+    phases: Annotated[tuple[Phase, ...], YamlList, Field(min_length=1)]
+    components: Annotated[tuple[Component, ...], YamlList, Field(min_length=1)]
+    cns_disease_therapy: TripleIntrathecal
+    holds: Annotated[tuple[HoldRule, ...], YamlList] = ()
+    sct_planning: SctPlanning
+
+    @cached_property
+    def courses(self) -> tuple[CourseRef, ...]:
+        """Every course in treatment order, numbered from 1 within its phase."""
+        refs: list[CourseRef] = []
+        for phase in self.phases:
+            number = 0
+            for group in phase.courses:
+                for _ in range(group.count):
+                    number += 1
+                    refs.append(CourseRef(phase=phase.name, number=number, group=group))
+        return tuple(refs)
+
+    def course(self, phase: str, number: int) -> CourseRef | None:
+        """The course ``number`` of ``phase``, or None when the protocol has no such course."""
+        for ref in self.courses:
+            if ref.phase == phase and ref.number == number:
+                return ref
+        return None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Protocol:
+        names = [phase.name for phase in self.phases]
+        if len(set(names)) != len(names):
+            raise ValueError("a phase is listed twice")
+        ids = [component.id for component in self.components]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"component ids must be unique, found {', '.join(duplicates)} twice")
+        for component in self.components:
+            self._check_component_fits(component)
+        cns = self.cns_disease_therapy
+        if self.course("intensive", cns.course) is None:
+            raise ValueError(f"cns_disease_therapy.course {cns.course} is not an intensive course")
+        planned = sum(
+            component.dose * len(component.courses) * len(component.days) * component.doses_per_day
+            for component in self.components
+            if component.drug == "inotuzumab ozogamicin"
+        )
+        if abs(planned - self.inotuzumab_planned_total_mg_per_m2) > 1e-9:
+            raise ValueError(
+                f"inotuzumab_planned_total_mg_per_m2 is {self.inotuzumab_planned_total_mg_per_m2}"
+                f" but the inotuzumab components add up to {planned:g} mg/m2"
+            )
+        return self
+
+    def _check_component_fits(self, component: Component) -> None:
+        for number in component.courses:
+            ref = self.course(component.phase, number)
+            if ref is None:
+                raise ValueError(
+                    f"component {component.id}: the {component.phase} phase has no course {number}"
+                )
+            if component.days[-1] > ref.group.length_days:
+                raise ValueError(
+                    f"component {component.id}: day {component.days[-1]} is beyond the"
+                    f" {ref.group.length_days} days of {component.phase} course {number}"
+                )
+        if component.drug == "inotuzumab ozogamicin" and component.unit != "mg/m2":
+            raise ValueError(f"component {component.id}: inotuzumab must be dosed in mg/m2")
