@@ -1,0 +1,216 @@
+"""Operating characteristics of a design by simulation, vectorised across trials.
+
+A simulated trial enrolls patients as a Poisson process (the first at month 0) with exponential
+survival of the true median. The rule is looked at on each enrollment ``k = min_patients, …,
+max_patients - 1`` with the data of the ``k`` patients then in (the newcomer has no follow-up
+yet); a stop ends accrual with ``k`` patients treated. A look at the last enrollment could spare
+no one, so it is not made. Trial duration runs from the first enrollment to the stop, or to the
+last enrollment plus the design's follow-up.
+
+Every look of every trial is computed at once from two identities: the deaths by time ``t`` are
+the sorted death times not after ``t`` (one global ``searchsorted`` over trial-offset times), and
+the follow-up of the first ``k`` patients at ``t`` is ``k t - sum(entries) - sum over deaths
+(t - death time)``. A look is then a comparison with the precomputed boundary.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from minihcvd.errors import MonitoringError
+from minihcvd.monitoring.design import MonitoringDesign
+
+__all__ = [
+    "OperatingCharacteristics",
+    "SimulatedLooks",
+    "first_stop_look",
+    "simulate_looks",
+    "simulate_operating_characteristics",
+]
+
+CHUNK_TRIALS = 10_000
+
+
+@dataclass(frozen=True)
+class SimulatedLooks:
+    """Data at every look of every trial; row = trial, column j = enrollment min_patients + j."""
+
+    deaths: NDArray[np.int64]
+    exposure_months: NDArray[np.float64]
+    times_months: NDArray[np.float64]
+    last_entry_months: NDArray[np.float64]
+    min_patients: int
+
+
+@dataclass(frozen=True)
+class OperatingCharacteristics:
+    """Monte Carlo summary of one scenario; ``*_se`` are Monte Carlo standard errors."""
+
+    true_median_months: float
+    accrual_per_month: float
+    trials: int
+    prob_stop_early: float
+    prob_stop_early_se: float
+    mean_patients: float
+    mean_patients_se: float
+    mean_duration_months: float
+    mean_duration_months_se: float
+
+    def to_json_dict(self) -> dict[str, float]:
+        """The per-scenario shape of ``monitor simulate --json`` (issue #6)."""
+        return {
+            "true_median_months": self.true_median_months,
+            "prob_stop_early": self.prob_stop_early,
+            "prob_stop_early_se": self.prob_stop_early_se,
+            "mean_patients": self.mean_patients,
+            "mean_duration_months": self.mean_duration_months,
+        }
+
+
+def simulate_looks(
+    n_trials: int,
+    *,
+    true_median_months: float,
+    accrual_per_month: float,
+    min_patients: int,
+    max_patients: int,
+    rng: np.random.Generator,
+) -> SimulatedLooks:
+    """Draw ``n_trials`` trials and return deaths and follow-up at each of their looks."""
+    _check_scenario(n_trials, true_median_months, accrual_per_month)
+    gaps = rng.standard_exponential((n_trials, max_patients)) / accrual_per_month
+    gaps[:, 0] = 0.0
+    entry_months = np.cumsum(gaps, axis=1)
+    survival_months = rng.standard_exponential((n_trials, max_patients)) * (
+        true_median_months / math.log(2)
+    )
+    return _calc_looks(entry_months, survival_months, min_patients)
+
+
+def _calc_looks(
+    entry_months: NDArray[np.float64],
+    survival_months: NDArray[np.float64],
+    min_patients: int,
+) -> SimulatedLooks:
+    """Looks from sorted entry times and survival times, both (n_trials, max_patients)."""
+    n_trials, max_patients = entry_months.shape
+    death_months = np.sort(entry_months + survival_months, axis=1)
+    look_months = entry_months[:, min_patients - 1 : max_patients - 1]
+    # Offsetting each trial by more than any time lets one searchsorted count within trials.
+    span = float(death_months[:, -1].max()) + 1.0 if n_trials else 1.0
+    offsets = np.arange(n_trials, dtype=np.float64)[:, None] * span
+    flat_index = np.searchsorted(
+        (death_months + offsets).ravel(), (look_months + offsets).ravel(), side="right"
+    )
+    deaths = flat_index.reshape(look_months.shape) - np.arange(n_trials)[:, None] * max_patients
+    death_sums = np.zeros((n_trials, max_patients + 1))
+    np.cumsum(death_months, axis=1, out=death_sums[:, 1:])
+    entry_sums = np.cumsum(entry_months, axis=1)[:, min_patients - 1 : max_patients - 1]
+    enrolled = np.arange(min_patients, max_patients, dtype=np.float64)
+    exposure = (enrolled - deaths) * look_months - entry_sums + np.take_along_axis(
+        death_sums, deaths, axis=1
+    )
+    return SimulatedLooks(
+        deaths=deaths.astype(np.int64, copy=False),
+        exposure_months=exposure,
+        times_months=look_months,
+        last_entry_months=entry_months[:, -1],
+        min_patients=min_patients,
+    )
+
+
+def first_stop_look(looks: SimulatedLooks, boundary_months: NDArray[np.float64]) -> NDArray[
+    np.int64
+]:
+    """Index of each trial's first stopping look, or -1 if the rule never stops it."""
+    stops = looks.exposure_months < boundary_months[looks.deaths]
+    if stops.shape[1] == 0:
+        return np.full(stops.shape[0], -1, dtype=np.int64)
+    first = stops.argmax(axis=1)
+    return np.where(stops[np.arange(stops.shape[0]), first], first, -1).astype(np.int64)
+
+
+def simulate_operating_characteristics(
+    design: MonitoringDesign,
+    *,
+    true_median_months: float,
+    accrual_per_month: float,
+    n_trials: int,
+    rng: np.random.Generator,
+    progress: Callable[[int], None] | None = None,
+    threads: int | None = None,
+) -> OperatingCharacteristics:
+    """P(stop early), mean patients and mean duration over ``n_trials`` simulated trials.
+
+    Trials run in chunks of ``CHUNK_TRIALS``, each with its own child generator (so results do
+    not depend on ``threads``), on ``threads`` threads (default: one per core; NumPy releases the
+    GIL in the heavy steps); ``progress`` gets each chunk's trial count.
+    """
+    _check_scenario(n_trials, true_median_months, accrual_per_month)
+    boundary = design.boundary_months
+    sizes = [min(CHUNK_TRIALS, n_trials - start) for start in range(0, n_trials, CHUNK_TRIALS)]
+    generators = rng.spawn(len(sizes))
+
+    def run_chunk(size: int, chunk_rng: np.random.Generator) -> NDArray[np.float64]:
+        looks = simulate_looks(
+            size,
+            true_median_months=true_median_months,
+            accrual_per_month=accrual_per_month,
+            min_patients=design.min_patients,
+            max_patients=design.max_patients,
+            rng=chunk_rng,
+        )
+        sums = _chunk_sums(looks, boundary, design)
+        if progress is not None:
+            progress(size)
+        return sums
+
+    with ThreadPoolExecutor(max_workers=min(threads or os.cpu_count() or 1, len(sizes))) as pool:
+        totals = sum(pool.map(run_chunk, sizes, generators), start=np.zeros((3, 2)))
+    means = totals[:, 0] / n_trials
+    variances = np.maximum(totals[:, 1] / n_trials - means**2, 0.0) * n_trials / max(
+        n_trials - 1, 1
+    )
+    errors = np.sqrt(variances / n_trials)
+    return OperatingCharacteristics(
+        true_median_months=float(true_median_months),
+        accrual_per_month=float(accrual_per_month),
+        trials=n_trials,
+        prob_stop_early=float(means[0]),
+        prob_stop_early_se=float(errors[0]),
+        mean_patients=float(means[1]),
+        mean_patients_se=float(errors[1]),
+        mean_duration_months=float(means[2]),
+        mean_duration_months_se=float(errors[2]),
+    )
+
+
+def _chunk_sums(
+    looks: SimulatedLooks, boundary_months: NDArray[np.float64], design: MonitoringDesign
+) -> NDArray[np.float64]:
+    """Sums and sums of squares of (stopped, patients, duration) over a chunk's trials."""
+    first = first_stop_look(looks, boundary_months)
+    stopped = first >= 0
+    rows = np.arange(first.size)
+    patients = np.where(stopped, looks.min_patients + first, design.max_patients)
+    stop_time = looks.times_months[rows, np.maximum(first, 0)] if looks.times_months.size else 0.0
+    duration = np.where(stopped, stop_time, looks.last_entry_months + design.followup_months)
+    values = np.stack([stopped.astype(np.float64), patients.astype(np.float64), duration])
+    return np.stack([values.sum(axis=1), (values**2).sum(axis=1)], axis=1)
+
+
+def _check_scenario(n_trials: int, true_median_months: float, accrual_per_month: float) -> None:
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
+        raise MonitoringError(f"the number of trials must be >= 1, found {n_trials!r}",
+                              field="trials")
+    for name, value in (("true_median_months", true_median_months),
+                        ("accrual_per_month", accrual_per_month)):
+        if not (math.isfinite(value) and value > 0):
+            raise MonitoringError(f"{name} must be a number > 0, found {value!r}", field=name)
