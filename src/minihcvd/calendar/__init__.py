@@ -1,6 +1,7 @@
 """Patient treatment calendars: every administration with its date, dose, calculation, source."""
 
 from minihcvd.calendar.builder import build_calendar, parse_start_date
+from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_rich
 from minihcvd.calendar.models import (
     UNSTATED_MARK,
     Administration,
@@ -12,6 +13,7 @@ from minihcvd.calendar.models import (
 from minihcvd.calendar.requests import CourseDelay, DoseAdjustment
 
 __all__ = [
+    "CSV_COLUMNS",
     "UNSTATED_MARK",
     "Administration",
     "CourseDelay",
@@ -22,4 +24,7 @@ __all__ = [
     "TreatmentCalendar",
     "build_calendar",
     "parse_start_date",
+    "to_csv",
+    "to_ics",
+    "to_rich",
 ]

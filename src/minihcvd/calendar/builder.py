@@ -93,8 +93,11 @@ def build_calendar(
             dose = base if adjustment is None else adjust_dose(
                 base, adjustment.percent, adjustment.reason
             )
+            template = _administration(component, course, dose)
+            first = course.start.toordinal() - 1
             for day in component.days:
-                when = course.start + dt.timedelta(days=day - 1)
+                ordinal = first + day
+                when = dt.date.fromordinal(ordinal)
                 if component.from_date is not None and when < component.from_date:
                     continue
                 if component.drug == INOTUZUMAB and dose.dose_per_m2 is not None:
@@ -102,9 +105,8 @@ def build_calendar(
                         dose.dose_per_m2 * component.doses_per_day,
                         where=f"{component.phase} course {number} day {day}",
                     )
-                row = _administration(component, course, day, when, dose)
-                keyed.append((when.toordinal(), order, row))
-    keyed.sort(key=lambda item: (item[0], item[1]))
+                keyed.append((ordinal, order, template._replace(date=when, day=day)))
+    keyed.sort(key=_row_order)
     rows = tuple(row for _, _, row in keyed)
     return TreatmentCalendar(
         protocol=plan.name,
@@ -125,19 +127,23 @@ def build_calendar(
     )
 
 
-def _administration(
-    component: Component, course: CourseStart, day: int, when: dt.date, dose: Dose
-) -> Administration:
+def _row_order(item: tuple[int, int, Administration]) -> tuple[int, int]:
+    """Date first, then the protocol's order of components."""
+    return item[0], item[1]
+
+
+def _administration(component: Component, course: CourseStart, dose: Dose) -> Administration:
+    """The row every day of this component in this course shares (date and day set per day)."""
     calculation = dose.calculation
     notes = dose.notes
     if not dose.stated_in_paper:
         calculation += f" [{UNSTATED_MARK}: {dose.unstated_detail}]"
         notes = (*notes, f"{UNSTATED_MARK}: {dose.unstated_detail}")
     return Administration(
-        date=when,
+        date=course.start,
         phase=component.phase,
         course=course.course,
-        day=day,
+        day=1,
         drug=component.drug,
         route=component.route,
         dose=float(dose.amount),
@@ -342,7 +348,8 @@ def _hold_days(plan: Protocol, rows: Sequence[Administration]) -> tuple[HoldDay,
                         course=row.course,
                         day=row.day + offset,
                         hold=rule.hold,
-                        reason=f"day {relation} {row.drug} ({course_name(row.phase, row.course)}"
+                        around_drug=rule.around_drug,
+                        reason=f"day {relation} {row.drug} ({row.phase} course {row.course}"
                         f" day {row.day})",
                         source=rule.source,
                     ),

@@ -1,16 +1,16 @@
 """A patient's treatment calendar: administrations, hold days, course starts, SCT planning.
 
 ``TreatmentCalendar.to_json_dict()`` is the JSON contract of issue #2 (see docs/protocols.md).
-Rows are slotted dataclasses rather than pydantic models: a calendar holds ~1,500 rows and the
-virtual cohort builds one per patient, and every row is made by ``build_calendar`` from data
-that was validated already.
+Rows are named tuples and slotted dataclasses rather than pydantic models: a calendar holds
+~1,500 rows, the virtual cohort builds one per patient, and every row is made by
+``build_calendar`` from data that was validated already.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "UNSTATED_MARK",
@@ -24,9 +24,11 @@ __all__ = [
 UNSTATED_MARK = "not stated in the trial paper — confirm"
 
 
-@dataclass(frozen=True, slots=True)
-class Administration:
-    """One drug on one calendar day (``doses_per_day`` doses of ``dose`` each)."""
+class Administration(NamedTuple):
+    """One drug on one calendar day (``doses_per_day`` doses of ``dose`` each).
+
+    A named tuple: the cheapest immutable row to create, ~1,500 times per calendar.
+    """
 
     date: dt.date
     phase: str
@@ -62,13 +64,18 @@ class Administration:
 
 @dataclass(frozen=True, slots=True)
 class HoldDay:
-    """A day on which a drug is withheld (a note, not an administration)."""
+    """A day on which a drug is withheld (a note, not an administration).
+
+    ``day`` counts from the start of the course of the dose it surrounds, so the day before a
+    course's day 1 is its day 0.
+    """
 
     date: dt.date
     phase: str
     course: int
     day: int
     hold: str
+    around_drug: str
     reason: str
     source: str
 
@@ -79,6 +86,7 @@ class HoldDay:
             "course": self.course,
             "day": self.day,
             "hold": self.hold,
+            "around_drug": self.around_drug,
             "reason": self.reason,
             "source": self.source,
         }

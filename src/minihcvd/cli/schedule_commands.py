@@ -1,1 +1,136 @@
-"""Commands of this group (registered on import)."""
+"""``minihcvd schedule``: a patient's treatment calendar as a table, CSV, JSON or iCalendar.
+
+Thin: parse options, call :func:`minihcvd.calendar.build_calendar`, render, print or write the
+file atomically. Everything is computed before anything is written, so an error leaves no file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from minihcvd.atomic import write_bytes_atomic
+from minihcvd.calendar import (
+    CourseDelay,
+    DoseAdjustment,
+    TreatmentCalendar,
+    build_calendar,
+    parse_start_date,
+    to_csv,
+    to_ics,
+    to_rich,
+)
+from minihcvd.cli.app import app, console
+from minihcvd.errors import CalendarError
+from minihcvd.protocol import Protocol, load_protocol, load_protocol_file
+
+__all__ = ["schedule"]
+
+FORMATS = ("table", "csv", "json", "ics")
+TABLE_FILE_WIDTH = 200
+
+
+@app.command()
+def schedule(
+    protocol: Annotated[
+        str,
+        typer.Option(
+            help="original, original-reduced, amended, or a path to a protocol .yaml file."
+        ),
+    ],
+    height_cm: Annotated[float, typer.Option(help="Height in cm (100-250).")],
+    weight_kg: Annotated[float, typer.Option(help="Actual body weight in kg (20-350).")],
+    start: Annotated[str, typer.Option(help="Day 1 of course 1, YYYY-MM-DD.")],
+    cd20_pct: Annotated[
+        float | None,
+        typer.Option(help="CD20 expression, % of blasts; rituximab when >= 20. Omit if unknown."),
+    ] = None,
+    cns_disease: Annotated[
+        bool, typer.Option("--cns-disease", help="Active CNS disease: triple intrathecal therapy.")
+    ] = False,
+    bsa_formula: Annotated[str, typer.Option(help="mosteller (default) or dubois.")] = "mosteller",
+    bsa_cap_m2: Annotated[
+        float | None, typer.Option(help="Cap the BSA used for dosing (default: no cap).")
+    ] = None,
+    delay: Annotated[
+        list[str] | None,
+        typer.Option(help="COURSE:DAYS, e.g. 3:7 or m2:14 (maintenance); repeatable."),
+    ] = None,
+    adjust: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="DRUG[/ROUTE]@COURSE:PERCENT%:REASON, e.g. vincristine@2:50%:neuropathy;"
+            " repeatable."
+        ),
+    ] = None,
+    ommaya: Annotated[
+        bool, typer.Option("--ommaya", help="Intrathecal methotrexate via Ommaya (6 mg).")
+    ] = False,
+    cns_doses_until_clear: Annotated[
+        int | None,
+        typer.Option(help="Twice-weekly triple IT doses until the CSF clears (protocol: 4)."),
+    ] = None,
+    sct_weeks: Annotated[
+        int | None,
+        typer.Option(help="Weeks from the last inotuzumab dose to the earliest SCT (14)."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, csv, json or ics.")
+    ] = "table",
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print a patient's treatment calendar: every dose with its calculation and source."""
+    if output_format not in FORMATS:
+        raise CalendarError(
+            f"expected one of {', '.join(FORMATS)}, found {output_format!r}", field="format"
+        )
+    calendar = build_calendar(
+        _protocol(protocol),
+        height_cm=height_cm,
+        weight_kg=weight_kg,
+        start=parse_start_date(start),
+        cd20_pct=cd20_pct,
+        cns_disease=cns_disease,
+        bsa_formula=bsa_formula,
+        bsa_cap_m2=bsa_cap_m2,
+        delays=[CourseDelay.parse(text) for text in delay or []],
+        adjustments=[DoseAdjustment.parse(text) for text in adjust or []],
+        via_ommaya=ommaya,
+        cns_doses_until_clear=cns_doses_until_clear,
+        sct_weeks=sct_weeks,
+    )
+    if output_format == "table" and out is None:
+        console.print(to_rich(calendar))
+        return
+    data = _render(calendar, output_format)
+    if out is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+    else:
+        write_bytes_atomic(out, data)
+        console.print(f"wrote {out} ({len(calendar.administrations)} administrations)")
+
+
+def _protocol(value: str) -> Protocol:
+    """A shipped protocol by name, or a YAML file by path."""
+    if value.endswith((".yaml", ".yml")) or "/" in value:
+        return load_protocol_file(Path(value))
+    return load_protocol(value)
+
+
+def _render(calendar: TreatmentCalendar, output_format: str) -> bytes:
+    if output_format == "json":
+        text = json.dumps(calendar.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+        return text.encode("utf-8")
+    if output_format == "csv":
+        return to_csv(calendar).encode("utf-8")
+    if output_format == "ics":
+        return to_ics(calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+    buffer = io.StringIO()
+    Console(file=buffer, width=TABLE_FILE_WIDTH, no_color=True).print(to_rich(calendar))
+    return buffer.getvalue().encode("utf-8")

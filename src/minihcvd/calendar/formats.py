@@ -1,0 +1,281 @@
+"""A calendar as CSV, iCalendar and a Rich table (JSON is ``TreatmentCalendar.to_json_dict``).
+
+Every format carries the same facts: each dose with its calculation, source and notes
+(not-stated values, adjustments, windows), the hold days, the course starts and delays, the
+calendar notes and the SCT planning summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import TypeVar
+
+import icalendar
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from minihcvd.calendar.models import (
+    UNSTATED_MARK,
+    Administration,
+    CourseStart,
+    HoldDay,
+    TreatmentCalendar,
+)
+from minihcvd.dosing import format_amount
+
+__all__ = ["CSV_COLUMNS", "to_csv", "to_ics", "to_rich"]
+
+CSV_COLUMNS = (
+    "kind",
+    "date",
+    "phase",
+    "course",
+    "day",
+    "drug",
+    "route",
+    "dose",
+    "unit",
+    "doses_per_day",
+    "calculation",
+    "source",
+    "stated_in_paper",
+    "notes",
+)
+
+
+def to_csv(calendar: TreatmentCalendar) -> str:
+    """One row per administration (``kind=administration``), hold day, milestone and note."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in calendar.administrations:
+        writer.writerow(
+            [
+                "administration",
+                row.date.isoformat(),
+                row.phase,
+                row.course,
+                row.day,
+                row.drug,
+                row.route,
+                _number(row.dose),
+                row.unit,
+                row.doses_per_day,
+                row.calculation,
+                row.source,
+                "true" if row.stated_in_paper else "false",
+                "; ".join(row.notes),
+            ]
+        )
+    for hold in calendar.holds:
+        writer.writerow(
+            ["hold", hold.date.isoformat(), hold.phase, hold.course, hold.day, hold.hold, "", "",
+             "", "", hold.reason, hold.source, "true", f"around {hold.around_drug}"]
+        )
+    sct = calendar.sct_planning
+    if sct.earliest_sct_date is not None:
+        writer.writerow(
+            ["milestone", sct.earliest_sct_date.isoformat(), "", "", "", "earliest allogeneic SCT",
+             "", "", "", "", sct.summary, sct.source, "true", ""]
+        )
+    for note in calendar.notes:
+        writer.writerow(["note", "", "", "", "", "", "", "", "", "", note, "", "", ""])
+    return buffer.getvalue()
+
+
+def to_ics(calendar: TreatmentCalendar, *, generated_at: dt.datetime) -> bytes:
+    """All-day events: one per treatment day (every dose in its description), hold days, SCT."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//minihcvd//treatment calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"minihcvd {calendar.protocol}")
+    description = "\n".join((calendar.protocol_title, *calendar.notes))
+    cal.add("x-wr-caldesc", icalendar.vText(description))
+    by_date: dict[dt.date, list[Administration]] = {}
+    for row in calendar.administrations:
+        by_date.setdefault(row.date, []).append(row)
+    for day, rows in by_date.items():
+        first = rows[0]
+        drugs = ", ".join(dict.fromkeys(row.drug for row in rows))
+        summary = f"{first.phase} C{first.course} D{first.day}: {drugs}"
+        description = "\n".join(_describe(row) for row in rows)
+        cal.add_component(_event(f"{day.isoformat()}-treatment", day, summary, description,
+                                 calendar, generated_at))
+    for hold in calendar.holds:
+        cal.add_component(
+            _event(f"{hold.date.isoformat()}-hold", hold.date, f"HOLD {hold.hold}",
+                   f"{hold.reason}\nsource: {hold.source}", calendar, generated_at)
+        )
+    sct = calendar.sct_planning
+    if sct.earliest_sct_date is not None:
+        cal.add_component(
+            _event(f"{sct.earliest_sct_date.isoformat()}-sct", sct.earliest_sct_date,
+                   "Earliest allogeneic SCT (inotuzumab interval)",
+                   f"{sct.summary}\nsource: {sct.source}", calendar, generated_at)
+        )
+    data: bytes = cal.to_ical()
+    return data
+
+
+def to_rich(calendar: TreatmentCalendar) -> RenderableType:
+    """A readable calendar: a header, one table per course (runs of days merged), a footer.
+
+    Sources are numbered once and listed at the end, so the tables stay narrow.
+    """
+    header = Text()
+    header.append(f"{calendar.protocol_title}\n", style="bold")
+    header.append(
+        f"protocol {calendar.protocol}; height {calendar.height_cm:g} cm, weight"
+        f" {calendar.weight_kg:g} kg, BSA {calendar.bsa_m2:.2f} m2 ({calendar.bsa_formula})\n"
+    )
+    for note in calendar.notes:
+        header.append(f"• {note}\n", style="yellow")
+    parts: list[RenderableType] = [header]
+    sources: dict[str, int] = {}
+    rows_by_course = _group(calendar.administrations)
+    holds_by_course = _group(calendar.holds)
+    for course in calendar.courses:
+        key = (course.phase, course.course)
+        parts.append(
+            _course_table(course, rows_by_course.get(key, []), holds_by_course.get(key, []),
+                          sources)
+        )
+    sct = calendar.sct_planning
+    footer = Text()
+    footer.append(f"\nSCT planning: {sct.summary}", style="bold")
+    footer.append(f" [{_source_number(sources, sct.source)}]\n")
+    footer.append("\nSources\n", style="bold")
+    for text, number in sources.items():
+        footer.append(f"[{number}] {text}\n")
+    parts.append(footer)
+    return Group(*parts)
+
+
+def _course_table(
+    course: CourseStart,
+    rows: Sequence[Administration],
+    holds: Sequence[HoldDay],
+    sources: dict[str, int],
+) -> Table:
+    title = (
+        f"{course.phase} course {course.course} — {course.label} — starts"
+        f" {course.start.isoformat()} ({course.length_days} days)"
+    )
+    if course.notes:
+        title += " — " + "; ".join(course.notes)
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for column in ("days", "dates", "drug", "dose", "calculation and notes", "src"):
+        table.add_column(column, overflow="fold")
+    shown_elsewhere = set(course.notes)
+    runs: dict[tuple[object, ...], list[Administration]] = {}
+    for row in rows:
+        runs.setdefault((row.drug, row.route, row.dose, row.unit, row.doses_per_day,
+                         row.calculation, row.notes, row.source), []).append(row)
+    for run in runs.values():
+        first = run[0]
+        per_day = f" × {first.doses_per_day}/day" if first.doses_per_day > 1 else ""
+        detail = Text(first.calculation)
+        for note in first.notes:
+            if note not in shown_elsewhere and not note.startswith(UNSTATED_MARK):
+                detail.append(f"\n{note}", style="italic")
+        table.add_row(
+            _ranges([row.day for row in run]),
+            _date_ranges([row.date for row in run]),
+            first.drug,
+            f"{_number(first.dose)} {first.unit} {first.route}{per_day}",
+            detail,
+            str(_source_number(sources, first.source)),
+            style=None if first.stated_in_paper else "yellow",
+        )
+    by_hold: dict[str, list[HoldDay]] = {}
+    for hold in holds:
+        by_hold.setdefault(hold.hold, []).append(hold)
+    for hold_name, days in by_hold.items():
+        table.add_row(
+            _ranges([hold.day for hold in days]),
+            _date_ranges([hold.date for hold in days]),
+            f"HOLD {hold_name}",
+            "",
+            f"held the day before, of and after each {days[0].around_drug} dose",
+            str(_source_number(sources, days[0].source)),
+            style="red",
+        )
+    return table
+
+
+def _source_number(sources: dict[str, int], source: str) -> int:
+    return sources.setdefault(source, len(sources) + 1)
+
+
+_Row = TypeVar("_Row", Administration, HoldDay)
+
+
+def _group(rows: Iterable[_Row]) -> dict[tuple[str, int], list[_Row]]:
+    groups: dict[tuple[str, int], list[_Row]] = {}
+    for row in rows:
+        groups.setdefault((row.phase, row.course), []).append(row)
+    return groups
+
+
+def _ranges(days: Sequence[int]) -> str:
+    """``[1, 2, 3, 8]`` → ``1–3, 8``."""
+    return ", ".join(
+        str(first) if first == last else f"{first}–{last}" for first, last in _runs(days)
+    )
+
+
+def _date_ranges(dates: Sequence[dt.date]) -> str:
+    ordinals = [date.toordinal() for date in dates]
+    return ", ".join(
+        dt.date.fromordinal(first).isoformat()
+        if first == last
+        else f"{dt.date.fromordinal(first).isoformat()} → {dt.date.fromordinal(last).isoformat()}"
+        for first, last in _runs(ordinals)
+    )
+
+
+def _runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
+
+
+def _describe(row: Administration) -> str:
+    per_day = f" × {row.doses_per_day}/day" if row.doses_per_day > 1 else ""
+    extra = [note for note in row.notes if not note.startswith(UNSTATED_MARK)]
+    notes = f" — {'; '.join(extra)}" if extra else ""
+    return (
+        f"{row.drug} {_number(row.dose)} {row.unit} {row.route}{per_day}: {row.calculation}"
+        f" (source: {row.source}){notes}"
+    )
+
+
+def _event(
+    uid: str,
+    day: dt.date,
+    summary: str,
+    description: str,
+    calendar: TreatmentCalendar,
+    generated_at: dt.datetime,
+) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", f"{uid}-{calendar.protocol}@minihcvd")
+    event.add("dtstamp", generated_at)
+    event.add("dtstart", day)
+    event.add("dtend", day + dt.timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", description)
+    return event
+
+
+def _number(value: float) -> str:
+    return format_amount(Decimal(repr(value)))
