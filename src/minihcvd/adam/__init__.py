@@ -1,3 +1,20 @@
-"""adam layer (see minihcvd/__init__.py for the layer order)."""
+"""Derived analysis datasets (ADaM): ADSL, ADRS, ADTTE, ADAE and the SCT interval table."""
 
-__all__: list[str] = []
+from minihcvd.adam.pipeline import AdamDatasets, derive_all
+from minihcvd.adam.sources import (
+    CensorSource,
+    EventSource,
+    death_event,
+    last_alive_censor,
+    relapse_event,
+)
+
+__all__ = [
+    "AdamDatasets",
+    "CensorSource",
+    "EventSource",
+    "death_event",
+    "derive_all",
+    "last_alive_censor",
+    "relapse_event",
+]

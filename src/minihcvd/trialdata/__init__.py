@@ -1,3 +1,16 @@
-"""trialdata layer (see minihcvd/__init__.py for the layer order)."""
+"""The trial data package: a folder of CSV files, read, validated, written (docs/data-format.md)."""
 
-__all__: list[str] = []
+from minihcvd.trialdata.io import Problem, read_package, validate_package, write_package
+from minihcvd.trialdata.package import TrialPackage
+from minihcvd.trialdata.schema import FILES, ColumnSpec, FileSpec
+
+__all__ = [
+    "FILES",
+    "ColumnSpec",
+    "FileSpec",
+    "Problem",
+    "TrialPackage",
+    "read_package",
+    "validate_package",
+    "write_package",
+]

@@ -1,0 +1,73 @@
+"""The counting-process (start, stop] table for allogeneic SCT as a time-dependent covariate.
+
+R ``survival::tmerge`` semantics (docs/architecture.md): the transplant time is
+``SCTDT - STARTDT + 1`` days; a patient transplanted at time t with an OS time T > t gets
+(0, t] with SCT 0 and (t, T] with SCT 1, the OS event (if any) on the second row; a transplant
+at or after T leaves one row (0, T] with SCT 0, so a death on the transplant day counts before it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from minihcvd.adam._checks import require_columns
+from minihcvd.adam.compute import compute_duration_days
+from minihcvd.errors import DerivationError
+
+__all__ = ["SCT_INTERVAL_COLUMNS", "derive_sct_intervals"]
+
+SCT_INTERVAL_COLUMNS: Final = ("USUBJID", "TSTART", "TSTOP", "EVENT", "SCT")
+
+
+def derive_sct_intervals(
+    adtte: pd.DataFrame, adsl: pd.DataFrame, *, paramcd: str = "OS"
+) -> pd.DataFrame:
+    """One or two rows per subject of parameter ``paramcd``, in ADTTE order."""
+    require_columns(
+        adtte, ["USUBJID", "PARAMCD", "STARTDT", "AVAL", "CNSR"], step="derive_sct_intervals"
+    )
+    require_columns(adsl, ["USUBJID", "SCTDT"], step="derive_sct_intervals")
+    tte = adtte[adtte["PARAMCD"].eq(paramcd)].reset_index(drop=True)
+    same_order = len(tte) == len(adsl) and bool(
+        (tte["USUBJID"].to_numpy() == adsl["USUBJID"].to_numpy()).all()
+    )
+    if same_order:
+        sct_date = adsl["SCTDT"].reset_index(drop=True)
+    elif tte["USUBJID"].duplicated().any() or adsl["USUBJID"].duplicated().any():
+        raise DerivationError(f"derive_sct_intervals: a subject appears twice in {paramcd}/ADSL")
+    else:
+        sct_date = tte["USUBJID"].map(adsl.set_index("USUBJID")["SCTDT"])
+    sct_time = compute_duration_days(tte["STARTDT"], sct_date.astype(tte["STARTDT"].dtype))
+    total = tte["AVAL"].astype("int64").to_numpy()
+    event = (tte["CNSR"].astype("int64").to_numpy() == 0).astype("int64")
+    sct = sct_time.to_numpy(dtype="float64", na_value=np.nan)
+    split = ~np.isnan(sct) & (sct < total)
+    split_time = np.where(split, sct, 0).astype("int64")
+    before = pd.DataFrame(
+        {
+            "order": np.arange(len(tte)),
+            "USUBJID": tte["USUBJID"].to_numpy(),
+            "TSTART": 0,
+            "TSTOP": np.where(split, split_time, total),
+            "EVENT": np.where(split, 0, event),
+            "SCT": 0,
+        }
+    )
+    after = pd.DataFrame(
+        {
+            "order": np.flatnonzero(split),
+            "USUBJID": tte["USUBJID"].to_numpy()[split],
+            "TSTART": split_time[split],
+            "TSTOP": total[split],
+            "EVENT": event[split],
+            "SCT": 1,
+        }
+    )
+    table = pd.concat([before, after], ignore_index=True)
+    table = table.sort_values(["order", "TSTART"], kind="stable").reset_index(drop=True)
+    return table.drop(columns="order").astype(
+        {"TSTART": "int64", "TSTOP": "int64", "EVENT": "int64", "SCT": "int64"}
+    )

@@ -1,0 +1,57 @@
+"""Coercion of rule inputs to NumPy arrays, shared by the vectorised clinical rules.
+
+Rules take anything array-like (lists, NumPy arrays, pandas Series with nullable dtypes) so the
+same function serves one patient at a bedside and 200,000 in an analysis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from minihcvd.errors import ClinicalRuleError
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+DateArray = npt.NDArray[np.datetime64]
+
+_DAY = np.timedelta64(1, "D")
+
+
+def as_float(values: Any, *, name: str, minimum: float | None = None) -> FloatArray:
+    """Float array with NaN for missing; a value below ``minimum`` is a rule error."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    array = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if minimum is not None and bool(np.any(array < minimum)):
+        raise ClinicalRuleError(
+            f"{name} must be >= {minimum:g}; found {np.nanmin(array):g}", field=name
+        )
+    return array
+
+
+def as_flag(values: Any) -> tuple[BoolArray, BoolArray]:
+    """(value, known) boolean arrays from booleans with missing entries."""
+    series = (values if isinstance(values, pd.Series) else pd.Series(values)).astype("boolean")
+    known = series.notna().to_numpy(dtype=bool)
+    return series.fillna(False).to_numpy(dtype=bool), known
+
+
+def as_dates(values: Any) -> DateArray:
+    """datetime64[D] array with NaT for missing."""
+    return pd.to_datetime(pd.Series(values), errors="raise").to_numpy(dtype="datetime64[D]")
+
+
+def study_day(start: DateArray, date: DateArray) -> FloatArray:
+    """ADaM duration in days, ``date - start + 1`` (NaN where either is missing)."""
+    days = (date - start) / _DAY + 1.0
+    return np.asarray(days, dtype=np.float64)
+
+
+def with_missing(values: npt.NDArray[Any], known: BoolArray) -> npt.NDArray[np.object_]:
+    """Object array of ``values`` with ``None`` where not ``known``."""
+    result = values.astype(object)
+    result[~known] = None
+    return result

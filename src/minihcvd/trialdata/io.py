@@ -1,0 +1,249 @@
+"""Read, validate and write a trial data package (a folder of CSV files).
+
+Reading never raises on bad content: every problem is collected with its file, row (1-based
+data row, header excluded) and column, and :func:`read_package` raises them all at once as
+:class:`~minihcvd.errors.ValidationFailed`. Writing serialises the frames, validates the text
+exactly as a reader would, and only then writes all files at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from minihcvd.atomic import atomic_output_dir
+from minihcvd.errors import TrialDataError, ValidationFailed
+from minihcvd.trialdata.checks import (
+    check_adverse_events,
+    check_assessments,
+    check_linked_file,
+    check_outcome_consistency,
+    check_patients,
+)
+from minihcvd.trialdata.package import TrialPackage
+from minihcvd.trialdata.parse import DATE_FORMAT, parse_file
+from minihcvd.trialdata.schema import (
+    ADMINISTRATIONS,
+    ADVERSE_EVENTS,
+    ASSESSMENTS,
+    FILES,
+    PATIENTS,
+    FileSpec,
+)
+
+__all__ = ["Problem", "read_package", "validate_package", "write_package"]
+
+#: A validation finding: a :class:`TrialDataError` with ``file``, ``row`` and ``field``.
+Problem = TrialDataError
+
+_ATTRIBUTE = {
+    PATIENTS.name: "patients",
+    ASSESSMENTS.name: "assessments",
+    ADVERSE_EVENTS.name: "adverse_events",
+    ADMINISTRATIONS.name: "administrations",
+}
+_LINE = re.compile(r"line (\d+)")
+
+
+def _parse_text(text: str, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Typed frame and problems from a file's text; None when the text is not a readable CSV."""
+    header = next(csv.reader(io.StringIO(text)), [])
+    names = [name.strip() for name in header]
+    if not any(names):
+        return None, [Problem("the file is empty; expected a header row", file=spec.name)]
+    repeated = sorted({name for name in names if names.count(name) > 1 or not name})
+    if repeated:
+        what = ", ".join(f"'{name}'" for name in repeated)
+        return None, [Problem(f"header has empty or repeated column names: {what}", file=spec.name)]
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            index_col=False,
+            skip_blank_lines=True,
+            skipinitialspace=True,
+        )
+    except pd.errors.ParserError as error:
+        match = _LINE.search(str(error))
+        row = int(match.group(1)) - 1 if match else None
+        detail = str(error).split("C error: ")[-1].strip()
+        return None, [Problem(f"malformed CSV: {detail}", file=spec.name, row=row)]
+    raw.columns = names
+    problems = [
+        Problem(f"row has fewer fields than the header's {len(names)}", file=spec.name, row=row)
+        for row in _short_rows(text, len(names))
+    ]
+    typed, cell_problems = parse_file(raw, spec)
+    return typed, problems + cell_problems
+
+
+def _short_rows(text: str, n_fields: int) -> list[int]:
+    """Data rows (1-based, blank lines skipped) with fewer fields than the header.
+
+    Counted with NumPy on the raw bytes; text with quotes is left to the CSV parser (pandas
+    fills a short row's missing cells with empty values there).
+    """
+    if '"' in text:
+        return []
+    data = np.frombuffer(text.replace("\r", "").encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    if data.size and data[-1] != ord("\n"):
+        ends = np.append(ends, data.size)
+    commas = np.concatenate(([0], np.cumsum(data == ord(","))))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    fields = commas[ends] - commas[starts] + 1
+    filled = ends > starts
+    fields = fields[filled][1:]  # drop the header
+    return [int(row) + 1 for row in np.flatnonzero(fields < n_fields)]
+
+
+def _read_file(directory: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
+    path = directory / spec.name
+    if not path.is_file():
+        missing = [Problem("required file is missing", file=spec.name)] if spec.required else []
+        return None, missing
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, [Problem(f"not UTF-8 text (byte {error.start})", file=spec.name)]
+    except OSError as error:
+        return None, [Problem(f"cannot be read: {error.strerror}", file=spec.name)]
+    return _parse_text(text, spec)
+
+
+def _cross_check(frames: dict[str, pd.DataFrame | None]) -> list[Problem]:
+    patients = frames[PATIENTS.name]
+    if patients is None:
+        return []
+    assessments = frames[ASSESSMENTS.name]
+    events = frames[ADVERSE_EVENTS.name]
+    given = frames[ADMINISTRATIONS.name]
+    problems = check_patients(patients)
+    if assessments is not None:
+        problems += check_linked_file(
+            assessments,
+            patients,
+            file=ASSESSMENTS.name,
+            date_column="assessment_date",
+            not_before_start=True,
+        )
+        problems += check_assessments(assessments)
+    if events is not None:
+        problems += check_linked_file(
+            events,
+            patients,
+            file=ADVERSE_EVENTS.name,
+            date_column="onset_date",
+            not_before_start=False,
+        )
+        problems += check_adverse_events(events, patients)
+    if given is not None:
+        problems += check_linked_file(
+            given, patients, file=ADMINISTRATIONS.name, date_column="date", not_before_start=True
+        )
+    outcome_ready = assessments is None or {
+        "patient_id",
+        "assessment_date",
+        "bm_blasts_pct",
+        "anc_10e9_per_l",
+        "platelets_10e9_per_l",
+        "extramedullary_disease",
+    } <= set(assessments.columns)
+    if outcome_ready:
+        problems += check_outcome_consistency(patients, assessments)
+    return problems
+
+
+def _order(problems: list[Problem]) -> list[Problem]:
+    """File order of the package, then row (file-level first), as a reader expects."""
+    rank = {spec.name: index for index, spec in enumerate(FILES)}
+    return sorted(problems, key=lambda p: (rank.get(p.file or "", -1), p.row or 0))
+
+
+def _load(directory: Path) -> tuple[TrialPackage | None, list[Problem]]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        return None, [Problem("not a folder; expected a trial data package", file=directory)]
+    frames: dict[str, pd.DataFrame | None] = {}
+    problems: list[Problem] = []
+    for spec in FILES:
+        frames[spec.name], found = _read_file(directory, spec)
+        problems += found
+    problems += _cross_check(frames)
+    patients = frames[PATIENTS.name]
+    if problems or patients is None:
+        return None, _order(problems)
+    package = TrialPackage(
+        patients=patients,
+        assessments=frames[ASSESSMENTS.name],
+        adverse_events=frames[ADVERSE_EVENTS.name],
+        administrations=frames[ADMINISTRATIONS.name],
+        source=directory,
+    )
+    return package, []
+
+
+def validate_package(directory: Path) -> list[Problem]:
+    """Every problem of the package in ``directory`` (empty when it is valid); never raises."""
+    return _load(directory)[1]
+
+
+def read_package(directory: Path) -> TrialPackage:
+    """The validated package in ``directory``; raises ``ValidationFailed`` listing all problems."""
+    package, problems = _load(directory)
+    if problems or package is None:
+        raise ValidationFailed(problems)
+    return package
+
+
+def _to_text(frame: pd.DataFrame) -> str:
+    """CSV text as the package format has it: ISO dates, true/false, empty for missing."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if pd.api.types.is_bool_dtype(column.dtype) or column.dtype == "boolean":
+            out[name] = column.astype("boolean").map({True: "true", False: "false"})
+        elif pd.api.types.is_datetime64_any_dtype(column.dtype):
+            out[name] = column.dt.strftime(DATE_FORMAT)
+    return out.to_csv(index=False, na_rep="", lineterminator="\n")
+
+
+def write_package(package: TrialPackage, directory: Path) -> None:
+    """Validate ``package`` as its files would be read, then write them all at once.
+
+    Raises ``ValidationFailed`` (nothing written) if the package is invalid, and
+    ``TrialDataError`` if ``directory`` holds an optional file this package does not have (it
+    would be read back as part of the package).
+    """
+    directory = Path(directory)
+    texts = {
+        spec.name: _to_text(frame)
+        for spec in FILES
+        if (frame := getattr(package, _ATTRIBUTE[spec.name])) is not None
+    }
+    for spec in FILES:
+        if spec.name not in texts and (directory / spec.name).exists():
+            raise TrialDataError(
+                "this package has no such file but the folder does; remove it or write to a "
+                "new folder",
+                file=directory / spec.name,
+            )
+    frames: dict[str, pd.DataFrame | None] = {spec.name: None for spec in FILES}
+    problems: list[Problem] = []
+    for spec in FILES:
+        if spec.name in texts:
+            frames[spec.name], found = _parse_text(texts[spec.name], spec)
+            problems += found
+    problems += _cross_check(frames)
+    if problems:
+        raise ValidationFailed(_order(problems))
+    with atomic_output_dir(directory) as staging:
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8")

@@ -1,0 +1,50 @@
+"""compute_duration_days and yes_no."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+from pandas.testing import assert_series_equal
+from tests.adam.helpers import dates
+
+from minihcvd.adam.compute import compute_duration_days, yes_no
+
+_DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 12, 31))
+
+
+class TestComputeDurationDays:
+    def test_same_day_is_one(self) -> None:
+        """Start and end on the same date count as 1 day; missing ends stay missing."""
+        result = compute_duration_days(
+            dates("2020-01-01", "2020-01-01", "2020-02-28"),
+            dates("2020-01-01", None, "2020-03-01"),
+        )
+        assert_series_equal(result, pd.Series([1, pd.NA, 3], dtype="Int64"))
+
+    @given(start=_DAYS, offset=st.integers(min_value=0, max_value=20000))
+    def test_is_calendar_difference_plus_one(self, start: dt.date, offset: int) -> None:
+        """For any dates, the duration is the calendar day difference + 1."""
+        end = start + dt.timedelta(days=offset)
+        result = compute_duration_days(
+            pd.Series(pd.to_datetime([start])), pd.Series(pd.to_datetime([end]))
+        )
+        assert result.iloc[0] == offset + 1
+
+    @given(a=_DAYS, b=_DAYS, c=_DAYS)
+    def test_durations_chain(self, a: dt.date, b: dt.date, c: dt.date) -> None:
+        """d(a, c) = d(a, b) + d(b, c) - 1: the shared day is counted once."""
+        s = {k: pd.Series(pd.to_datetime([v])) for k, v in {"a": a, "b": b, "c": c}.items()}
+        ab = compute_duration_days(s["a"], s["b"]).iloc[0]
+        bc = compute_duration_days(s["b"], s["c"]).iloc[0]
+        ac = compute_duration_days(s["a"], s["c"]).iloc[0]
+        assert ac == ab + bc - 1
+
+
+class TestYesNo:
+    def test_codes(self) -> None:
+        """True → Y, False → N, missing → None."""
+        result = yes_no(pd.Series([True, False, pd.NA], dtype="boolean"))
+        assert_series_equal(result, pd.Series(["Y", "N", None], dtype="object"))

@@ -1,0 +1,77 @@
+"""derive_all on a small package: the contract other layers code against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from pandas.testing import assert_frame_equal
+from tests.adam.helpers import dates
+from tests.trialdata.helpers import write_package_files
+
+from minihcvd.adam import derive_all
+from minihcvd.trialdata import read_package
+
+PATIENTS = """
+patient_id,cohort,start_date,last_followup_date,death_date,best_response,response_date,relapse_date,sct_date,blinatumomab_date,salvage,primary_refractory,first_remission_months,karyotype
+P1,original,2013-01-10,2014-05-01,2014-05-01,CR,2013-02-05,2013-10-01,2013-05-20,,S1,false,14,diploid
+P2,amended,2018-03-01,2021-06-30,,CRp,2018-03-28,,,2018-05-01,S2,,,KMT2A
+P3,original,2014-07-01,2014-07-01,2014-07-01,ED,,,,,S3+,,,
+P4,amended,2019-01-01,2019-09-01,,NR,,,,,S1,true,,Ho-Tr
+"""
+
+
+def _derived(tmp_path: Path) -> pd.DataFrame:
+    write_package_files(tmp_path, patients=PATIENTS)
+    return derive_all(read_package(tmp_path)).adsl
+
+
+class TestDeriveAll:
+    def test_adsl_derived_variables(self, tmp_path: Path) -> None:
+        """Flags and groups per patient, including death on day 1 (early death)."""
+        adsl = _derived(tmp_path)
+        columns = ["USUBJID", "DTHFL", "SALVGRP", "SALV1FL", "HRCYTFL", "EDTHFL", "BOR",
+                   "RSPFL", "SCTFL", "BLINFL"]  # fmt: skip
+        expected = pd.DataFrame(
+            {
+                "USUBJID": ["P1", "P2", "P3", "P4"],
+                "DTHFL": ["Y", "N", "Y", "N"],
+                "SALVGRP": ["S1 CR1 >= 12 months", "S2", "S3+", "S1 primary refractory"],
+                "SALV1FL": ["Y", "N", "N", "Y"],
+                "HRCYTFL": ["N", "Y", None, "Y"],
+                "EDTHFL": ["N", "N", "Y", "N"],
+                "BOR": ["CR", "CRp", "ED", "NR"],
+                "RSPFL": ["Y", "Y", "N", "N"],
+                "SCTFL": ["Y", "N", "N", "N"],
+                "BLINFL": ["N", "Y", "N", "N"],
+            },
+            dtype=object,
+        )
+        assert_frame_equal(adsl[columns].astype(object), expected)
+
+    def test_datasets_and_sct_table(self, tmp_path: Path) -> None:
+        """OS for all, RFS for responders, SCT split for P1, no ADAE without events."""
+        write_package_files(tmp_path, patients=PATIENTS)
+        datasets = derive_all(read_package(tmp_path))
+        assert datasets.adae is None
+        adtte = datasets.adtte
+        assert adtte[["USUBJID", "PARAMCD", "AVAL", "CNSR"]].astype(object).to_dict("list") == {
+            "USUBJID": ["P1", "P2", "P3", "P4", "P1", "P2"],
+            "PARAMCD": ["OS", "OS", "OS", "OS", "RFS", "RFS"],
+            "AVAL": [477, 1218, 1, 244, 239, 1191],
+            "CNSR": [0, 1, 0, 1, 0, 1],
+        }
+        assert_frame_equal(
+            datasets.sct_intervals,
+            pd.DataFrame(
+                {
+                    "USUBJID": ["P1", "P1", "P2", "P3", "P4"],
+                    "TSTART": [0, 131, 0, 0, 0],
+                    "TSTOP": [131, 477, 1218, 1, 244],
+                    "EVENT": [0, 1, 0, 1, 0],
+                    "SCT": [0, 1, 0, 0, 0],
+                }
+            ),
+            check_dtype=False,
+        )
+        assert datasets.adsl["SCTDT"].tolist() == dates("2013-05-20", None, None, None).tolist()

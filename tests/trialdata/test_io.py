@@ -1,0 +1,218 @@
+"""Reading, validating and writing whole packages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+from tests.trialdata.helpers import write_package_files
+
+from minihcvd.errors import TrialDataError, ValidationFailed
+from minihcvd.trialdata import TrialPackage, read_package, validate_package, write_package
+
+
+def _lines(problems: list[TrialDataError]) -> list[str]:
+    return [p.one_line() for p in problems]
+
+
+def _dates(*values: str | None) -> pd.Series:
+    return pd.to_datetime(pd.Series(values, dtype="object"), format="%Y-%m-%d")
+
+
+class TestReadPackage:
+    def test_types_of_a_minimal_package(self, tmp_path: Path) -> None:
+        """Dates become datetime64, booleans nullable boolean, extra numbers float."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date,mrd_negative,score
+            P1,original,2013-01-10,2014-05-01,2014-05-01,true,1.5
+            P2,amended,2018-03-01,2021-06-30,,,2
+            """,
+        )
+        package = read_package(tmp_path)
+        expected = pd.DataFrame(
+            {
+                "patient_id": pd.Series(["P1", "P2"], dtype="str"),
+                "cohort": pd.Series(["original", "amended"], dtype="str"),
+                "start_date": _dates("2013-01-10", "2018-03-01"),
+                "last_followup_date": _dates("2014-05-01", "2021-06-30"),
+                "death_date": _dates("2014-05-01", None),
+                "mrd_negative": pd.Series([True, pd.NA], dtype="boolean"),
+                "score": [1.5, 2.0],
+            }
+        )
+        assert_frame_equal(package.patients, expected)
+        assert package.assessments is None
+        assert package.adverse_events is None
+        assert package.administrations is None
+        assert package.source == tmp_path
+
+    def test_raises_with_every_problem(self, tmp_path: Path) -> None:
+        """read_package raises ValidationFailed carrying all problems."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date
+            P1,unknown,2013-01-10,2014-05-01,
+            P1,original,2013-02-30,2014-05-01,
+            """,
+        )
+        with pytest.raises(ValidationFailed) as caught:
+            read_package(tmp_path)
+        assert _lines(caught.value.problems) == [
+            "patients.csv, row 1, field 'cohort': expected one of original, amended, "
+            "found 'unknown'",
+            "patients.csv, row 2, field 'start_date': expected a date YYYY-MM-DD, "
+            "found '2013-02-30'",
+            "patients.csv, row 2, field 'patient_id': patient_id 'P1' appears more than once",
+        ]
+
+
+class TestValidatePackage:
+    def test_valid_package_has_no_problems(self, tmp_path: Path) -> None:
+        """A consistent package validates clean."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date
+            P1,original,2013-01-10,2014-05-01,
+            """,
+        )
+        assert validate_package(tmp_path) == []
+
+    def test_missing_folder(self, tmp_path: Path) -> None:
+        """A path that is not a folder is one problem, not an exception."""
+        assert _lines(validate_package(tmp_path / "nope")) == [
+            f"{tmp_path / 'nope'}: not a folder; expected a trial data package"
+        ]
+
+    def test_missing_patients_file(self, tmp_path: Path) -> None:
+        """patients.csv is required."""
+        assert _lines(validate_package(tmp_path)) == ["patients.csv: required file is missing"]
+
+    def test_empty_file(self, tmp_path: Path) -> None:
+        """An empty file says so."""
+        (tmp_path / "patients.csv").write_text("", encoding="utf-8")
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv: the file is empty; expected a header row"
+        ]
+
+    def test_missing_required_column(self, tmp_path: Path) -> None:
+        """Each missing required column is named."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date
+            P1,original,2013-01-10,2014-05-01
+            """,
+        )
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv, field 'death_date': required column 'death_date' is missing"
+        ]
+
+    def test_malformed_csv_row(self, tmp_path: Path) -> None:
+        """A row with too many fields is reported with its data row number."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date
+            P1,original,2013-01-10,2014-05-01,
+            P2,original,2013-01-10,2014-05-01,,extra
+            """,
+        )
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv, row 2: malformed CSV: Expected 5 fields in line 3, saw 6"
+        ]
+
+    def test_short_row(self, tmp_path: Path) -> None:
+        """A row with too few fields is reported, and its cells checked as empty."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date
+            P1,original,2013-01-10
+            """,
+        )
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv, row 1: row has fewer fields than the header's 5",
+            "patients.csv, row 1, field 'last_followup_date': a value is required",
+        ]
+
+    def test_not_utf8(self, tmp_path: Path) -> None:
+        """Undecodable bytes are a problem, not a crash."""
+        (tmp_path / "patients.csv").write_bytes(b"patient_id\n\xff\n")
+        assert _lines(validate_package(tmp_path)) == ["patients.csv: not UTF-8 text (byte 11)"]
+
+    def test_repeated_header(self, tmp_path: Path) -> None:
+        """Repeated column names are refused."""
+        (tmp_path / "patients.csv").write_text("patient_id,patient_id\nP1,P1\n", encoding="utf-8")
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv: header has empty or repeated column names: 'patient_id'"
+        ]
+
+
+class TestWritePackage:
+    def test_round_trip(self, tmp_path: Path) -> None:
+        """What is written reads back equal."""
+        write_package_files(
+            tmp_path / "in",
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date,ecog,prior_sct
+            P1,original,2013-01-10,2014-05-01,2014-05-01,2,true
+            P2,amended,2018-03-01,2021-06-30,,,false
+            """,
+            adverse_events="""
+            patient_id,term,onset_date,grade,ctcae_version,hematologic,treatment_related
+            P1,Hyperglycemia,2013-01-20,3,4.03,false,
+            """,
+        )
+        package = read_package(tmp_path / "in")
+        write_package(package, tmp_path / "out")
+        again = read_package(tmp_path / "out")
+        assert_frame_equal(again.patients, package.patients)
+        assert again.adverse_events is not None and package.adverse_events is not None
+        assert_frame_equal(again.adverse_events, package.adverse_events)
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+            "adverse_events.csv",
+            "patients.csv",
+        ]
+
+    def test_invalid_package_writes_nothing(self, tmp_path: Path) -> None:
+        """An invalid package raises and leaves no folder behind."""
+        patients = pd.DataFrame(
+            {
+                "patient_id": ["P1"],
+                "cohort": ["original"],
+                "start_date": _dates("2014-01-10"),
+                "last_followup_date": _dates("2013-05-01"),
+                "death_date": _dates(None),
+            }
+        )
+        with pytest.raises(ValidationFailed, match="last_followup_date is before start_date"):
+            write_package(TrialPackage(patients=patients), tmp_path / "out")
+        assert not (tmp_path / "out").exists()
+
+    def test_refuses_stale_optional_file(self, tmp_path: Path) -> None:
+        """A folder holding a file the package lacks is refused (it would be read back)."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date
+            P1,original,2013-01-10,2014-05-01,
+            """,
+            assessments="patient_id,assessment_date",
+        )
+        package = TrialPackage(patients=read_package_patients(tmp_path))
+        with pytest.raises(TrialDataError, match="remove it or write to a new folder"):
+            write_package(package, tmp_path)
+
+
+def read_package_patients(directory: Path) -> pd.DataFrame:
+    """The patients of a folder whose other files may be invalid."""
+    (directory / "assessments.csv").rename(directory / "hidden.txt")
+    patients = read_package(directory).patients
+    (directory / "hidden.txt").rename(directory / "assessments.csv")
+    return patients
