@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special
+from scipy import special
 
 from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.boundary import check_p_lower, stopping_boundary
@@ -127,6 +127,8 @@ def shape_from_median_interval(low_months: float, high_months: float) -> float:
             f"{high_months}",
             field="historical_median_range",
         )
+    from scipy import optimize  # slow to import; only this elicitation needs it
+
     target = math.log(high_months / low_months)
 
     def log_ratio_gap(log_shape: float) -> float:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.design import MonitoringDesign
 from minihcvd.monitoring.posterior import _calc_prob_experimental_better
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DAYS_PER_MONTH", "InterimLook", "check_as_of", "replay"]
 
@@ -77,6 +80,8 @@ def _check_patients(
 
 
 def _dates(patients: pd.DataFrame, name: str) -> np.ndarray:
+    import pandas as pd  # the tables come from trialdata; pandas is slow to import for the rest
+
     try:
         return pd.to_datetime(patients[name]).to_numpy().astype("datetime64[D]")
     except (ValueError, TypeError) as error:
