@@ -1,0 +1,260 @@
+"""The paper's analysis plan on a trial data package: ``analyze_package`` → ``AnalysisResults``.
+
+Steps: ADaM derivation, OS and RFS, median follow-up, OS by each prognostic factor, landmark
+analyses, Cox regressions, Tables 1–3. A step whose inputs the package lacks becomes a note
+(kept in ``AnalysisResults.notes`` and shown in the report); only a request that cannot mean
+anything (unknown covariate or exposure) raises :class:`AnalysisError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from minihcvd.adam import AdamDatasets, derive_all
+from minihcvd.errors import AnalysisError
+from minihcvd.stats._checks import check_ci_type
+from minihcvd.stats.covariates import COHORT, COHORT_LEVELS, SCT, baseline_covariates
+from minihcvd.stats.cox_models import CoxModels, fit_cox_models
+from minihcvd.stats.kaplan_meier import median_followup
+from minihcvd.stats.landmarks import EXPOSURES, Landmark, LandmarkResult, landmark_analysis
+from minihcvd.stats.survival_summary import (
+    DAYS_PER_MONTH,
+    GroupComparison,
+    SurvivalSummary,
+    compare_groups,
+    number_or_none,
+    summarize,
+)
+from minihcvd.stats.tables import adverse_event_table, baseline_table, response_table
+from minihcvd.trialdata import TrialPackage
+
+__all__ = [
+    "ANALYSIS_STEPS",
+    "FACTORS",
+    "AnalysisOptions",
+    "AnalysisResults",
+    "analyze_adam",
+    "analyze_package",
+]
+
+#: OS comparisons of the paper (Fig. 1B–E, Additional file 1 Figs. S4–S5): factor →
+#: (ADSL column, value → level, levels in display order).
+FACTORS: dict[str, tuple[str, dict[Any, str], tuple[str, ...]]] = {
+    "cohort": ("COHORT", {v: v for v in COHORT_LEVELS}, COHORT_LEVELS),
+    "salvage": ("SALV1FL", {"Y": "Salvage 1", "N": "Salvage 2+"}, ("Salvage 1", "Salvage 2+")),
+    "mrd": (
+        "MRDNEGFL",
+        {"Y": "MRD negative", "N": "MRD positive"},
+        ("MRD negative", "MRD positive"),
+    ),
+    "tp53": (
+        "tp53_mutated",
+        {True: "TP53 mutated", False: "TP53 wild type"},
+        ("TP53 wild type", "TP53 mutated"),
+    ),
+    "cytogenetics": ("HRCYTFL", {"Y": "high risk", "N": "low risk"}, ("low risk", "high risk")),
+    "sct": ("SCTFL", {"Y": "SCT", "N": "no SCT"}, ("no SCT", "SCT")),
+}
+#: The steps ``progress`` is told about, in order (a CLI progress bar's total).
+ANALYSIS_STEPS = (
+    "deriving ADaM datasets",
+    "Kaplan–Meier: OS, RFS, follow-up",
+    "OS by factor: log-rank tests",
+    "landmark analyses",
+    "Cox regression",
+    "Tables 1–3",
+)
+DEFAULT_LANDMARKS = (Landmark("blinatumomab", 2.0), Landmark("sct", 4.0))
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What to run: Cox covariates (None = screen at p < 0.05), landmarks, KM CI transform."""
+
+    covariates: tuple[str, ...] | None = None
+    landmarks: tuple[Landmark, ...] = DEFAULT_LANDMARKS
+    ci_type: str = "log-log"
+
+    def __post_init__(self) -> None:
+        check_ci_type(self.ci_type)
+        for landmark in self.landmarks:
+            if landmark.exposure not in EXPOSURES:
+                known = ", ".join(EXPOSURES)
+                raise AnalysisError(
+                    f"unknown landmark exposure {landmark.exposure!r}; expected one of {known}"
+                )
+            if not landmark.months > 0:
+                raise AnalysisError(f"landmark months must be positive, got {landmark.months}")
+
+
+@dataclass
+class AnalysisResults:
+    """Every analysis of the paper; ``to_json_dict()`` is results.json (docs/results-schema.md)."""
+
+    options: AnalysisOptions
+    n_patients: int
+    os: SurvivalSummary | None = None
+    rfs: SurvivalSummary | None = None
+    followup_months: tuple[float | None, float | None, float | None] = (None, None, None)
+    os_by: dict[str, GroupComparison] = field(default_factory=dict)
+    landmarks: dict[str, LandmarkResult] = field(default_factory=dict)
+    cox: CoxModels = field(default_factory=CoxModels)
+    response: dict[str, Any] | None = None
+    table1: dict[str, Any] | None = None
+    adverse_events: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def all_notes(self) -> list[str]:
+        """Every skipped or adjusted analysis, in plan order."""
+        notes = list(self.notes)
+        notes += [c.note for c in self.os_by.values() if c.note]
+        notes += [r.comparison.note for r in self.landmarks.values() if r.comparison.note]
+        return notes + self.cox.notes
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The stable results.json document."""
+        median, lower, upper = self.followup_months
+        return {
+            "n_patients": self.n_patients,
+            "options": {
+                "covariates": None
+                if self.options.covariates is None
+                else list(self.options.covariates),
+                "landmarks": {lm.key: lm.months for lm in self.options.landmarks},
+                "ci": self.options.ci_type,
+                "days_per_month": DAYS_PER_MONTH,
+            },
+            "os": None if self.os is None else self.os.to_json_dict(),
+            "rfs": None if self.rfs is None else self.rfs.to_json_dict(),
+            "followup": {"median_months": median, "median_ci_months": [lower, upper]},
+            "os_by": {name: c.to_json_dict() for name, c in self.os_by.items()},
+            "landmarks": {key: r.to_json_dict() for key, r in self.landmarks.items()},
+            "cox": self.cox.to_json_dict(),
+            "response": self.response,
+            "table1": self.table1,
+            "adverse_events": self.adverse_events,
+            "notes": self.all_notes(),
+        }
+
+
+def analyze_package(
+    package: TrialPackage,
+    options: AnalysisOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> AnalysisResults:
+    """Derive ADaM from ``package`` and run the whole analysis plan on it."""
+    report = progress or (lambda _step: None)
+    report(ANALYSIS_STEPS[0])
+    adam = derive_all(package)
+    return analyze_adam(adam, options, adverse_events=package.adverse_events, progress=report)
+
+
+def analyze_adam(
+    adam: AdamDatasets,
+    options: AnalysisOptions | None = None,
+    *,
+    adverse_events: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResults:
+    """The analysis plan on derived datasets (ADSL, ADTTE, sct_intervals)."""
+    options = options or AnalysisOptions()
+    report = progress or (lambda _step: None)
+    adsl = adam.adsl.reset_index(drop=True)
+    candidates = [*baseline_covariates(adsl), COHORT, SCT]
+    _check_covariates(options.covariates, adsl, candidates)
+    results = AnalysisResults(options=options, n_patients=len(adsl))
+    os_table = _tte(adam.adtte, "OS", adsl)
+    if os_table.empty:
+        raise AnalysisError("the package has no patient with an overall-survival time")
+    days = os_table["AVAL"].to_numpy(dtype=np.float64)
+    events = (os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64)
+
+    report(ANALYSIS_STEPS[1])
+    results.os = summarize(days, events, ci_type=options.ci_type)
+    results.rfs = _rfs(adam.adtte, adsl, options.ci_type, results.notes)
+    follow = median_followup(days, events)
+    results.followup_months = (
+        number_or_none(follow[0] / DAYS_PER_MONTH),
+        number_or_none(follow[1] / DAYS_PER_MONTH),
+        number_or_none(follow[2] / DAYS_PER_MONTH),
+    )
+
+    report(ANALYSIS_STEPS[2])
+    for name, (column, mapping, levels) in FACTORS.items():
+        if column not in os_table.columns or os_table[column].isna().all():
+            note = f"{name}: the package has no {column} values; comparison skipped"
+            results.os_by[name] = GroupComparison(name, note=note)
+            continue
+        labels = os_table[column].astype(object).map(mapping)
+        results.os_by[name] = compare_groups(
+            name, days, events, labels, levels=levels, ci_type=options.ci_type
+        )
+
+    report(ANALYSIS_STEPS[3])
+    for landmark in options.landmarks:
+        results.landmarks[landmark.key] = landmark_analysis(
+            os_table, landmark, ci_type=options.ci_type
+        )
+
+    report(ANALYSIS_STEPS[4])
+    results.cox = fit_cox_models(
+        adsl, os_table, adam.sct_intervals, candidates=candidates, given=options.covariates
+    )
+
+    report(ANALYSIS_STEPS[5])
+    results.table1 = baseline_table(adsl, baseline_covariates(adsl))
+    results.response = _optional(lambda: response_table(adsl), "Table 2", results.notes)
+    if adverse_events is None or adverse_events.empty:
+        results.notes.append("Table 3 skipped: the package has no adverse events")
+    else:
+        results.adverse_events = _optional(
+            lambda: adverse_event_table(adverse_events, len(adsl)), "Table 3", results.notes
+        )
+    return results
+
+
+def _check_covariates(
+    given: Sequence[str] | None, adsl: pd.DataFrame, candidates: Sequence[str]
+) -> None:
+    """An unknown --covariates name is an error before any work, not a silent skip."""
+    unknown = [name for name in given or () if name not in candidates and name not in adsl]
+    if unknown:
+        raise AnalysisError(
+            f"unknown covariate(s) {', '.join(unknown)}; available: {', '.join(candidates)}"
+        )
+
+
+def _tte(adtte: pd.DataFrame, paramcd: str, adsl: pd.DataFrame) -> pd.DataFrame:
+    """One parameter's rows with the subject's ADSL columns alongside."""
+    rows = adtte[adtte["PARAMCD"] == paramcd][["USUBJID", "AVAL", "CNSR"]]
+    rows = rows[rows["AVAL"].notna()]
+    return rows.merge(adsl, on="USUBJID", how="left", validate="one_to_one")
+
+
+def _rfs(
+    adtte: pd.DataFrame, adsl: pd.DataFrame, ci_type: str, notes: list[str]
+) -> SurvivalSummary | None:
+    table = _tte(adtte, "RFS", adsl)
+    if table.empty:
+        notes.append("RFS skipped: no responder has a response date")
+        return None
+    events = (table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64)
+    return summarize(table["AVAL"].to_numpy(dtype=np.float64), events, ci_type=ci_type)
+
+
+def _optional(
+    compute: Callable[[], dict[str, Any]], what: str, notes: list[str]
+) -> dict[str, Any] | None:
+    try:
+        return compute()
+    except AnalysisError as error:
+        notes.append(f"{what} skipped: {error.message}")
+        return None

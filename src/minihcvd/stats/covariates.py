@@ -1,0 +1,96 @@
+"""Turning ADSL columns into Cox model terms, the way R's model.matrix would.
+
+Numbers enter as they are; booleans and Y/N flags as 0/1; text as treatment contrasts against
+the first level in sorted order (R's factor default), named ``<covariate>[<level>]``. Two names
+are special: ``cohort`` (the amended protocol against the original one) and ``sct`` (allogeneic
+transplant as a time-dependent covariate, handled by the Cox model builder, not here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from minihcvd.errors import AnalysisError
+
+__all__ = [
+    "COHORT",
+    "SCT",
+    "Covariate",
+    "baseline_covariates",
+    "encode_covariate",
+]
+
+COHORT = "cohort"
+SCT = "sct"
+#: patients.csv columns that are identifiers, dates or outcomes, not baseline characteristics.
+NOT_BASELINE = frozenset(
+    {
+        "patient_id",
+        "cohort",
+        "start_date",
+        "last_followup_date",
+        "death_date",
+        "best_response",
+        "response_date",
+        "relapse_date",
+        "sct_date",
+        "blinatumomab_date",
+        "mrd_negative",
+    }
+)
+COHORT_LEVELS = ("original", "amended")
+FLAG_VALUES = frozenset({"Y", "N"})
+
+
+@dataclass(frozen=True)
+class Covariate:
+    """A covariate's model columns: ``values`` (patients × terms, NaN = missing), term names."""
+
+    name: str
+    terms: list[str]
+    values: np.ndarray
+
+
+def baseline_covariates(adsl: pd.DataFrame) -> list[str]:
+    """The baseline characteristics ADSL carries from patients.csv (lower-case, not dates)."""
+    return [
+        column
+        for column in adsl.columns
+        if column == column.lower()
+        and column not in NOT_BASELINE
+        and not pd.api.types.is_datetime64_any_dtype(adsl[column])
+        and adsl[column].notna().any()
+    ]
+
+
+def encode_covariate(adsl: pd.DataFrame, name: str) -> Covariate:
+    """The model columns of ``name`` for every ADSL row; AnalysisError if it cannot be used."""
+    if name == COHORT:
+        cohort = adsl["COHORT"].astype(object)
+        amended = np.where(cohort.isna(), np.nan, (cohort == COHORT_LEVELS[1]).astype(float))
+        return Covariate(name, [f"{COHORT}[{COHORT_LEVELS[1]}]"], amended[:, None])
+    if name not in adsl.columns:
+        available = ", ".join([COHORT, SCT, *baseline_covariates(adsl)])
+        raise AnalysisError(f"unknown covariate {name!r}; available: {available}")
+    column = adsl[name]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        raise AnalysisError(f"covariate {name!r} is a date; use a duration or a flag instead")
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        values = column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        return Covariate(name, [name], values[:, None])
+    text = column.astype(object).where(column.notna(), None)
+    levels = sorted({str(v) for v in text if v is not None})
+    if set(levels) <= FLAG_VALUES:
+        flag = np.where(text.isna(), np.nan, (text == "Y").astype(float))
+        return Covariate(name, [name], flag[:, None])
+    if len(levels) < 2:
+        raise AnalysisError(f"covariate {name!r} has a single level ({', '.join(levels)})")
+    missing = text.isna().to_numpy()
+    columns = [
+        np.where(missing, np.nan, (text.astype(str) == level).to_numpy(dtype=float))
+        for level in levels[1:]
+    ]
+    return Covariate(name, [f"{name}[{level}]" for level in levels[1:]], np.column_stack(columns))

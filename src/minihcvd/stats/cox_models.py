@@ -1,0 +1,177 @@
+"""The trial's Cox regressions: univariate screening, then the multivariate model.
+
+Every model uses complete cases of its covariates (R's na.omit). With ``sct`` in the model the
+data are ADaM's ``sct_intervals`` ((start, stop] rows, tmerge semantics) with the baseline
+covariates carried onto both rows of a transplanted patient; otherwise one (0, OS] row each.
+Covariates pass to the multivariate model when one of their terms has Wald p < 0.05 (the
+paper's cut-off), unless the user names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from minihcvd.errors import AnalysisError
+from minihcvd.stats.covariates import SCT, encode_covariate
+from minihcvd.stats.cox import CoxPHFitter
+
+__all__ = ["CoxModel", "CoxModels", "CoxTerm", "fit_cox_model", "fit_cox_models"]
+
+SCREENING_P = 0.05
+
+
+@dataclass(frozen=True)
+class CoxTerm:
+    """One coefficient as the paper reports it: HR, 95% Wald CI, Wald p."""
+
+    term: str
+    covariate: str
+    hr: float
+    lower: float
+    upper: float
+    p: float
+    n: int
+    events: int
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``hr``, ``lower``, ``upper``, ``p``, the term's covariate and the model's n, events."""
+        return {
+            "hr": self.hr,
+            "lower": self.lower,
+            "upper": self.upper,
+            "p": self.p,
+            "covariate": self.covariate,
+            "n": self.n,
+            "events": self.events,
+        }
+
+
+@dataclass(frozen=True)
+class CoxModel:
+    """A fitted model's terms with its size and likelihood-ratio test."""
+
+    covariates: list[str]
+    terms: list[CoxTerm]
+    n: int
+    events: int
+    lrt_p: float
+
+
+@dataclass
+class CoxModels:
+    """Univariate models (one per covariate), the multivariate model and notes on skips."""
+
+    univariate: dict[str, CoxModel] = field(default_factory=dict)
+    multivariate: CoxModel | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``univariate`` and ``multivariate`` as term → {hr, lower, upper, p}."""
+        univariate = {
+            term.term: term.to_json_dict()
+            for model in self.univariate.values()
+            for term in model.terms
+        }
+        multivariate = (
+            {}
+            if self.multivariate is None
+            else {term.term: term.to_json_dict() for term in self.multivariate.terms}
+        )
+        return {"univariate": univariate, "multivariate": multivariate}
+
+
+def fit_cox_models(
+    adsl: pd.DataFrame,
+    os_table: pd.DataFrame,
+    sct_intervals: pd.DataFrame | None,
+    *,
+    candidates: Sequence[str],
+    given: Sequence[str] | None = None,
+) -> CoxModels:
+    """Univariate models of ``candidates``, then the multivariate one of ``given`` or those
+    with a term of p < 0.05."""
+    models = CoxModels()
+    for name in candidates:
+        try:
+            models.univariate[name] = fit_cox_model(adsl, os_table, sct_intervals, [name])
+        except AnalysisError as error:
+            models.notes.append(f"univariate Cox model of {name} skipped: {error.message}")
+    if given is not None:
+        chosen = list(given)
+    else:
+        chosen = [
+            name
+            for name, model in models.univariate.items()
+            if min(term.p for term in model.terms) < SCREENING_P
+        ]
+    if not chosen:
+        models.notes.append(f"multivariate Cox model skipped: no covariate had p < {SCREENING_P}")
+        return models
+    try:
+        models.multivariate = fit_cox_model(adsl, os_table, sct_intervals, chosen)
+    except AnalysisError as error:
+        models.notes.append(f"multivariate Cox model skipped: {error.message}")
+    return models
+
+
+def fit_cox_model(
+    adsl: pd.DataFrame,
+    os_table: pd.DataFrame,
+    sct_intervals: pd.DataFrame | None,
+    covariates: Sequence[str],
+) -> CoxModel:
+    """One Efron Cox model of OS on ``covariates`` (``sct`` time-dependent), complete cases."""
+    encoded = [encode_covariate(adsl, name) for name in covariates if name != SCT]
+    baseline = np.column_stack([c.values for c in encoded]) if encoded else np.empty((len(adsl), 0))
+    names = [term for c in encoded for term in c.terms]
+    owners = [c.name for c in encoded for _ in c.terms]
+    position = pd.Series(np.arange(len(adsl)), index=adsl["USUBJID"].to_numpy())
+    if SCT in covariates:
+        if sct_intervals is None:
+            raise AnalysisError("the time-dependent SCT covariate needs the sct_intervals table")
+        rows = position.reindex(sct_intervals["USUBJID"].to_numpy()).to_numpy()
+        start = sct_intervals["TSTART"].to_numpy(dtype=np.float64)
+        stop = sct_intervals["TSTOP"].to_numpy(dtype=np.float64)
+        event = sct_intervals["EVENT"].to_numpy(dtype=np.float64)
+        x = np.column_stack((sct_intervals["SCT"].to_numpy(dtype=np.float64), baseline[rows]))
+        names, owners = [SCT, *names], [SCT, *owners]
+        subject = rows
+    else:
+        rows = position.reindex(os_table["USUBJID"].to_numpy()).to_numpy()
+        stop = os_table["AVAL"].to_numpy(dtype=np.float64)
+        start = np.zeros_like(stop)
+        event = (os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64)
+        x = baseline[rows]
+        subject = rows
+    complete = np.isfinite(x).all(axis=1)
+    if not complete.any():
+        raise AnalysisError(f"no patient has a value for every one of {', '.join(covariates)}")
+    fitter = CoxPHFitter().fit(
+        x[complete], stop[complete], event[complete], start[complete], names=names
+    )
+    n_patients = int(np.unique(subject[complete]).size)
+    terms = [
+        CoxTerm(
+            term=term,
+            covariate=owner,
+            hr=float(fitter.hazard_ratios_[i]),
+            lower=float(fitter.confidence_intervals_[i, 0]),
+            upper=float(fitter.confidence_intervals_[i, 1]),
+            p=float(fitter.p_values_[i]),
+            n=n_patients,
+            events=fitter.events_,
+        )
+        for i, (term, owner) in enumerate(zip(names, owners, strict=True))
+    ]
+    return CoxModel(
+        covariates=list(covariates),
+        terms=terms,
+        n=n_patients,
+        events=fitter.events_,
+        lrt_p=float(fitter.lrt_p_value_),
+    )

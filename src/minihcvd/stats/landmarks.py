@@ -1,0 +1,100 @@
+"""Landmark analyses: OS from a landmark by whether an exposure happened before it.
+
+The reference README's definition: keep patients still at risk at L months (OS time > L),
+classify them by the exposure (blinatumomab, allogeneic SCT) by L (exposure time <= L, exposure
+time = exposure date − start + 1 days), and restart the clock at L. Survival at 12/24/36 months
+is counted from the landmark. The blinatumomab landmark is run in Salvage 1 patients, as in the
+paper's Results (the comparison of patients who did or did not receive blinatumomab).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from minihcvd.stats.survival_summary import DAYS_PER_MONTH, GroupComparison, compare_groups
+
+__all__ = ["EXPOSURES", "Exposure", "Landmark", "LandmarkResult", "landmark_analysis"]
+
+EXPOSED, NOT_EXPOSED = "yes", "no"
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Where an exposure's date lives in ADSL and which patients its landmark compares."""
+
+    date_column: str
+    population_column: str | None = None
+    population_value: str | None = None
+    population_label: str = "all patients"
+
+
+EXPOSURES = {
+    "blinatumomab": Exposure("BLINDT", "SALV1FL", "Y", "Salvage 1"),
+    "sct": Exposure("SCTDT"),
+}
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """An exposure and the landmark time in months."""
+
+    exposure: str
+    months: float
+
+    @property
+    def key(self) -> str:
+        """The results.json key, e.g. ``sct_4m``."""
+        return f"{self.exposure}_{self.months:g}m"
+
+
+@dataclass(frozen=True)
+class LandmarkResult:
+    """The landmark comparison with the population it was run in."""
+
+    landmark: Landmark
+    population: str
+    comparison: GroupComparison
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``n``, ``landmark_months``, ``population``, ``groups`` (yes/no), ``logrank_p``."""
+        return {
+            "n": self.comparison.n,
+            "landmark_months": self.landmark.months,
+            "population": self.population,
+            **self.comparison.to_json_dict(),
+        }
+
+
+def landmark_analysis(
+    os_table: pd.DataFrame, landmark: Landmark, *, ci_type: str
+) -> LandmarkResult:
+    """Compare OS after the landmark between exposed and unexposed patients at risk then."""
+    exposure = EXPOSURES[landmark.exposure]
+    rows = os_table
+    if exposure.population_column is not None:
+        rows = rows[rows[exposure.population_column].astype(object) == exposure.population_value]
+    landmark_days = landmark.months * DAYS_PER_MONTH
+    days = rows["AVAL"].to_numpy(dtype=np.float64)
+    at_risk = days > landmark_days
+    exposure_days = _days_since_start(rows, exposure.date_column)
+    exposed = np.where(exposure_days <= landmark_days, EXPOSED, NOT_EXPOSED)
+    events = (rows["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64)
+    comparison = compare_groups(
+        landmark.key,
+        days[at_risk] - landmark_days,
+        events[at_risk],
+        exposed[at_risk],
+        levels=(EXPOSED, NOT_EXPOSED),
+        ci_type=ci_type,
+    )
+    return LandmarkResult(landmark, exposure.population_label, comparison)
+
+
+def _days_since_start(rows: pd.DataFrame, date_column: str) -> np.ndarray:
+    """Exposure time in days (date − TRTSDT + 1); +inf when never exposed."""
+    elapsed = (rows[date_column] - rows["TRTSDT"]).dt.days + 1
+    return elapsed.to_numpy(dtype=np.float64, na_value=np.inf)
