@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from minihcvd.adam.adae import derive_var_trtemfl, derive_var_worstfl, derive_vars_ae
 from minihcvd.adam.adrs import derive_param_bor, derive_param_mrd, derive_param_ovr
 from minihcvd.adam.adsl import (
     derive_var_hrcytfl,
@@ -27,7 +28,14 @@ from minihcvd.adam.sources import death_event, last_alive_censor, relapse_event
 from minihcvd.clinical.outcomes import patient_outcomes
 from minihcvd.trialdata.package import TrialPackage
 
-__all__ = ["AdamDatasets", "build_adrs", "build_adsl", "build_adtte", "derive_all"]
+__all__ = [
+    "AdamDatasets",
+    "build_adae",
+    "build_adrs",
+    "build_adsl",
+    "build_adtte",
+    "derive_all",
+]
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,18 @@ def build_adrs(adsl: pd.DataFrame, assessments: pd.DataFrame | None) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
+def build_adae(events: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADAE — Adverse Events Analysis Dataset. Inputs: adverse events, ADSL."""
+    return (
+        # Events with ADSL's first/last dose dates, study day, grade and SOS flag
+        derive_vars_ae(events, adsl=adsl)
+        # Treatment-emergent by the trial's reporting window
+        .pipe(derive_var_trtemfl)
+        # Worst grade per patient and term among treatment-emergent events
+        .pipe(derive_var_worstfl)
+    )
+
+
 def derive_all(package: TrialPackage) -> AdamDatasets:
     """ADSL, ADRS, ADTTE, ADAE (None without adverse events) and the SCT interval table."""
     adsl = build_adsl(package)
@@ -112,6 +132,6 @@ def derive_all(package: TrialPackage) -> AdamDatasets:
         adsl=adsl,
         adrs=build_adrs(adsl, package.assessments),
         adtte=adtte,
-        adae=None,
+        adae=None if package.adverse_events is None else build_adae(package.adverse_events, adsl),
         sct_intervals=derive_sct_intervals(adtte, adsl),
     )

@@ -1,6 +1,12 @@
 """The trial data package: a folder of CSV files, read, validated, written (docs/data-format.md)."""
 
-from minihcvd.trialdata.io import Problem, read_package, validate_package, write_package
+from minihcvd.trialdata.io import (
+    Problem,
+    format_csv,
+    read_package,
+    validate_package,
+    write_package,
+)
 from minihcvd.trialdata.package import TrialPackage
 from minihcvd.trialdata.schema import FILES, ColumnSpec, FileSpec
 
@@ -10,6 +16,7 @@ __all__ = [
     "FileSpec",
     "Problem",
     "TrialPackage",
+    "format_csv",
     "read_package",
     "validate_package",
     "write_package",

@@ -36,7 +36,7 @@ from minihcvd.trialdata.schema import (
     FileSpec,
 )
 
-__all__ = ["Problem", "read_package", "validate_package", "write_package"]
+__all__ = ["Problem", "format_csv", "read_package", "validate_package", "write_package"]
 
 #: A validation finding: a :class:`TrialDataError` with ``file``, ``row`` and ``field``.
 Problem = TrialDataError
@@ -203,7 +203,7 @@ def read_package(directory: Path) -> TrialPackage:
     return package
 
 
-def _to_text(frame: pd.DataFrame) -> str:
+def format_csv(frame: pd.DataFrame) -> str:
     """CSV text as the package format has it: ISO dates, true/false, empty for missing."""
     out = frame.copy()
     for name in out.columns:
@@ -224,7 +224,7 @@ def write_package(package: TrialPackage, directory: Path) -> None:
     """
     directory = Path(directory)
     texts = {
-        spec.name: _to_text(frame)
+        spec.name: format_csv(frame)
         for spec in FILES
         if (frame := getattr(package, _ATTRIBUTE[spec.name])) is not None
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from minihcvd.clinical.adverse_events import CTCAE_VERSIONS
 from minihcvd.clinical.response import PATIENT_RESPONSE_CODES
 from minihcvd.clinical.risk import KARYOTYPE_CODES, SALVAGE_CODES
 
@@ -140,7 +141,7 @@ ADVERSE_EVENTS: Final = FileSpec(
         _req("term", "text", "adverse event term"),
         _req("onset_date", "date", "onset date"),
         _req("grade", "int", "CTCAE grade", minimum=1, maximum=5),
-        _req("ctcae_version", "text", "CTCAE version, e.g. 4.03"),
+        _req("ctcae_version", "code", "CTCAE version", codes=CTCAE_VERSIONS),
         ColumnSpec("hematologic", "bool", "haematological event", True),
         ColumnSpec("treatment_related", "bool", "related to study treatment", True),
     ),
