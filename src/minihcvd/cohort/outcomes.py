@@ -1,0 +1,367 @@
+"""The course of each virtual patient: response, MRD, transplant, blinatumomab, relapse, death.
+
+All times are days from the start of treatment (day 1 = start date). The model, in the order
+it is drawn (docs/virtual-cohort.md explains and justifies each step):
+
+1. Best response is dealt out exactly per cohort and salvage line (counts derived from Table 2
+   and the response paragraph); within a stratum early death favours ECOG >= 2 and no response
+   favours primary refractory / short first remission.
+2. MRD status (at response, at any time) is dealt out exactly per cohort and salvage line.
+3. Responders: the first event after response (relapse or death in remission) follows a
+   piecewise-exponential proportional-hazards model whose covariate effects are the paper's
+   multivariate Cox hazard ratios plus an MRD effect; its baseline scale is calibrated.
+   Death after relapse and the survival of non-responders are separate exponential models with
+   a small long-term-survivor fraction.
+4. Transplant (exact counts per cohort) and blinatumomab (exact per cohort) go to responders
+   still in remission at the drawn time; neither changes the hazard (the paper's 4-month
+   landmark finds no transplant effect); a transplant raises the chance that a first event is
+   death in remission rather than relapse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from minihcvd.cohort.baseline import PUBLISHED_COHORT_SIZES as PUBLISHED_SIZES
+from minihcvd.cohort.baseline import allocate, cohort_sizes
+from minihcvd.cohort.targets import published_value
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "Course",
+    "OutcomeModel",
+    "generate_outcomes",
+    "patient_outcome_columns",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+DAYS_PER_MONTH: Final = 30.4375
+
+#: Best response per cohort and salvage line (110 patients). Derived from Table 2 (by cohort),
+#: the response paragraph (ORR 92% / 59% / 57% in Salvage 1 / 2 / 3+, 6 of 7 early deaths in
+#: Salvage 2+) and Table 2's MRD rows (both amended Salvage 2 patients responded).
+_RESPONSE_STRATA: Final = {
+    ("original", "S1"): {"responder": 35, "NR": 2, "ED": 1},
+    ("original", "S2"): {"responder": 8, "NR": 4, "ED": 3},
+    ("original", "S3+"): {"responder": 8, "NR": 3, "ED": 3},
+    ("amended", "S1"): {"responder": 38, "NR": 3, "ED": 0},
+    ("amended", "S2"): {"responder": 2, "NR": 0, "ED": 0},
+    ("amended", "S3+"): {"responder": 0, "NR": 0, "ED": 0},
+}
+#: MRD among responders per cohort and salvage line (Table 2): assessed at response, negative
+#: at response, assessed at any time, negative at any time. Amended Salvage 1 "overall" is
+#: 32/37 so that the rows add up to the cohort totals (the paper prints 34/39).
+_MRD_STRATA: Final = {
+    ("original", "S1"): (33, 23, 34, 31),
+    ("original", "S2+"): (16, 5, 16, 10),
+    ("amended", "S1"): (37, 18, 37, 32),
+    ("amended", "S2+"): (1, 1, 2, 2),
+}
+
+
+#: Every patient is followed at least this long (or to the cut-off): past any response (day 134).
+_MIN_CONTACT_DAYS: Final = 180
+
+
+@dataclass(frozen=True)
+class OutcomeModel:
+    """Parameters of the course-of-treatment model; defaults are the calibrated values."""
+
+    #: Multivariate Cox HRs (Results, Cox paragraph): per 1% PB blasts, high-risk cytogenetics,
+    #: TP53 mutation, amended regimen.
+    hr_pb_blasts_per_pct: float = 1.014
+    hr_high_risk_cytogenetics: float = 2.765
+    hr_tp53_mutated: float = 2.354
+    hr_amended: float = 0.574
+    #: Responders not MRD negative at any time (not reported as an HR; calibrated to Fig. 1D).
+    hr_mrd_not_negative: float = 4.0
+    #: Piecewise-constant baseline hazard of the first event after response (per day):
+    #: interval starts in months and relative level, times a calibrated scale.
+    interval_starts_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 60.0)
+    relative_hazard: tuple[float, ...] = (0.8, 1.0, 0.35, 0.1, 0.15, 0.05)
+    baseline_hazard_per_day: float = 1.35e-3
+    #: Share of first events that are death in remission, without and after transplant.
+    death_in_remission_share: float = 0.25
+    death_in_remission_share_after_sct: float = 0.45
+    #: Death after relapse: median months, and the share who survive long term.
+    post_relapse_median_months: float = 4.5
+    post_relapse_long_term_share: float = 0.2
+    #: Non-responders (alive beyond day 28): median months and long-term share.
+    no_response_median_months: float = 4.0
+    no_response_long_term_share: float = 0.08
+    #: Hazard of the long-term survivors (per day), about 2% a year.
+    long_term_hazard_per_day: float = 5.5e-5
+    #: Time to transplant: lognormal median (months, Results), spread, published range.
+    sct_median_months: float = 4.0
+    sct_log_sd: float = 0.35
+    #: Time to first blinatumomab in months (Outcomes: median 2 months), lognormal.
+    blinatumomab_median_months: float = 2.0
+    blinatumomab_log_sd: float = 0.3
+    #: Relative chance of transplant if MRD negative (Methods: MRD status guided the choice).
+    sct_weight_mrd_negative: float = 2.0
+    #: Follow-up: share of patients whose last contact falls before the data cut-off, at a
+    #: uniform fraction (at least this much) of their potential follow-up; calibrated to the
+    #: median follow-up of 48 months (the paper gives no cut-off date nor losses).
+    lost_to_followup_share: float = 0.45
+    lost_at_least_fraction: float = 0.3
+    cutoff: pd.Timestamp = field(default_factory=lambda: pd.Timestamp("2022-05-15"))
+
+
+@dataclass(frozen=True)
+class Course:
+    """One array per event, as study days (1 = start; NaN = did not happen or not observed)."""
+
+    best_response: npt.NDArray[np.object_]
+    response_day: FloatArray
+    relapse_day: FloatArray
+    death_day: FloatArray
+    last_day: FloatArray
+    sct_day: FloatArray
+    blinatumomab_day: FloatArray
+    mrd_at_response: npt.NDArray[np.object_]
+    mrd_negative: npt.NDArray[np.object_]
+
+
+def _hazard_draw(rng: np.random.Generator, model: OutcomeModel, linear: FloatArray) -> FloatArray:
+    """Days to the first event under the piecewise baseline hazard × exp(linear predictor)."""
+    starts = np.asarray(model.interval_starts_months) * DAYS_PER_MONTH
+    rates = np.asarray(model.relative_hazard) * model.baseline_hazard_per_day
+    widths = np.diff(starts)
+    cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * widths)])
+
+    target = rng.exponential(size=linear.size) / np.exp(linear)
+    k = np.searchsorted(cumulative, target, side="right") - 1
+    return np.asarray(starts[k] + (target - cumulative[k]) / rates[k])
+
+
+def _mixture_days(rng: np.random.Generator, model: OutcomeModel, n: int, median_months: float,
+                  long_term_share: float) -> FloatArray:
+    """Exponential survival times with a long-term-survivor fraction (days)."""
+    short = rng.exponential(median_months * DAYS_PER_MONTH / np.log(2), n)
+    long = rng.exponential(1.0 / model.long_term_hazard_per_day, n)
+    return np.asarray(np.where(rng.random(n) < long_term_share, long, short))
+
+
+def _deal(rng: np.random.Generator, pool: npt.NDArray[np.intp], counts: dict[str, int],
+          weights: dict[str, FloatArray]) -> dict[str, npt.NDArray[np.intp]]:
+    """Split ``pool`` into the named groups of exact size; weighted groups are drawn first."""
+    left = np.asarray(pool)
+    chosen: dict[str, npt.NDArray[np.intp]] = {}
+    for name, count in counts.items():
+        if name not in weights:
+            continue
+        w = weights[name][left]
+        take = min(count, int(np.count_nonzero(w > 0)))
+        picked = rng.choice(left, size=take, replace=False, p=w / w.sum()) if take else left[:0]
+        chosen[name] = np.asarray(picked)
+        left = np.setdiff1d(left, picked)
+    left = rng.permutation(left)
+    for name, count in counts.items():
+        if name not in weights:
+            chosen[name], left = left[:count], left[count:]
+    return chosen
+
+
+def _responses(rng: np.random.Generator, baseline: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Best response per patient: exact counts per cohort × salvage line, then CR/CRp/CRi."""
+    cohort = baseline["cohort"].to_numpy()
+    salvage = baseline["salvage"].to_numpy()
+    ecog_weight = np.where(baseline["ecog"].to_numpy() >= 2, 2.0, 1.0)
+    refractory = baseline["primary_refractory"].to_numpy(dtype=bool)
+    short_crd = baseline["first_remission_months"].to_numpy() < 12
+    nr_weight = np.where(refractory, 4.0, np.where(short_crd, 2.0, 1.0))
+    best = np.full(len(baseline), "responder", dtype=object)
+    for (c, s), counts in _RESPONSE_STRATA.items():
+        pool = np.flatnonzero((cohort == c) & (salvage == s))
+        if pool.size and sum(counts.values()):
+            groups = _deal(rng, pool, allocate(counts, pool.size),
+                           {"ED": ecog_weight, "NR": nr_weight})
+            for name, idx in groups.items():
+                best[idx] = name
+    for c in cohort_sizes(len(baseline)):
+        pool = np.flatnonzero((cohort == c) & (best == "responder"))
+        counts = {k: int(published_value(k.lower(), c)) for k in ("CR", "CRp", "CRi")}
+        for name, idx in _deal(rng, pool, allocate(counts, pool.size), {}).items():
+            best[idx] = name
+    return best
+
+
+def _mrd(rng: np.random.Generator, cohort: npt.NDArray[np.object_],
+         salvage: npt.NDArray[np.object_], responder: BoolArray
+         ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """MRD at response (negative/positive/None) and at any time (True/False/None)."""
+    at_response = np.full(cohort.size, None, dtype=object)
+    overall = np.full(cohort.size, None, dtype=object)
+    line = np.where(salvage == "S1", "S1", "S2+")
+    published_responders = {("original", "S1"): 35, ("original", "S2+"): 16,
+                            ("amended", "S1"): 38, ("amended", "S2+"): 2}
+    for key, counts in _MRD_STRATA.items():
+        pool = rng.permutation(np.flatnonzero((cohort == key[0]) & (line == key[1]) & responder))
+        ratio = pool.size / published_responders[key]
+        n_ar, k_ar, n_ov, k_ov = (min(pool.size, round(v * ratio)) for v in counts)
+        at_response[pool[:n_ar]] = "positive"
+        at_response[pool[:k_ar]] = "negative"
+        overall[pool[:max(n_ov, n_ar)]] = False
+        overall[pool[:k_ar]] = True
+        still_positive = pool[k_ar:max(n_ov, n_ar)]
+        overall[rng.permutation(still_positive)[:max(0, k_ov - k_ar)]] = True
+    return at_response, overall
+
+
+def _response_days(rng: np.random.Generator, responder: BoolArray) -> FloatArray:
+    """Day of response: 73 of 91 in cycle 1 (Results), later ones up to day 134."""
+    days = np.full(responder.size, np.nan)
+    idx = rng.permutation(np.flatnonzero(responder))
+    in_cycle_1 = round(published_value("response_after_cycle_1") * idx.size / 91)
+    days[idx[:in_cycle_1]] = np.round(rng.triangular(12, 26, 35, in_cycle_1))
+    later = idx.size - in_cycle_1
+    days[idx[in_cycle_1:]] = np.round(np.exp(rng.uniform(np.log(36), np.log(134), later)))
+    return days
+
+
+def _early_death_days(rng: np.random.Generator, n: int) -> FloatArray:
+    """Death days of early deaths with the published median and range (Results: 15, 4–26)."""
+    low, mid, high = (int(published_value(f"early_death_day_{k}"))
+                      for k in ("min", "median", "max"))
+    half = (n - 1) // 2
+    days = np.concatenate([rng.integers(low, mid + 1, half), rng.integers(mid, high + 1, n - half)])
+    days.sort()
+    if n >= 3:
+        days[0], days[half], days[-1] = low, mid, high
+    return np.asarray(rng.permutation(days), dtype=float)
+
+
+def _linear_predictor(model: OutcomeModel, baseline: pd.DataFrame,
+                      mrd_overall: npt.NDArray[np.object_]) -> FloatArray:
+    tp53 = baseline["tp53_mutated"].fillna(False).to_numpy(dtype=bool)
+    return np.asarray(
+        np.log(model.hr_pb_blasts_per_pct) * baseline["pb_blasts_pct"].to_numpy(dtype=float)
+        + np.log(model.hr_high_risk_cytogenetics)
+        * baseline["high_risk_cytogenetics"].to_numpy(dtype=bool)
+        + np.log(model.hr_tp53_mutated) * tp53
+        + np.log(model.hr_amended) * (baseline["cohort"].to_numpy() == "amended")
+        + np.log(model.hr_mrd_not_negative) * (mrd_overall != True)  # noqa: E712
+    )
+
+
+def _pick(rng: np.random.Generator, eligible: BoolArray, count: int,
+          weights: FloatArray) -> BoolArray:
+    chosen = np.zeros(eligible.size, dtype=bool)
+    idx = np.flatnonzero(eligible)
+    take = min(count, idx.size)
+    if take:
+        p = weights[idx] / weights[idx].sum()
+        chosen[rng.choice(idx, size=take, replace=False, p=p)] = True
+    return chosen
+
+
+def _pin_range(sct_day: FloatArray, sct: BoolArray, response_day: FloatArray,
+               first_event: FloatArray, end_days: FloatArray) -> None:
+    """Move the earliest and latest possible transplant to the published range ends."""
+    for months, pick in ((published_value("sct_months_min"), np.argmin),
+                         (published_value("sct_months_max"), np.argmax)):
+        day = float(np.round(months * DAYS_PER_MONTH))
+        fits = sct & (response_day + 7 < day) & (day < np.fmin(first_event, end_days + 1))
+        candidates = np.flatnonzero(fits)
+        if candidates.size:
+            sct_day[candidates[pick(sct_day[candidates])]] = day
+
+
+def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
+                      model: OutcomeModel) -> Course:
+    """Each patient's course of treatment, as study days, for ``baseline``'s patients."""
+    n = len(baseline)
+    cohort = baseline["cohort"].to_numpy()
+    start = pd.DatetimeIndex(baseline["start_date"])
+    potential_days = np.asarray((model.cutoff - start).days, dtype=float) + 1
+    lag = np.minimum(np.round(rng.exponential(20.0, n)), 90)
+    lost = rng.random(n) < model.lost_to_followup_share
+    lost_fraction = rng.uniform(model.lost_at_least_fraction, 1.0, n)
+    end_days = np.round(np.where(lost, potential_days * lost_fraction, potential_days - lag))
+    end_days = np.maximum(end_days, np.minimum(potential_days, _MIN_CONTACT_DAYS))
+
+    best = _responses(rng, baseline)
+    responder = np.isin(best, ["CR", "CRp", "CRi"])
+    mrd_at_response, mrd_overall = _mrd(rng, cohort, baseline["salvage"].to_numpy(), responder)
+    response_day = _response_days(rng, responder)
+    linear = _linear_predictor(model, baseline, mrd_overall)
+
+    first_event = response_day + _hazard_draw(rng, model, linear)
+    sct_day = np.round(DAYS_PER_MONTH * np.clip(
+        rng.lognormal(np.log(model.sct_median_months), model.sct_log_sd, n),
+        published_value("sct_months_min"), published_value("sct_months_max")))
+    sct_ok = responder & (sct_day > response_day + 7) & (sct_day < first_event)
+    sct_ok &= sct_day <= end_days
+    weights = np.where(mrd_overall == True, model.sct_weight_mrd_negative, 1.0)  # noqa: E712
+    sct = np.zeros(n, dtype=bool)
+    for c, size in cohort_sizes(n).items():
+        count = round(published_value("sct", c) * size / PUBLISHED_SIZES[c])
+        sct |= _pick(rng, sct_ok & (cohort == c), count, weights)
+    _pin_range(sct_day, sct, response_day, first_event, end_days)
+
+    share = np.where(sct, model.death_in_remission_share_after_sct,
+                     model.death_in_remission_share)
+    dies_in_remission = rng.random(n) < share
+    first_event = np.maximum(first_event, np.where(sct, sct_day + 1, response_day + 3))
+    relapse_day = np.where(responder & ~dies_in_remission, np.ceil(first_event), np.nan)
+    death_day = np.where(dies_in_remission, np.ceil(first_event), relapse_day + 1 + np.round(
+        _mixture_days(rng, model, n, model.post_relapse_median_months,
+                      model.post_relapse_long_term_share)))
+    no_response = best == "NR"
+    death_day[no_response] = 29 + np.round(_mixture_days(
+        rng, model, int(no_response.sum()), model.no_response_median_months,
+        model.no_response_long_term_share))
+    early = best == "ED"
+    death_day[early] = _early_death_days(rng, int(early.sum()))
+
+    blin_day = np.round(DAYS_PER_MONTH * np.clip(rng.lognormal(
+        np.log(model.blinatumomab_median_months), model.blinatumomab_log_sd, n), 1.0, 6.0))
+    blin_ok = (blin_day < np.minimum(death_day, end_days)) & ~early
+    # On the amended protocol blinatumomab follows the response and precedes a transplant.
+    blin_day = np.where(cohort == "amended", np.maximum(blin_day, response_day + 7), blin_day)
+    blin_day = np.where((cohort == "amended") & sct, np.minimum(blin_day, sct_day - 14), blin_day)
+    amended_ok = responder & (blin_day > response_day) & (blin_day < first_event)
+    amended_ok &= blin_day < end_days
+    blin = np.zeros(n, dtype=bool)
+    for c, ok in (("original", blin_ok), ("amended", amended_ok)):
+        count = round(published_value("blinatumomab", c) * cohort_sizes(n)[c]
+                      / PUBLISHED_SIZES[c])
+        blin |= _pick(rng, ok & (cohort == c), count, np.ones(n))
+    died = death_day <= end_days
+    last_day = np.where(died, death_day, end_days)
+    observed = relapse_day <= last_day
+    return Course(
+        best_response=best, response_day=response_day,
+        relapse_day=np.where(observed, relapse_day, np.nan),
+        death_day=np.where(died, death_day, np.nan), last_day=last_day,
+        sct_day=np.where(sct, sct_day, np.nan), blinatumomab_day=np.where(blin, blin_day, np.nan),
+        mrd_at_response=mrd_at_response, mrd_negative=mrd_overall,
+    )
+
+
+def _dates(start: pd.DatetimeIndex, days: FloatArray) -> pd.Series:
+    """Study day (1 = start) to date; missing stays missing."""
+    offsets = pd.to_timedelta(days - 1, unit="D")
+    return pd.Series(start + offsets)
+
+
+def patient_outcome_columns(baseline: pd.DataFrame, course: Course) -> pd.DataFrame:
+    """The outcome columns of patients.csv, in the trial data package's names."""
+    start = pd.DatetimeIndex(baseline["start_date"])
+    return pd.DataFrame({
+        "last_followup_date": _dates(start, course.last_day),
+        "death_date": _dates(start, course.death_day),
+        "best_response": course.best_response,
+        "response_date": _dates(start, course.response_day),
+        "relapse_date": _dates(start, course.relapse_day),
+        "sct_date": _dates(start, course.sct_day),
+        "blinatumomab_date": _dates(start, course.blinatumomab_day),
+        "mrd_negative": pd.Series(course.mrd_negative, dtype="object").astype("boolean"),
+    })
