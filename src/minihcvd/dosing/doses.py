@@ -30,6 +30,7 @@ class Dose:
     """A dose per administration, after BSA, with how it was obtained."""
 
     amount: Decimal
+    exact_amount: Decimal
     unit: str
     dose_per_m2: Decimal | None
     calculation: str
@@ -44,13 +45,16 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
     low = component.low_weight
     if low is not None and body.weight_kg < low.below_weight_kg:
         per_m2 = Decimal(repr(low.dose))
-        amount, calculation = _per_m2(per_m2, low.unit, body, low.max_dose, "label maximum")
+        exact, amount, calculation = _per_m2(
+            per_m2, low.unit, body, low.max_dose, "label maximum"
+        )
         note = (
             f"weight {body.weight_kg:g} kg is under {low.below_weight_kg:g} kg: BSA-based label"
             f" dose instead of {format_amount(Decimal(repr(component.dose)))} {component.unit}"
         )
         return Dose(
             amount=amount,
+            exact_amount=exact,
             unit=_OUTPUT_UNIT[low.unit],
             dose_per_m2=per_m2,
             calculation=calculation,
@@ -63,20 +67,21 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
     per_m2_dose: Decimal | None = None
     if component.unit in ("mg/m2", "mcg/m2/day"):
         per_m2_dose = nominal
-        amount, calculation = _per_m2(
+        exact, amount, calculation = _per_m2(
             nominal, component.unit, body, component.max_dose, "per-dose maximum"
         )
     elif via_ommaya and component.dose_via_ommaya is not None:
-        amount = Decimal(repr(component.dose_via_ommaya))
+        amount = exact = Decimal(repr(component.dose_via_ommaya))
         calculation = (
             f"{format_amount(amount)} {component.unit} via Ommaya reservoir"
             f" ({format_amount(nominal)} {component.unit} by lumbar puncture)"
         )
     else:
-        amount = nominal
+        amount = exact = nominal
         calculation = f"{format_amount(amount)} {component.unit} flat dose"
     return Dose(
         amount=amount,
+        exact_amount=exact,
         unit=_OUTPUT_UNIT[component.unit],
         dose_per_m2=per_m2_dose,
         calculation=calculation,
@@ -101,23 +106,25 @@ def adjust_dose(dose: Dose, percent: Decimal, reason: str) -> Dose:
             f"expected a percentage above 0 and at most 100, found {format_amount(percent)}",
             field="adjust",
         )
-    exact = dose.amount * percent / Decimal(100)
+    exact = dose.exact_amount * percent / Decimal(100)
     amount = round_half_up(exact)
     calculation = (
-        f"{dose.calculation}; adjusted to {format_amount(percent)}% ({reason})"
+        f"{dose.calculation}; adjusted to {format_amount(percent)}% ({reason}):"
+        f" {format_amount(dose.exact_amount)} {dose.unit} × {format_amount(percent)}%"
         f" = {_result(exact, amount)} {dose.unit}"
     )
     per_m2 = None if dose.dose_per_m2 is None else dose.dose_per_m2 * percent / Decimal(100)
     note = f"dose adjusted to {format_amount(percent)}%: {reason}"
     return replace(
-        dose, amount=amount, dose_per_m2=per_m2, calculation=calculation,
+        dose, amount=amount, exact_amount=exact, dose_per_m2=per_m2, calculation=calculation,
         notes=(*dose.notes, note),
     )
 
 
 def _per_m2(
     per_m2: Decimal, unit: str, body: BodySize, max_dose: float | None, max_label: str
-) -> tuple[Decimal, str]:
+) -> tuple[Decimal, Decimal, str]:
+    """(exact, rounded, calculation); a cap replaces both the exact and the rounded amount."""
     exact = per_m2 * body.bsa_m2
     amount = round_half_up(exact)
     out_unit = _OUTPUT_UNIT[unit]
@@ -125,9 +132,9 @@ def _per_m2(
         f"{format_amount(per_m2)} {unit} × {body.bsa_label} = {_result(exact, amount)} {out_unit}"
     )
     if max_dose is not None and amount > Decimal(repr(max_dose)):
-        amount = Decimal(repr(max_dose))
+        amount = exact = Decimal(repr(max_dose))
         calculation += f" → capped at {format_amount(amount)} {out_unit} ({max_label})"
-    return amount, calculation
+    return exact, amount, calculation
 
 
 def _result(exact: Decimal, rounded: Decimal) -> str:

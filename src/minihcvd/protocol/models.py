@@ -55,21 +55,36 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 def parse_number_spec(spec: object) -> tuple[int, ...]:
-    """``"1-4,11-14"`` → ``(1, 2, 3, 4, 11, 12, 13, 14)``: lists read like the paper's."""
-    if not isinstance(spec, str | int) or isinstance(spec, bool):
+    """``"1-4,11-14"`` → ``(1, 2, 3, 4, 11, 12, 13, 14)``: lists read like the paper's.
+
+    An integer or a list of integers (e.g. a dumped model) is accepted as it is.
+    """
+    if isinstance(spec, tuple | list) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in spec
+    ):
+        numbers = list(spec)
+    elif isinstance(spec, str | int) and not isinstance(spec, bool):
+        numbers = _expand(str(spec))
+    else:
         raise ValueError(f"expected numbers like '1-3,8', found {spec!r}")
+    if not numbers or min(numbers) < 1:
+        raise ValueError(f"expected numbers from 1 up, found {spec!r}")
+    if len(set(numbers)) != len(numbers):
+        raise ValueError(f"a number is listed twice in {spec!r}")
+    return tuple(sorted(numbers))
+
+
+def _expand(spec: str) -> list[int]:
     numbers: list[int] = []
-    for part in str(spec).replace(" ", "").split(","):
+    for part in spec.replace(" ", "").split(","):
         low, sep, high = part.partition("-")
         if not low.isdigit() or (sep and not high.isdigit()):
             raise ValueError(f"expected numbers like '1-3,8', found {spec!r}")
         first, last = int(low), int(high) if sep else int(low)
-        if first < 1 or last < first:
-            raise ValueError(f"ranges must run upward from 1, found {part!r}")
+        if last < first:
+            raise ValueError(f"ranges must run upward, found {part!r}")
         numbers.extend(range(first, last + 1))
-    if len(set(numbers)) != len(numbers):
-        raise ValueError(f"a number is listed twice in {spec!r}")
-    return tuple(sorted(numbers))
+    return numbers
 
 
 NumberSpec = Annotated[tuple[int, ...], BeforeValidator(parse_number_spec)]

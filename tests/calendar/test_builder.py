@@ -1,0 +1,521 @@
+"""build_calendar: every component and condition, delays, adjustments, holds, SCT planning.
+
+Reference patient: 175 cm, 76 kg (Mosteller 1.92 m2), day 1 of course 1 on Monday 2025-01-06.
+Counts and dates below were worked out by hand from the protocol (see each docstring).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minihcvd.calendar import (
+    UNSTATED_MARK,
+    Administration,
+    CourseDelay,
+    DoseAdjustment,
+    TreatmentCalendar,
+    build_calendar,
+    parse_start_date,
+)
+from minihcvd.errors import CalendarError, DosingError, MinihcvdError
+from minihcvd.protocol import load_protocol
+
+START = dt.date(2025, 1, 6)
+
+
+def _calendar(protocol: str = "original", **options: Any) -> TreatmentCalendar:
+    patient: dict[str, Any] = {"height_cm": 175, "weight_kg": 76, "start": START}
+    return build_calendar(protocol, **{**patient, **options})
+
+
+def _rows(calendar: TreatmentCalendar, drug: str, route: str | None = None) -> list[Administration]:
+    return [
+        row for row in calendar.administrations
+        if row.drug == drug and (route is None or row.route == route)
+    ]
+
+
+def _where(rows: list[Administration]) -> list[tuple[str, int, int]]:
+    return [(row.phase, row.course, row.day) for row in rows]
+
+
+class TestOriginal:
+    def test_counts_per_drug(self) -> None:
+        """Per drug: courses x days of the protocol (e.g. mercaptopurine 36 x 28 = 1008)."""
+        counts = Counter((row.drug, row.route) for row in _calendar().administrations)
+        assert counts == {
+            ("cyclophosphamide", "IV"): 12,
+            ("dexamethasone", "IV"): 32,
+            ("vincristine", "IV"): 8 + 12,
+            ("methotrexate", "IV"): 4,
+            ("cytarabine", "IV"): 8,
+            ("inotuzumab ozogamicin", "IV"): 4,
+            ("methotrexate", "IT"): 4,
+            ("cytarabine", "IT"): 4,
+            ("pegfilgrastim", "SC"): 8,
+            ("ursodiol", "PO"): 112,
+            ("prednisone", "PO"): 60,
+            ("mercaptopurine", "PO"): 1008,
+            ("methotrexate", "PO"): 144,
+        }
+
+    def test_odd_course_days(self) -> None:
+        """Course 1: cyclophosphamide days 1-3 (x2), dexamethasone 1-4 and 11-14, VCR 1 and 8."""
+        calendar = _calendar()
+        assert _where(_rows(calendar, "cyclophosphamide"))[:3] == [
+            ("intensive", 1, 1), ("intensive", 1, 2), ("intensive", 1, 3)
+        ]
+        assert [r.day for r in _rows(calendar, "dexamethasone") if r.course == 1] == [
+            1, 2, 3, 4, 11, 12, 13, 14
+        ]
+        assert [r.day for r in _rows(calendar, "vincristine") if r.phase == "intensive"] == [
+            1, 8
+        ] * 4
+        assert {r.doses_per_day for r in _rows(calendar, "cyclophosphamide")} == {2}
+
+    def test_even_course_days(self) -> None:
+        """Course 2 (starts 2025-02-03): methotrexate day 1, cytarabine days 2-3 every 12 h."""
+        calendar = _calendar()
+        methotrexate = _rows(calendar, "methotrexate", "IV")[0]
+        assert (methotrexate.date, methotrexate.dose) == (dt.date(2025, 2, 3), 480.0)
+        cytarabine = _rows(calendar, "cytarabine", "IV")[:2]
+        assert [(r.date, r.dose, r.doses_per_day) for r in cytarabine] == [
+            (dt.date(2025, 2, 4), 960.0, 2), (dt.date(2025, 2, 5), 960.0, 2)
+        ]
+
+    def test_inotuzumab_doses(self) -> None:
+        """Day 3 of courses 1-4: 3.46 mg, then 2.5 mg (1.3 x 1.92 = 2.496)."""
+        rows = _rows(_calendar(), "inotuzumab ozogamicin")
+        assert [(r.date, r.dose) for r in rows] == [
+            (dt.date(2025, 1, 8), 3.46),
+            (dt.date(2025, 2, 5), 2.5),
+            (dt.date(2025, 3, 5), 2.5),
+            (dt.date(2025, 4, 2), 2.5),
+        ]
+        assert rows[0].calculation == "1.8 mg/m2 × 1.92 m2 (Mosteller) = 3.456 → 3.46 mg"
+
+    def test_reduced_inotuzumab(self) -> None:
+        """original-reduced: 1.3 x 1.92 = 2.496 -> 2.5 mg, then 1.0 x 1.92 = 1.92 mg."""
+        rows = _rows(_calendar("original-reduced"), "inotuzumab ozogamicin")
+        assert [r.dose for r in rows] == [2.5, 1.92, 1.92, 1.92]
+
+    def test_maintenance_follows_course_8(self) -> None:
+        """POMP course 1 starts 8 x 28 = 224 days after 2025-01-06, on 2025-08-18."""
+        calendar = _calendar()
+        first = next(r for r in calendar.administrations if r.phase == "maintenance")
+        assert (first.date, first.course, first.day) == (dt.date(2025, 8, 18), 1, 1)
+        assert [c.start for c in calendar.courses[7:9]] == [
+            dt.date(2025, 7, 21), dt.date(2025, 8, 18)
+        ]
+
+    def test_pomp(self) -> None:
+        """Vincristine 2 mg and prednisone 50 mg only in POMP year 1; 6-MP 50 mg x2 daily."""
+        calendar = _calendar()
+        vincristine = [r for r in _rows(calendar, "vincristine") if r.phase == "maintenance"]
+        assert [r.course for r in vincristine] == list(range(1, 13))
+        assert max(r.course for r in _rows(calendar, "prednisone")) == 12
+        mercaptopurine = _rows(calendar, "mercaptopurine")
+        assert {(r.dose, r.doses_per_day) for r in mercaptopurine} == {(50.0, 2)}
+        assert mercaptopurine[-1].date == dt.date(2025, 8, 18) + dt.timedelta(days=36 * 28 - 1)
+        methotrexate = _rows(calendar, "methotrexate", "PO")
+        assert [r.day for r in methotrexate[:4]] == [1, 8, 15, 22]
+        assert methotrexate[0].calculation == "10 mg/m2 × 1.92 m2 (Mosteller) = 19.2 mg"
+
+    def test_pegfilgrastim_day_4(self) -> None:
+        """Pegfilgrastim 6 mg SC on day 4 of each of the 8 courses, window +2 days."""
+        rows = _rows(_calendar(), "pegfilgrastim")
+        assert {(r.day, r.dose, r.route) for r in rows} == {(4, 6.0, "SC")}
+        assert rows[0].notes == ("day window +2 days",)
+
+    def test_ordered_by_date(self) -> None:
+        """Administrations are in date order."""
+        dates = [row.date for row in _calendar().administrations]
+        assert dates == sorted(dates)
+
+
+class TestAmended:
+    def test_counts_per_drug(self) -> None:
+        """4 mini-Hyper-CVD courses, 4 blinatumomab courses, 12 POMP + 4 blinatumomab."""
+        counts = Counter((row.drug, row.route) for row in _calendar("amended").administrations)
+        assert counts == {
+            ("cyclophosphamide", "IV"): 6,
+            ("dexamethasone", "IV"): 16,
+            ("vincristine", "IV"): 4 + 12,
+            ("methotrexate", "IV"): 2,
+            ("cytarabine", "IV"): 4,
+            ("inotuzumab ozogamicin", "IV"): 8,
+            ("blinatumomab", "IV"): 4 * 28 + 4 * 28,
+            ("methotrexate", "IT"): 4,
+            ("cytarabine", "IT"): 4,
+            ("pegfilgrastim", "SC"): 4,
+            ("ursodiol", "PO"): 112,
+            ("prednisone", "PO"): 60,
+            ("mercaptopurine", "PO"): 12 * 28,
+            ("methotrexate", "PO"): 48,
+        }
+
+    def test_fractionated_inotuzumab(self) -> None:
+        """Days 2 and 8: 1.15 + 0.58 mg in course 1 (0.6, 0.3 mg/m2), then 0.58 + 0.58."""
+        rows = _rows(_calendar("amended"), "inotuzumab ozogamicin")
+        assert [(r.course, r.day, r.dose) for r in rows] == [
+            (1, 2, 1.15), (1, 8, 0.58), (2, 2, 0.58), (2, 8, 0.58),
+            (3, 2, 0.58), (3, 8, 0.58), (4, 2, 0.58), (4, 8, 0.58),
+        ]
+
+    def test_blinatumomab_first_course_steps_up(self) -> None:
+        """Course 5 (2025-04-28): 9 mcg/day days 1-4, then 28 mcg/day days 5-28; 14 days off."""
+        rows = [r for r in _rows(_calendar("amended"), "blinatumomab") if r.course == 5]
+        assert [(r.day, r.dose, r.unit) for r in rows[3:5]] == [
+            (4, 9.0, "mcg/day"), (5, 28.0, "mcg/day")
+        ]
+        assert (rows[0].date, len(rows), rows[-1].day) == (dt.date(2025, 4, 28), 28, 28)
+
+    def test_maintenance_blinatumomab_after_every_third_pomp(self) -> None:
+        """Maintenance courses 4, 8, 12, 16 are blinatumomab at 28 mcg/day; the rest POMP."""
+        calendar = _calendar("amended")
+        blinatumomab = {
+            r.course for r in _rows(calendar, "blinatumomab") if r.phase == "maintenance"
+        }
+        assert blinatumomab == {4, 8, 12, 16}
+        pomp = {r.course for r in _rows(calendar, "mercaptopurine")}
+        assert pomp == set(range(1, 16)) - {4, 8, 12}
+        maintenance = next(c for c in calendar.courses if c.phase == "maintenance")
+        assert maintenance.start == dt.date(2025, 10, 13)  # 4 x 28 + 4 x 42 = 280 days
+
+    def test_under_45_kg(self) -> None:
+        """150 cm, 40 kg (1.29 m2): 6.45 then 19.35 mcg/day, flagged in rows and notes."""
+        calendar = _calendar("amended", height_cm=150, weight_kg=40)
+        rows = [r for r in _rows(calendar, "blinatumomab") if r.course == 5]
+        assert (rows[0].dose, rows[4].dose) == (6.45, 19.35)
+        assert not rows[0].stated_in_paper
+        assert rows[0].notes[0] == (
+            "weight 40 kg is under 45 kg: BSA-based label dose instead of 9 mcg/day"
+        )
+        assert calendar.notes[-1] == (
+            f"weight 40 kg < 45 kg: blinatumomab dosed by BSA per the label; {UNSTATED_MARK}"
+        )
+
+
+class TestConditions:
+    def test_rituximab_when_cd20_at_least_20(self) -> None:
+        """CD20 20%: days 1, 11 of courses 1, 3 and days 1, 8 of courses 2, 4 (8 doses)."""
+        calendar = _calendar(cd20_pct=20)
+        rows = _rows(calendar, "rituximab")
+        assert [(r.course, r.day) for r in rows] == [
+            (1, 1), (1, 11), (2, 1), (2, 8), (3, 1), (3, 11), (4, 1), (4, 8)
+        ]
+        assert rows[0].dose == 720.0  # 375 x 1.92
+        assert rows[0].calculation.endswith(
+            f"[{UNSTATED_MARK}: dose 375 mg/m2 (the paper gives days and courses only)]"
+        )
+        assert calendar.notes[0] == "CD20 20% >= 20%: rituximab scheduled"
+
+    def test_no_rituximab_below_20(self) -> None:
+        """CD20 19.9%: no rituximab, and the calendar says why."""
+        calendar = _calendar(cd20_pct=19.9)
+        assert _rows(calendar, "rituximab") == []
+        assert calendar.notes[0] == "CD20 19.9% < 20%: no rituximab"
+
+    def test_cd20_unknown(self) -> None:
+        """CD20 not given: no rituximab, noted."""
+        assert _calendar().notes[0] == "CD20 not given: rituximab (for CD20 >= 20%) not scheduled"
+
+    @pytest.mark.parametrize("cd20_pct", [-1, 100.1])
+    def test_cd20_out_of_range(self, cd20_pct: float) -> None:
+        """CD20 outside 0-100% is refused."""
+        with pytest.raises(CalendarError, match=r"field 'cd20_pct': expected 0-100 %"):
+            _calendar(cd20_pct=cd20_pct)
+
+    def test_it_prophylaxis(self) -> None:
+        """Courses 1-4: MTX day 2 + AraC day 7 in odd courses, reversed in even; 8 in all."""
+        calendar = _calendar()
+        intrathecal = [(r.course, r.day, r.drug, r.dose) for r in calendar.administrations
+                       if r.route == "IT"]
+        assert intrathecal == [
+            (1, 2, "methotrexate", 12.0), (1, 7, "cytarabine", 100.0),
+            (2, 2, "cytarabine", 100.0), (2, 7, "methotrexate", 12.0),
+            (3, 2, "methotrexate", 12.0), (3, 7, "cytarabine", 100.0),
+            (4, 2, "cytarabine", 100.0), (4, 7, "methotrexate", 12.0),
+        ]
+        first = _rows(calendar, "methotrexate", "IT")[0]
+        assert not first.stated_in_paper
+        assert "day window ±3 days" in first.notes
+
+    def test_ommaya(self) -> None:
+        """Via Ommaya, IT methotrexate is 6 mg."""
+        rows = _rows(_calendar(via_ommaya=True), "methotrexate", "IT")
+        assert {r.dose for r in rows} == {6.0}
+
+    def test_cns_disease_triple_it(self) -> None:
+        """Twice weekly days 2, 5, 9, 12 (assumed 4), then weekly 19, 26; course 1 IT replaced."""
+        calendar = _calendar(cns_disease=True)
+        course_1 = [(r.day, r.drug, r.dose) for r in calendar.administrations
+                    if r.route == "IT" and r.course == 1]
+        days = [2, 5, 9, 12, 19, 26]
+        assert course_1 == [
+            (day, drug, dose) for day in days
+            for drug, dose in (("cytarabine", 40.0), ("methotrexate", 12.0),
+                               ("hydrocortisone", 50.0))
+        ]
+        later = [(r.course, r.day) for r in calendar.administrations if r.route == "IT"
+                 and r.course > 1]
+        assert later == [(2, 2), (2, 7), (3, 2), (3, 7), (4, 2), (4, 7)]
+        assert "planned here as 4 doses" in _rows(calendar, "hydrocortisone")[0].calculation
+
+    def test_cns_weekly_runs_on_when_next_course_is_delayed(self) -> None:
+        """With course 2 a week later, a third weekly dose (day 33) fits before it."""
+        calendar = _calendar(cns_disease=True, delays=[CourseDelay("intensive", 2, 7)])
+        assert [r.day for r in _rows(calendar, "hydrocortisone")] == [2, 5, 9, 12, 19, 26, 33]
+
+    def test_cns_more_doses_until_clear(self) -> None:
+        """8 twice-weekly doses end on day 26; no weekly dose fits before day 29."""
+        calendar = _calendar(cns_disease=True, cns_doses_until_clear=8)
+        assert [r.day for r in _rows(calendar, "hydrocortisone")] == [
+            2, 5, 9, 12, 16, 19, 23, 26
+        ]
+
+    def test_cns_doses_overrun_next_course(self) -> None:
+        """A 9th twice-weekly dose (day 30) would fall in course 2: refused with advice."""
+        with pytest.raises(CalendarError) as caught:
+            _calendar(cns_disease=True, cns_doses_until_clear=9)
+        assert caught.value.one_line() == (
+            "field 'cns_doses_until_clear': 9 twice-weekly triple IT doses run past the start of"
+            " the next course (2025-02-03); delay that course or plan fewer doses"
+        )
+
+    def test_ursodiol_only_from_september_2015(self) -> None:
+        """Original started 2015-08-03: ursodiol from 2015-09-01 to the end of course 4."""
+        calendar = _calendar(start=dt.date(2015, 8, 3))
+        rows = _rows(calendar, "ursodiol")
+        assert (rows[0].date, rows[-1].date, len(rows)) == (
+            dt.date(2015, 9, 1), dt.date(2015, 11, 22), 30 + 31 + 22
+        )
+        assert rows[0].doses_per_day == 3
+        assert calendar.notes[-1].startswith("ursodiol only from 2015-09-01 on")
+
+
+class TestDelays:
+    def test_delay_shifts_course_and_later(self) -> None:
+        """Delaying course 3 by 7 days moves courses 3+ a week, not courses 1-2."""
+        plain, delayed = _calendar(), _calendar(delays=[CourseDelay.parse("3:7")])
+        shift = [(b.start - a.start).days for a, b in zip(plain.courses, delayed.courses,
+                                                          strict=True)]
+        assert shift == [0, 0] + [7] * 42
+        assert delayed.courses[2].notes == ("course delayed 7 days",)
+        assert delayed.courses[2].delay_days == 7
+
+    def test_maintenance_delay(self) -> None:
+        """m2:14 moves maintenance course 2 onward by two weeks."""
+        delayed = _calendar(delays=[CourseDelay.parse("m2:14")])
+        assert delayed.courses[9].start == dt.date(2025, 8, 18) + dt.timedelta(days=28 + 14)
+
+    def test_unknown_course(self) -> None:
+        """A delay for a course the protocol does not have is refused."""
+        with pytest.raises(CalendarError) as caught:
+            _calendar("amended", delays=[CourseDelay.parse("9:7")])
+        assert caught.value.one_line() == (
+            "field 'delay': protocol amended has no intensive course 9"
+        )
+
+    def test_same_course_twice(self) -> None:
+        """Two delays of the same course are ambiguous and refused."""
+        with pytest.raises(CalendarError, match="course 3 is delayed twice"):
+            _calendar(delays=[CourseDelay.parse("3:7"), CourseDelay.parse("3:2")])
+
+    @given(
+        st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 1, 1)),
+        st.dictionaries(st.integers(min_value=0, max_value=23), st.integers(1, 60), max_size=5),
+    )
+    def test_course_starts_add_up(self, start: dt.date, delays: dict[int, int]) -> None:
+        """Each course starts at day 1 + lengths of earlier courses + delays up to it."""
+        plan = load_protocol("amended")
+        requested = [
+            CourseDelay(plan.courses[i].phase, plan.courses[i].number, days)
+            for i, days in delays.items()
+        ]
+        calendar = _calendar("amended", start=start, delays=requested)
+        elapsed = 0
+        for index, (ref, course) in enumerate(zip(plan.courses, calendar.courses, strict=True)):
+            elapsed += delays.get(index, 0)
+            assert course.start == start + dt.timedelta(days=elapsed)
+            elapsed += ref.group.length_days
+        starts = {(c.phase, c.course): c.start for c in calendar.courses}
+        for row in calendar.administrations:
+            assert row.date == starts[(row.phase, row.course)] + dt.timedelta(days=row.day - 1)
+
+
+class TestAdjustments:
+    def test_vincristine_halved_in_one_course(self) -> None:
+        """vincristine@3:50%:neuropathy halves both course 3 doses only."""
+        calendar = _calendar(adjustments=[DoseAdjustment.parse("vincristine@3:50%:neuropathy")])
+        doses = [(r.course, r.dose) for r in _rows(calendar, "vincristine")
+                 if r.phase == "intensive"]
+        assert doses == [(1, 2.0), (1, 2.0), (3, 1.0), (3, 1.0), (5, 2.0), (5, 2.0),
+                         (7, 2.0), (7, 2.0)]
+        adjusted = _rows(calendar, "vincristine")[2]
+        assert adjusted.calculation == (
+            "2 mg flat dose; adjusted to 50% (neuropathy): 2 mg × 50% = 1 mg"
+        )
+        assert adjusted.notes == ("dose adjusted to 50%: neuropathy",)
+
+    def test_maintenance_course(self) -> None:
+        """m2 addresses the second POMP course."""
+        calendar = _calendar(adjustments=[DoseAdjustment.parse("vincristine@m2:50%:ileus")])
+        doses = [r.dose for r in _rows(calendar, "vincristine") if r.phase == "maintenance"]
+        assert doses[:3] == [2.0, 1.0, 2.0]
+
+    def test_route_needed_when_two_routes(self) -> None:
+        """Course 2 gives methotrexate IV and IT: the route must be named."""
+        with pytest.raises(CalendarError) as caught:
+            _calendar(adjustments=[DoseAdjustment.parse("methotrexate@2:50%:renal")])
+        assert caught.value.one_line() == (
+            "field 'adjust': course 2 gives methotrexate by IT and IV; name the route, e.g."
+            " methotrexate/IT@2:..."
+        )
+
+    def test_route_named(self) -> None:
+        """methotrexate/IV@2 halves the 480 mg IV dose and leaves the 12 mg IT dose."""
+        calendar = _calendar(adjustments=[DoseAdjustment.parse("methotrexate/IV@2:50%:renal")])
+        course_2 = [(r.route, r.dose) for r in _rows(calendar, "methotrexate") if r.course == 2
+                    and r.phase == "intensive"]
+        assert course_2 == [("IV", 240.0), ("IT", 12.0)]
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("vincristine@2:50%:x", "course 2 of this calendar has no vincristine to adjust"),
+            ("rituximab@1:50%:x", "course 1 of this calendar has no rituximab to adjust"),
+            ("vincristine/IT@1:50%:x", "course 1 of this calendar has no vincristine IT to adjust"),
+            ("vincristine@m13:50%:x", "course m13 of this calendar has no vincristine to adjust"),
+        ],
+    )
+    def test_drug_not_in_course(self, text: str, message: str) -> None:
+        """Adjusting a drug the course does not contain (for this patient) is refused."""
+        with pytest.raises(CalendarError) as caught:
+            _calendar(adjustments=[DoseAdjustment.parse(text)])
+        assert caught.value.one_line() == f"field 'adjust': {message}"
+
+    def test_same_drug_twice(self) -> None:
+        """Two adjustments of one drug in one course are refused."""
+        with pytest.raises(CalendarError, match="vincristine in course 1 is adjusted twice"):
+            _calendar(adjustments=[DoseAdjustment.parse("vincristine@1:50%:a"),
+                                   DoseAdjustment.parse("vincristine@1:75%:b")])
+
+    def test_inotuzumab_cumulative_follows_adjustment(self) -> None:
+        """75% in course 2: 1.8 + 0.975 + 1.3 + 1.3 = 5.375 mg/m2 of 5.7 planned."""
+        calendar = _calendar(
+            adjustments=[DoseAdjustment.parse("inotuzumab ozogamicin@2:75%:liver tests")]
+        )
+        sct = calendar.sct_planning
+        assert (sct.inotuzumab_cumulative_mg_per_m2, sct.inotuzumab_planned_total_mg_per_m2) == (
+            5.375, 5.7
+        )
+
+
+class TestHoldsAndSct:
+    def test_azole_hold_around_each_vincristine(self) -> None:
+        """Day before, of and after each vincristine dose: 20 doses x 3 = 60 hold days."""
+        calendar = _calendar()
+        assert len(calendar.holds) == 60
+        first = calendar.holds[:3]
+        assert [(h.date, h.course, h.day) for h in first] == [
+            (dt.date(2025, 1, 5), 1, 0), (dt.date(2025, 1, 6), 1, 1), (dt.date(2025, 1, 7), 1, 2)
+        ]
+        assert first[0].reason == "day before vincristine (intensive course 1 day 1)"
+        assert first[0].hold == "azole antifungal (voriconazole or posaconazole)"
+
+    def test_holds_are_not_administrations(self) -> None:
+        """No azole appears among the administrations."""
+        assert not [r for r in _calendar().administrations if "azole" in r.drug]
+
+    def test_sct_planning_original(self) -> None:
+        """Last inotuzumab 2025-04-02 (C4 D3); +14 weeks = 2025-07-09; 3.46 + 3 x 2.5 mg."""
+        sct = _calendar().sct_planning
+        assert (sct.last_inotuzumab_date, sct.earliest_sct_date) == (
+            dt.date(2025, 4, 2), dt.date(2025, 7, 9)
+        )
+        assert (sct.inotuzumab_cumulative_mg_per_m2, sct.inotuzumab_cumulative_mg,
+                sct.inotuzumab_doses) == (5.7, 10.96, 4)
+
+    def test_sct_planning_amended_and_weeks_option(self) -> None:
+        """Amended: last dose C4 D8 = 2025-04-07; 7 weeks later is 2025-05-26; total 2.7."""
+        sct = _calendar("amended", sct_weeks=7).sct_planning
+        assert (sct.last_inotuzumab_date, sct.earliest_sct_date, sct.weeks_after_last_inotuzumab,
+                sct.inotuzumab_cumulative_mg_per_m2) == (
+            dt.date(2025, 4, 7), dt.date(2025, 5, 26), 7, 2.7
+        )
+
+    @pytest.mark.parametrize("weeks", [0, 53])
+    def test_sct_weeks_range(self, weeks: int) -> None:
+        """SCT weeks must be 1-52."""
+        with pytest.raises(CalendarError, match="field 'sct_weeks': expected a whole number 1-52"):
+            _calendar(sct_weeks=weeks)
+
+
+class TestInputs:
+    def test_protocol_object_or_name(self) -> None:
+        """A loaded Protocol and its name give the same calendar."""
+        assert _calendar(load_protocol("amended")) == _calendar("amended")
+
+    @pytest.mark.parametrize(
+        ("options", "error", "field"),
+        [
+            ({"height_cm": 60}, DosingError, "height_cm"),
+            ({"weight_kg": 500}, DosingError, "weight_kg"),
+            ({"bsa_formula": "boyd"}, DosingError, "bsa_formula"),
+            ({"start": dt.date(1999, 12, 31)}, CalendarError, "start"),
+            ({"start": dt.datetime(2025, 1, 6, 8, 0)}, CalendarError, "start"),
+        ],
+    )
+    def test_bad_input(self, options: dict[str, Any], error: type[MinihcvdError],
+                       field: str) -> None:
+        """Each bad input raises our error naming its field."""
+        with pytest.raises(error) as caught:
+            _calendar(**options)
+        assert caught.value.field == field
+
+    def test_bsa_cap_noted(self) -> None:
+        """A capped BSA is used for every BSA dose and noted once for the calendar."""
+        calendar = _calendar(height_cm=190, weight_kg=120, bsa_cap_m2=2.0)
+        assert _rows(calendar, "cyclophosphamide")[0].dose == 300.0
+        assert calendar.notes[-1] == (
+            "BSA capped: 2.00 m2 (Mosteller 2.52 m2, capped) used for every BSA-based dose"
+        )
+        assert (calendar.bsa_m2, calendar.bsa_calculated_m2) == (2.0, 2.52)
+
+    def test_dubois(self) -> None:
+        """DuBois 1.91 m2: 1.8 x 1.91 = 3.438 -> 3.44 mg inotuzumab."""
+        calendar = _calendar(bsa_formula="dubois")
+        assert _rows(calendar, "inotuzumab ozogamicin")[0].calculation == (
+            "1.8 mg/m2 × 1.91 m2 (DuBois) = 3.438 → 3.44 mg"
+        )
+
+    @pytest.mark.parametrize("text", ["2025-13-01", "06/01/2025", "2025-1-6", ""])
+    def test_parse_start_date_bad(self, text: str) -> None:
+        """Only YYYY-MM-DD dates are accepted."""
+        with pytest.raises(CalendarError) as caught:
+            parse_start_date(text)
+        assert caught.value.one_line() == (
+            f"field 'start': expected a date YYYY-MM-DD, found {text!r}"
+        )
+
+    def test_parse_start_date(self) -> None:
+        """An ISO date parses."""
+        assert parse_start_date("2025-01-06") == START
+
+
+class TestSpeed:
+    def test_cohort_speed(self) -> None:
+        """110 calendars with their JSON dicts well within the cohort's budget (< 25 ms each)."""
+        began = time.perf_counter()
+        for index in range(110):
+            _calendar("original" if index % 2 else "amended", height_cm=150 + index * 0.5,
+                      weight_kg=45 + index * 0.5, cd20_pct=float(index % 40)).to_json_dict()
+        assert (time.perf_counter() - began) / 110 < 0.025
