@@ -7,6 +7,7 @@ Counts and dates below were worked out by hand from the protocol (see each docst
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections import Counter
 from typing import Any
@@ -223,9 +224,13 @@ class TestConditions:
         assert _rows(calendar, "rituximab") == []
         assert calendar.notes[0] == "CD20 19.9% < 20%: no rituximab"
 
-    def test_cd20_unknown(self) -> None:
-        """CD20 not given: no rituximab, noted."""
-        assert _calendar().notes[0] == "CD20 not given: rituximab (for CD20 >= 20%) not scheduled"
+    @pytest.mark.parametrize("cd20_pct", [None, math.nan])
+    def test_cd20_unknown(self, cd20_pct: float | None) -> None:
+        """CD20 not given (None, or NaN from a data frame): no rituximab, noted."""
+        calendar = _calendar(cd20_pct=cd20_pct)
+        assert _rows(calendar, "rituximab") == []
+        assert calendar.cd20_pct is None
+        assert calendar.notes[0] == "CD20 not given: rituximab (for CD20 >= 20%) not scheduled"
 
     @pytest.mark.parametrize("cd20_pct", [-1, 100.1])
     def test_cd20_out_of_range(self, cd20_pct: float) -> None:

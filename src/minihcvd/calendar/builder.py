@@ -13,6 +13,7 @@ Decisions the paper leaves open, taken here and documented in docs/protocols.md:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -65,8 +66,8 @@ def build_calendar(
 ) -> TreatmentCalendar:
     """The patient's administrations, hold days, course starts and SCT planning summary.
 
-    ``protocol`` is a loaded :class:`Protocol` or a shipped protocol's name. ``cd20_pct=None``
-    means CD20 is unknown: rituximab is not scheduled and a note says so.
+    ``protocol`` is a loaded :class:`Protocol` or a shipped protocol's name. ``cd20_pct`` None
+    (or NaN) means CD20 is unknown: rituximab is not scheduled and a note says so.
     """
     plan = load_protocol(protocol) if isinstance(protocol, str) else protocol
     body = body_size(height_cm, weight_kg, bsa_formula, bsa_cap_m2)
@@ -117,7 +118,7 @@ def build_calendar(
         bsa_calculated_m2=float(body.bsa_calculated_m2),
         bsa_cap_m2=None if body.bsa_cap_m2 is None else float(body.bsa_cap_m2),
         bsa_formula=body.formula,
-        cd20_pct=cd20_pct,
+        cd20_pct=None if cd20_pct is None or math.isnan(cd20_pct) else float(cd20_pct),
         cns_disease=cns_disease,
         courses=tuple(courses.values()),
         administrations=rows,
@@ -167,7 +168,8 @@ def _check_start(start: dt.date) -> None:
 
 
 def _cd20_positive(cd20_pct: float | None, threshold_pct: float) -> bool:
-    if cd20_pct is None:
+    """None or NaN (a missing value in a data frame) means unknown: no rituximab, noted."""
+    if cd20_pct is None or (isinstance(cd20_pct, float) and math.isnan(cd20_pct)):
         return False
     if isinstance(cd20_pct, bool) or not isinstance(cd20_pct, int | float) or not (
         0 <= cd20_pct <= 100
@@ -385,7 +387,7 @@ def _calendar_notes(
 ) -> tuple[str, ...]:
     notes: list[str] = []
     threshold = f"{plan.cd20_threshold_pct:g}%"
-    if cd20_pct is None:
+    if cd20_pct is None or math.isnan(cd20_pct):
         notes.append(f"CD20 not given: rituximab (for CD20 >= {threshold}) not scheduled")
     elif cd20_positive:
         notes.append(f"CD20 {cd20_pct:g}% >= {threshold}: rituximab scheduled")

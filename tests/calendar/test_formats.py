@@ -1,0 +1,119 @@
+"""CSV, iCalendar and Rich renderings carry every dose, mark, adjustment, hold and the SCT date."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import icalendar
+from rich.console import Console
+
+from minihcvd.calendar import (
+    CSV_COLUMNS,
+    UNSTATED_MARK,
+    DoseAdjustment,
+    TreatmentCalendar,
+    build_calendar,
+    to_csv,
+    to_ics,
+    to_rich,
+)
+
+GENERATED = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _calendar() -> TreatmentCalendar:
+    return build_calendar(
+        "original", height_cm=175, weight_kg=76, start=dt.date(2025, 1, 6), cd20_pct=25,
+        adjustments=[DoseAdjustment.parse("vincristine@3:50%:neuropathy")],
+    )
+
+
+def _text(calendar: TreatmentCalendar) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, no_color=True).print(to_rich(calendar))
+    return buffer.getvalue()
+
+
+class TestToCsv:
+    def test_rows_by_kind(self) -> None:
+        """One row per administration, hold day, the SCT milestone and each calendar note."""
+        calendar = _calendar()
+        rows = list(csv.DictReader(io.StringIO(to_csv(calendar))))
+        kinds = [row["kind"] for row in rows]
+        assert kinds == (
+            ["administration"] * len(calendar.administrations) + ["hold"] * len(calendar.holds)
+            + ["milestone"] + ["note"] * len(calendar.notes)
+        )
+        assert list(rows[0]) == list(CSV_COLUMNS)
+
+    def test_marks_and_adjustments(self) -> None:
+        """Not-stated values and adjustments appear in the row's calculation and notes."""
+        rows = list(csv.DictReader(io.StringIO(to_csv(_calendar()))))
+        rituximab = next(row for row in rows if row["drug"] == "rituximab")
+        assert (rituximab["stated_in_paper"], rituximab["dose"]) == ("false", "720")
+        assert UNSTATED_MARK in rituximab["calculation"] and UNSTATED_MARK in rituximab["notes"]
+        halved = [row for row in rows if row["drug"] == "vincristine" and row["course"] == "3"
+                  and row["phase"] == "intensive"]
+        assert [row["dose"] for row in halved] == ["1", "1"]
+        assert halved[0]["notes"] == "dose adjusted to 50%: neuropathy"
+
+    def test_milestone(self) -> None:
+        """The earliest SCT date is a milestone row: 2025-04-02 + 14 weeks."""
+        rows = list(csv.DictReader(io.StringIO(to_csv(_calendar()))))
+        milestone = next(row for row in rows if row["kind"] == "milestone")
+        assert (milestone["date"], milestone["drug"]) == ("2025-07-09", "earliest allogeneic SCT")
+
+
+class TestToIcs:
+    def _events(self) -> list[icalendar.Event]:
+        parsed = icalendar.Calendar.from_ical(to_ics(_calendar(), generated_at=GENERATED))
+        return list(parsed.walk("VEVENT"))
+
+    def test_one_event_per_treatment_day_hold_and_sct(self) -> None:
+        """Treatment days, hold days and the SCT date each get an all-day event."""
+        calendar = _calendar()
+        days = {row.date for row in calendar.administrations}
+        assert len(self._events()) == len(days) + len(calendar.holds) + 1
+
+    def test_day_description(self) -> None:
+        """Day 1 lists each drug with dose, calculation and source; marks are kept."""
+        first = self._events()[0]
+        assert str(first["summary"]) == (
+            "intensive C1 D1: cyclophosphamide, dexamethasone, vincristine, rituximab, ursodiol"
+        )
+        assert first.decoded("dtstart") == dt.date(2025, 1, 6)
+        description = str(first["description"])
+        assert description.splitlines()[0] == (
+            "cyclophosphamide 288 mg IV × 2/day: 150 mg/m2 × 1.92 m2 (Mosteller) = 288 mg"
+            " (source: Jabbour et al., J Hematol Oncol 2023, Methods: Procedures)"
+        )
+        assert UNSTATED_MARK in description
+
+    def test_adjustment_and_hold(self) -> None:
+        """The adjusted dose and the azole hold days are in the file."""
+        events = self._events()
+        texts = [str(event["description"]) for event in events]
+        assert any("adjusted to 50% (neuropathy)" in text for text in texts)
+        assert sum(str(event["summary"]).startswith("HOLD azole") for event in events) == 60
+        assert str(events[-1]["summary"]) == "Earliest allogeneic SCT (inotuzumab interval)"
+
+
+class TestToRich:
+    def test_course_tables_and_footer(self) -> None:
+        """A table per course with merged day runs, then the SCT line and numbered sources."""
+        text = _text(_calendar())
+        title = "intensive course 1 — mini-Hyper-CVD, odd course — starts 2025-01-06 (28 days)"
+        assert title in text
+        assert "maintenance course 36 — POMP" in text
+        assert "1–4, 11–14" in text  # dexamethasone
+        assert "SCT planning: cumulative inotuzumab 5.7 mg/m2" in text
+        assert "[1] Jabbour et al., J Hematol Oncol 2023, Methods: Procedures" in text
+
+    def test_adjustment_hold_and_mark_visible(self) -> None:
+        """Adjustments, the azole hold and not-stated marks show in the table."""
+        text = _text(_calendar())
+        assert "adjusted to 50% (neuropathy)" in text
+        assert "HOLD azole antifungal" in text
+        assert UNSTATED_MARK in text
