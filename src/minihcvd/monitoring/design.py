@@ -137,11 +137,13 @@ def shape_from_median_interval(low_months: float, high_months: float) -> float:
         lower = special.gammaincinv(shape, 0.025)
         return float(math.log(upper / lower) - target)
 
-    # The log-ratio falls from ~inf to ~2 z / sqrt(shape); this bracket covers any sane interval.
-    bracket = (math.log(1e-3), math.log(1e9))
-    if log_ratio_gap(bracket[1]) > 0:
+    # The log-ratio falls as the shape grows (about 2 z / sqrt(shape) for large shapes).
+    bracket = (math.log(0.5), math.log(1e9))
+    too = ("wide" if log_ratio_gap(bracket[0]) < 0
+           else "narrow" if log_ratio_gap(bracket[1]) > 0 else "")
+    if too:
         raise MonitoringError(
-            f"the interval {low_months}–{high_months} months is too narrow to elicit a prior",
+            f"the interval {low_months}–{high_months} months is too {too} to elicit a prior from",
             field="historical_median_range",
         )
     return float(math.exp(optimize.brentq(log_ratio_gap, *bracket, xtol=1e-12)))
