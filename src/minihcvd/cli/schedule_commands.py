@@ -113,7 +113,10 @@ def schedule(
         typer.echo(data.decode("utf-8"), nl=False)
     else:
         write_bytes_atomic(out, data)
-        console.print(f"wrote {out} ({len(calendar.administrations)} administrations)")
+        console.print(
+            f"wrote {out} ({len(calendar.administrations)} administrations)",
+            soft_wrap=True, markup=False, highlight=False,
+        )
 
 
 def _protocol(value: str) -> Protocol:

@@ -1,0 +1,165 @@
+"""``minihcvd schedule``: every format for every protocol, and every bad input in one line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import icalendar
+import pytest
+import typer.main
+import typer.testing
+from typer.testing import CliRunner, Result
+
+from minihcvd.cli import app
+
+PATIENT = ["--height-cm", "175", "--weight-kg", "76", "--start", "2025-01-06"]
+DATA = Path(__file__).resolve().parents[2] / "src" / "minihcvd" / "protocol" / "data"
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def invoke(monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Run the real app as a command group (Typer collapses a one-command app otherwise)."""
+    monkeypatch.setattr(typer.testing, "_get_command", typer.main.get_group)
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(app, ["schedule", *args])
+
+    return run
+
+
+class TestFormats:
+    @pytest.mark.parametrize("protocol", ["original", "original-reduced", "amended"])
+    def test_json_file(self, invoke: Invoke, tmp_path: Path, protocol: str) -> None:
+        """JSON is written atomically and follows the contract."""
+        out = tmp_path / "calendar.json"
+        result = invoke("--protocol", protocol, *PATIENT, "--format", "json", "--out", str(out))
+        assert result.exit_code == 0, result.output
+        data = json.loads(out.read_text(encoding="utf-8"))
+        assert data["protocol"] == protocol
+        assert data["patient"]["bsa_m2"] == 1.92
+        assert result.stdout == f"wrote {out} ({len(data['administrations'])} administrations)\n"
+
+    @pytest.mark.parametrize("protocol", ["original", "original-reduced", "amended"])
+    def test_csv_stdout(self, invoke: Invoke, protocol: str) -> None:
+        """CSV goes to stdout when no file is given."""
+        result = invoke("--protocol", protocol, *PATIENT, "--format", "csv")
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert rows[0]["date"] == "2025-01-06" and rows[0]["drug"] == "cyclophosphamide"
+
+    @pytest.mark.parametrize("protocol", ["original", "original-reduced", "amended"])
+    def test_ics_file(self, invoke: Invoke, tmp_path: Path, protocol: str) -> None:
+        """The .ics file parses as an iCalendar with all-day events."""
+        out = tmp_path / "calendar.ics"
+        result = invoke("--protocol", protocol, *PATIENT, "--format", "ics", "--out", str(out))
+        assert result.exit_code == 0, result.output
+        events = list(icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT"))
+        assert str(events[0]["summary"]).startswith("intensive C1 D1: cyclophosphamide")
+
+    @pytest.mark.parametrize("protocol", ["original", "original-reduced", "amended"])
+    def test_table(self, invoke: Invoke, protocol: str) -> None:
+        """The default format is a Rich calendar grouped by course."""
+        result = invoke("--protocol", protocol, *PATIENT, "--cd20-pct", "30", "--cns-disease")
+        assert result.exit_code == 0, result.output
+        assert "intensive course 1" in result.stdout
+        assert "SCT planning" in result.stdout
+
+    def test_table_file(self, invoke: Invoke, tmp_path: Path) -> None:
+        """A table written to a file is plain text."""
+        out = tmp_path / "calendar.txt"
+        result = invoke("--protocol", "amended", *PATIENT, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8")
+        assert "intensive course 5 — blinatumomab" in text and "\x1b[" not in text
+
+    def test_options_reach_the_calendar(self, invoke: Invoke) -> None:
+        """Delay, adjustment, cap, formula, Ommaya and SCT weeks all change the JSON."""
+        result = invoke(
+            "--protocol", "original", "--height-cm", "190", "--weight-kg", "120",
+            "--start", "2025-01-06", "--bsa-formula", "dubois", "--bsa-cap-m2", "2",
+            "--delay", "2:7", "--adjust", "vincristine@3:50%:neuropathy", "--ommaya",
+            "--sct-weeks", "7", "--format", "json",
+        )
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert (data["patient"]["bsa_m2"], data["patient"]["bsa_formula"]) == (2.0, "dubois")
+        assert data["courses"][1]["start"] == "2025-02-10"
+        rows = data["administrations"]
+        halved = [r for r in rows if r["drug"] == "vincristine" and r["course"] == 3
+                  and r["phase"] == "intensive"]
+        assert {r["dose"] for r in halved} == {1.0}
+        assert {r["dose"] for r in rows if r["drug"] == "methotrexate" and r["route"] == "IT"} == {
+            6.0
+        }
+        assert data["sct_planning"]["weeks_after_last_inotuzumab"] == 7
+
+    def test_protocol_file(self, invoke: Invoke, tmp_path: Path) -> None:
+        """--protocol accepts a path to a protocol YAML file."""
+        path = tmp_path / "site.yaml"
+        path.write_text((DATA / "amended.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        result = invoke("--protocol", str(path), *PATIENT, "--format", "json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["protocol"] == "amended"
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("args", "line"),
+        [
+            (["--protocol", "amended", "--height-cm", "20", "--weight-kg", "76", "--start",
+              "2025-01-06"], "field 'height_cm': expected 100-250 cm, found 20; check the unit"),
+            (["--protocol", "amended", "--height-cm", "175", "--weight-kg", "500", "--start",
+              "2025-01-06"], "field 'weight_kg': expected 20-350 kg, found 500; check the unit"),
+            (["--protocol", "amended", *PATIENT, "--cd20-pct", "120"],
+             "field 'cd20_pct': expected 0-100 %, found 120.0"),
+            (["--protocol", "hyper-cvad", *PATIENT],
+             "field 'protocol': unknown protocol 'hyper-cvad'; expected one of: amended,"
+             " original, original-reduced"),
+            (["--protocol", "amended", "--height-cm", "175", "--weight-kg", "76", "--start",
+              "2025-02-30"], "field 'start': expected a date YYYY-MM-DD, found '2025-02-30'"),
+            (["--protocol", "original", *PATIENT, "--adjust", "vincristine@2:50%:neuropathy"],
+             "field 'adjust': course 2 of this calendar has no vincristine to adjust"),
+            (["--protocol", "amended", *PATIENT, "--delay", "3:0"],
+             "field 'delay': expected a delay of 1-365 days, found 0"),
+            (["--protocol", "amended", *PATIENT, "--bsa-formula", "boyd"],
+             "field 'bsa_formula': expected one of mosteller, dubois, found 'boyd'"),
+            (["--protocol", "amended", *PATIENT, "--format", "pdf"],
+             "field 'format': expected one of table, csv, json, ics, found 'pdf'"),
+        ],
+    )
+    def test_one_line_exit_2_no_file(
+        self, invoke: Invoke, tmp_path: Path, args: list[str], line: str
+    ) -> None:
+        """One line naming the field on stderr, exit code 2, no output file."""
+        out = tmp_path / "calendar.json"
+        result = invoke(*args, "--out", str(out))
+        assert (result.exit_code, result.stderr, result.stdout) == (2, f"error: {line}\n", "")
+        assert list(tmp_path.iterdir()) == []
+
+    def test_malformed_protocol_file(self, invoke: Invoke, tmp_path: Path) -> None:
+        """A malformed protocol file is named with the bad field."""
+        path = tmp_path / "bad.yaml"
+        text = (DATA / "original.yaml").read_text(encoding="utf-8")
+        path.write_text(text.replace("dose: 150", "dose: -150", 1), encoding="utf-8")
+        out = tmp_path / "calendar.json"
+        result = invoke("--protocol", str(path), *PATIENT, "--out", str(out))
+        assert (result.exit_code, result.stderr) == (
+            2, "error: bad.yaml, field 'components[cyclophosphamide].dose': Input should be"
+            " greater than 0 (1 problem in all)\n",
+        )
+        assert not out.exists()
+
+    def test_existing_file_untouched(self, invoke: Invoke, tmp_path: Path) -> None:
+        """An error leaves an earlier output file exactly as it was."""
+        out = tmp_path / "calendar.csv"
+        out.write_text("earlier", encoding="utf-8")
+        result = invoke("--protocol", "amended", *PATIENT, "--cd20-pct", "-5", "--format", "csv",
+                        "--out", str(out))
+        assert result.exit_code == 2
+        assert out.read_text(encoding="utf-8") == "earlier"
