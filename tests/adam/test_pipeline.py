@@ -30,8 +30,18 @@ class TestDeriveAll:
     def test_adsl_derived_variables(self, tmp_path: Path) -> None:
         """Flags and groups per patient, including death on day 1 (early death)."""
         adsl = _derived(tmp_path)
-        columns = ["USUBJID", "DTHFL", "SALVGRP", "SALV1FL", "HRCYTFL", "EDTHFL", "BOR",
-                   "RSPFL", "SCTFL", "BLINFL"]  # fmt: skip
+        columns = [
+            "USUBJID",
+            "DTHFL",
+            "SALVGRP",
+            "SALV1FL",
+            "HRCYTFL",
+            "EDTHFL",
+            "BOR",
+            "RSPFL",
+            "SCTFL",
+            "BLINFL",
+        ]
         expected = pd.DataFrame(
             {
                 "USUBJID": ["P1", "P2", "P3", "P4"],

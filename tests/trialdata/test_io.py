@@ -124,7 +124,7 @@ class TestValidatePackage:
             """,
         )
         assert _lines(validate_package(tmp_path)) == [
-            "patients.csv, row 2: malformed CSV: Expected 5 fields in line 3, saw 6"
+            "patients.csv, row 2: malformed CSV: Expected 5 fields, saw 6"
         ]
 
     def test_short_row(self, tmp_path: Path) -> None:

@@ -60,20 +60,20 @@ def summarise_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
     )
     responded = pd.Series(np.isin(response, list(RESPONDER_CODES)), index=rows.index)
     response_date = date[responded].groupby(patient[responded]).min()
-    response_date_row = patient.map(response_date)
+    response_date_row = _per_row(response_date, patient)
     relapsing = pd.Series(
         shows_relapse(rows["bm_blasts_pct"], rows["extramedullary_disease"], recovery),
         index=rows.index,
     ) & (date > response_date_row)
     relapse_date = date[relapsing].groupby(patient[relapsing]).min()
-    relapse_date_row = patient.map(relapse_date)
+    relapse_date_row = _per_row(relapse_date, patient)
     before_relapse = relapse_date_row.isna() | (date < relapse_date_row)
     at_response = date == response_date_row
 
     rank = pd.Series(response, index=rows.index).map(RESPONSE_RANK)
     best_rank = rank[before_relapse].groupby(patient[before_relapse]).min()
     summary = pd.DataFrame(index=pd.Index(patient.unique(), name="patient_id"))
-    summary["best_response"] = best_rank.map(_RANK_TO_CODE).astype("object")
+    summary["best_response"] = best_rank.map(_RANK_TO_CODE).astype("str")
     summary["response_date"] = response_date
     summary["relapse_date"] = relapse_date
     for assay, name in (("flow", "mrd_negative"), ("ngs", "mrd_ngs_negative")):
@@ -89,6 +89,12 @@ def summarise_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
     for name in OUTCOME_COLUMNS[3:]:
         summary[name] = summary[name].astype("boolean")
     return summary
+
+
+def _per_row(per_patient: pd.Series, patient: pd.Series) -> pd.Series:
+    """Spread a per-patient value back onto that patient's rows."""
+    values = per_patient.reindex(patient.to_numpy()).to_numpy()
+    return pd.Series(values, index=patient.index)
 
 
 def _any_true(values: pd.Series, patient: pd.Series) -> pd.Series:
@@ -126,6 +132,7 @@ def patient_outcomes(patients: pd.DataFrame, assessments: pd.DataFrame | None) -
     early = is_early_death(
         patients["start_date"], patients["death_date"], outcomes["response_date"]
     )
-    outcomes["best_response"] = outcomes["best_response"].mask(early, "ED")
+    best = outcomes["best_response"].astype("object").mask(early, "ED")
+    outcomes["best_response"] = best.where(best.notna(), None)
     outcomes["outcome_source"] = source
     return outcomes

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from minihcvd.clinical.outcomes import patient_outcomes
-from minihcvd.clinical.response import EARLY_DEATH_LAST_DAY, RESPONDER_CODES
+from minihcvd.clinical.response import EARLY_DEATH_LAST_DAY, RESPONDER_CODES, is_early_death
 from minihcvd.clinical.risk import HIGH_RISK_KARYOTYPES
 from minihcvd.errors import TrialDataError
 from minihcvd.trialdata.parse import problems_at
@@ -134,19 +134,24 @@ def check_outcome_consistency(
             values=shown,
         )
     if "best_response" in patients:
-        early = resolved["best_response"].eq("ED") & ~from_assessments
+        early = pd.Series(
+            is_early_death(
+                patients["start_date"], patients["death_date"], resolved["response_date"]
+            ),
+            index=patients.index,
+        )
         stated = patients["best_response"]
+        from_patients = ~from_assessments
         found += problems_at(
-            early & stated.notna() & stated.ne("ED"),
+            from_patients & early & stated.notna() & stated.ne("ED"),
             f"death on day 1-{EARLY_DEATH_LAST_DAY} without response is an early death: "
             "best_response must be ED, not '{value}'",
             file=_PATIENTS,
             field="best_response",
             values=stated,
         )
-        not_early = stated.eq("ED") & resolved["best_response"].ne("ED")
         found += problems_at(
-            not_early & ~from_assessments,
+            from_patients & stated.eq("ED") & ~early,
             f"best_response is ED but the patient did not die on day 1-{EARLY_DEATH_LAST_DAY}"
             " without a response",
             file=_PATIENTS,

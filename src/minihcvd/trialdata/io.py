@@ -47,7 +47,17 @@ _ATTRIBUTE = {
     ADVERSE_EVENTS.name: "adverse_events",
     ADMINISTRATIONS.name: "administrations",
 }
-_LINE = re.compile(r"line (\d+)")
+_PLACE = re.compile(r",? *(?:in|at|starting at) (?:line|row) \d+")
+
+
+def _data_row(parser_message: str) -> int | None:
+    """The data row a pandas parser message points at (its 'line' counts the header, 1-based;
+    its 'row' counts lines from 0, which is the same as our data row)."""
+    line = re.search(r"line (\d+)", parser_message)
+    if line:
+        return int(line.group(1)) - 1
+    row = re.search(r"row (\d+)", parser_message)
+    return int(row.group(1)) if row else None
 
 
 def _parse_text(text: str, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -71,10 +81,12 @@ def _parse_text(text: str, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Pr
             skipinitialspace=True,
         )
     except pd.errors.ParserError as error:
-        match = _LINE.search(str(error))
-        row = int(match.group(1)) - 1 if match else None
         detail = str(error).split("C error: ")[-1].strip()
-        return None, [Problem(f"malformed CSV: {detail}", file=spec.name, row=row)]
+        return None, [
+            Problem(
+                f"malformed CSV: {_PLACE.sub('', detail)}", file=spec.name, row=_data_row(detail)
+            )
+        ]
     raw.columns = names
     problems = [
         Problem(f"row has fewer fields than the header's {len(names)}", file=spec.name, row=row)

@@ -1,0 +1,24 @@
+"""Export names for SAS transport files."""
+
+from __future__ import annotations
+
+from minihcvd.adam.export import VARIABLE_LABELS, xpt_names
+
+
+class TestXptNames:
+    def test_short_unique_upper_case(self) -> None:
+        """Long names are cut to 8 characters and clashes get a digit."""
+        assert xpt_names(["cohort", "COHORT", "pb_blasts_pct", "pb_blasts_abs", "USUBJID"]) == [
+            "COHORT",
+            "COHORT1",
+            "PB_BLAST",
+            "PB_BLAS1",
+            "USUBJID",
+        ]
+
+
+class TestVariableLabels:
+    def test_fit_xport_v5(self) -> None:
+        """Every label fits XPORT v5's 40 characters and every name its 8."""
+        assert all(len(label) <= 40 for label in VARIABLE_LABELS.values())
+        assert all(len(name) <= 8 for name in VARIABLE_LABELS)
