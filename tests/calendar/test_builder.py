@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 from collections import Counter
 from typing import Any
 
@@ -514,13 +513,3 @@ class TestInputs:
     def test_parse_start_date(self) -> None:
         """An ISO date parses."""
         assert parse_start_date("2025-01-06") == START
-
-
-class TestSpeed:
-    def test_cohort_speed(self) -> None:
-        """110 calendars with their JSON dicts well within the cohort's budget (< 25 ms each)."""
-        began = time.perf_counter()
-        for index in range(110):
-            _calendar("original" if index % 2 else "amended", height_cm=150 + index * 0.5,
-                      weight_kg=45 + index * 0.5, cd20_pct=float(index % 40)).to_json_dict()
-        assert (time.perf_counter() - began) / 110 < 0.025

@@ -16,6 +16,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import itemgetter
 
 from minihcvd.calendar.models import (
     UNSTATED_MARK,
@@ -33,6 +34,7 @@ from minihcvd.protocol import Component, Protocol, load_protocol
 __all__ = ["INOTUZUMAB", "build_calendar", "parse_start_date"]
 
 INOTUZUMAB = "inotuzumab ozogamicin"
+_MAX_COMPONENTS = 1000  # sort key: date ordinal x this + the component's place in the protocol
 FIRST_START = dt.date(2000, 1, 1)
 LAST_START = dt.date(2099, 12, 31)
 
@@ -82,7 +84,8 @@ def build_calendar(
         components += _triple_intrathecal(plan, courses, cns_doses_until_clear)
     adjustment_for = _adjustment_lookup(adjustments, components)
     tracker = CumulativeDose(INOTUZUMAB, Decimal(repr(plan.inotuzumab_planned_total_mg_per_m2)))
-    keyed: list[tuple[int, int, Administration]] = []
+    keyed: list[tuple[int, Administration]] = []
+    make_row = tuple.__new__  # the fastest way to fill a named tuple from a prepared tuple
     for order, component in enumerate(components):
         base = component_dose(component, body, via_ommaya=via_ommaya)
         for number in component.courses:
@@ -94,7 +97,7 @@ def build_calendar(
             dose = base if adjustment is None else adjust_dose(
                 base, adjustment.percent, adjustment.reason
             )
-            template = _administration(component, course, dose)
+            shared = _shared_fields(component, course, dose)
             first = course.start.toordinal() - 1
             for day in component.days:
                 ordinal = first + day
@@ -106,9 +109,10 @@ def build_calendar(
                         dose.dose_per_m2 * component.doses_per_day,
                         where=f"{component.phase} course {number} day {day}",
                     )
-                keyed.append((ordinal, order, template._replace(date=when, day=day)))
-    keyed.sort(key=_row_order)
-    rows = tuple(row for _, _, row in keyed)
+                row = make_row(Administration, (when, component.phase, number, day, *shared))
+                keyed.append((ordinal * _MAX_COMPONENTS + order, row))
+    keyed.sort(key=itemgetter(0))
+    rows = tuple(map(itemgetter(1), keyed))
     return TreatmentCalendar(
         protocol=plan.name,
         protocol_title=plan.title,
@@ -128,32 +132,23 @@ def build_calendar(
     )
 
 
-def _row_order(item: tuple[int, int, Administration]) -> tuple[int, int]:
-    """Date first, then the protocol's order of components."""
-    return item[0], item[1]
-
-
-def _administration(component: Component, course: CourseStart, dose: Dose) -> Administration:
-    """The row every day of this component in this course shares (date and day set per day)."""
+def _shared_fields(component: Component, course: CourseStart, dose: Dose) -> tuple[object, ...]:
+    """The fields after ``day`` that every day of this component in this course shares."""
     calculation = dose.calculation
     notes = dose.notes
     if not dose.stated_in_paper:
         calculation += f" [{UNSTATED_MARK}: {dose.unstated_detail}]"
         notes = (*notes, f"{UNSTATED_MARK}: {dose.unstated_detail}")
-    return Administration(
-        date=course.start,
-        phase=component.phase,
-        course=course.course,
-        day=1,
-        drug=component.drug,
-        route=component.route,
-        dose=float(dose.amount),
-        unit=dose.unit,
-        doses_per_day=component.doses_per_day,
-        calculation=calculation,
-        source=dose.source,
-        stated_in_paper=dose.stated_in_paper,
-        notes=notes + course.notes,
+    return (
+        component.drug,
+        component.route,
+        float(dose.amount),
+        dose.unit,
+        component.doses_per_day,
+        calculation,
+        dose.source,
+        dose.stated_in_paper,
+        notes + course.notes,
     )
 
 

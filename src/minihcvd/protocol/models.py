@@ -218,7 +218,7 @@ class Protocol(_Strict):
     cd20_threshold_pct: Annotated[float, Field(ge=0, le=100)]
     inotuzumab_planned_total_mg_per_m2: Annotated[float, Field(gt=0)]
     phases: Annotated[tuple[Phase, ...], YamlList, Field(min_length=1)]
-    components: Annotated[tuple[Component, ...], YamlList, Field(min_length=1)]
+    components: Annotated[tuple[Component, ...], YamlList, Field(min_length=1, max_length=999)]
     cns_disease_therapy: TripleIntrathecal
     holds: Annotated[tuple[HoldRule, ...], YamlList] = ()
     sct_planning: SctPlanning
