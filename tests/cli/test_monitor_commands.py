@@ -151,10 +151,17 @@ class TestCheck:
     def test_replay_without_stop(self, tmp_path: Path) -> None:
         """A trial without deaths is never stopped; the lowest probability is shown."""
         trial = write_trial(tmp_path / "trial", steady_trial(12, 0))
-        code, out, _ = run("check", str(trial), "--as-of", "2014-01-01", "--replay")
+        picture = tmp_path / "path.png"
+        code, out, _ = run("check", str(trial), "--as-of", "2014-01-01", "--replay", "--plot",
+                           str(picture))
         assert code == 0
-        assert out.splitlines()[2] == "the rule would not have stopped the trial; lowest " \
-                                      "probability:"
+        assert out.splitlines()[2:] == [
+            "the rule would not have stopped the trial; lowest probability:",
+            "as of 2013-01-10: 10 patients, 0 deaths, 1.5 patient-months; Pr = 0.3646 >= 0.171: "
+            "continue",
+            f"boundary plot saved to {picture}",
+        ]
+        assert picture.read_bytes()[:4] == b"\x89PNG"
 
     def test_bad_date_exits_2(self, tmp_path: Path) -> None:
         """The data-cut date must be ISO."""

@@ -188,6 +188,9 @@ def check(
         bool, typer.Option("--replay", help="Apply the rule at every enrollment up to then.")
     ] = False,
     design_file: DesignOption = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="With --replay: save a PNG of the path and boundary.")
+    ] = None,
 ) -> None:
     """Apply the rule to a trial data package as of a date (exit 1 if it says stop)."""
     from minihcvd.trialdata import read_package
@@ -198,7 +201,13 @@ def check(
     _say(f"design {path.name}: from {chosen.min_patients} patients, stop when "
                   f"Pr(mu_E > mu_S + {chosen.delta_months:g} | data) < {chosen.p_lower:g}")
     if replay_history:
-        stopped = _print_replay(replay(chosen, patients, date), chosen)
+        looks = replay(chosen, patients, date)
+        stopped = _print_replay(looks, chosen)
+        if plot is not None:
+            from minihcvd.monitoring.plot import plot_boundary
+
+            plot_boundary(chosen, plot, looks)
+            _say(f"boundary plot saved to {plot}")
     else:
         look = check_as_of(chosen, patients, date)
         _say(_describe(look, chosen))
