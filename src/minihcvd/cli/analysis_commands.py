@@ -1,1 +1,91 @@
-"""Commands of this group (registered on import)."""
+"""``minihcvd analyze``: the paper's full analysis of a trial data package, with its report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from minihcvd.cli.app import app, console, err_console
+from minihcvd.errors import AnalysisError
+
+__all__ = ["analyze", "parse_covariates", "parse_landmarks"]
+
+REPORT_STEPS = ("drawing figures", "writing report.html")
+
+
+def parse_covariates(text: str | None) -> tuple[str, ...] | None:
+    """``a,b`` → ("a", "b"); None or blank → None (screen the univariate models)."""
+    if text is None or not text.strip():
+        return None
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    return names or None
+
+
+def parse_landmarks(text: str | None) -> tuple[tuple[str, float], ...] | None:
+    """``blinatumomab:2,sct:4`` → (("blinatumomab", 2.0), ("sct", 4.0)); None → defaults."""
+    if text is None:
+        return None
+    landmarks = []
+    for item in text.split(","):
+        exposure, _, months = item.strip().partition(":")
+        try:
+            landmarks.append((exposure.strip(), float(months)))
+        except ValueError:
+            raise AnalysisError(
+                f"--landmarks item {item.strip()!r} is not EXPOSURE:MONTHS (e.g. sct:4)"
+            ) from None
+    return tuple(landmarks)
+
+
+@app.command()
+def analyze(
+    directory: Annotated[Path, typer.Argument(help="Trial data package folder (patients.csv …).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder for the report.")],
+    covariates: Annotated[
+        str | None,
+        typer.Option(help="Multivariate Cox covariates, comma-separated (sct = time-dependent)."),
+    ] = None,
+    landmarks: Annotated[
+        str | None, typer.Option(help="Landmarks as EXPOSURE:MONTHS, e.g. blinatumomab:2,sct:4.")
+    ] = None,
+    ci: Annotated[str, typer.Option(help="KM CI transform: log-log, log or plain.")] = "log-log",
+) -> None:
+    """Run every analysis of the paper and write results.json, tables, figures, report.html."""
+    from minihcvd.report import write_report
+    from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
+    from minihcvd.stats.landmarks import Landmark
+    from minihcvd.trialdata import read_package
+
+    given_landmarks = parse_landmarks(landmarks)
+    options = AnalysisOptions(
+        covariates=parse_covariates(covariates),
+        ci_type=ci,
+        **(
+            {}
+            if given_landmarks is None
+            else {"landmarks": tuple(Landmark(e, m) for e, m in given_landmarks)}
+        ),
+    )
+    steps = ("reading the package", *ANALYSIS_STEPS, *REPORT_STEPS)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(steps[0], total=len(steps))
+
+        def advance(step: str) -> None:
+            progress.update(task, description=step, advance=1)
+
+        package = read_package(directory)
+        results = analyze_package(package, options, progress=advance)
+        report = write_report(results, out, progress=advance)
+    for note in results.all_notes():
+        err_console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=True, markup=True)
+    console.print(f"wrote {report}", soft_wrap=True)

@@ -1,3 +1,5 @@
-"""report layer (see minihcvd/__init__.py for the layer order)."""
+"""report layer: results.json, tables, figures and a self-contained report.html."""
 
-__all__: list[str] = []
+from minihcvd.report.writer import Reproduction, build_figures, write_report
+
+__all__ = ["Reproduction", "build_figures", "write_report"]

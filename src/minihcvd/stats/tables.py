@@ -94,21 +94,20 @@ def adverse_event_table(adverse_events: pd.DataFrame, n_patients: int) -> dict[s
 
 
 def _binary_row(label: str, flag: pd.Series, groups: pd.Series) -> dict[str, Any]:
-    known = flag.notna() & groups.notna()
-    yes = flag.fillna(False).astype(bool)
+    flag_known = flag.notna().to_numpy()
+    yes = flag.fillna(False).to_numpy(dtype=bool)
+    levels = _levels(groups)
+    in_group = [(groups == level).to_numpy(dtype=bool) & flag_known for level in levels]
+    counts = np.array([[int((yes & g).sum()), int((~yes & g).sum())] for g in in_group])
     row: dict[str, Any] = {
         "variable": label,
         "kind": "binary",
-        "overall": _count(int(yes[flag.notna()].sum()), int(flag.notna().sum())),
+        "overall": _count(int(yes[flag_known].sum()), int(flag_known.sum())),
         "by_group": {
-            str(level): _count(
-                int(yes[known & (groups == level)].sum()), int((known & (groups == level)).sum())
-            )
-            for level in _levels(groups)
+            level: _count(int(c[0]), int(c.sum())) for level, c in zip(levels, counts, strict=True)
         },
     }
-    table = pd.crosstab(yes[known], groups[known])
-    return {**row, **_categorical_p(label, table)}
+    return {**row, **_categorical_p(label, counts.T)}
 
 
 def _continuous_row(name: str, column: pd.Series, groups: pd.Series) -> dict[str, Any]:
@@ -131,21 +130,31 @@ def _continuous_row(name: str, column: pd.Series, groups: pd.Series) -> dict[str
 
 def _categorical_rows(name: str, column: pd.Series, groups: pd.Series) -> list[dict[str, Any]]:
     known = column.notna() & groups.notna()
-    overall = _categorical_p(name, pd.crosstab(column[known], groups[known]))
+    text = column.astype(str).to_numpy()
+    categories = sorted({str(v) for v in column.dropna()})
+    masks = {
+        level: (groups == level).to_numpy(dtype=bool) & known.to_numpy()
+        for level in _levels(groups)
+    }
+    table = np.array([[int((text[m] == c).sum()) for m in masks.values()] for c in categories])
+    overall = _categorical_p(name, table)
     rows = []
-    for level in sorted({str(v) for v in column.dropna()}):
-        flag = (column.astype(str) == level).astype("boolean").where(column.notna())
-        row = _binary_row(name, flag, groups)
+    for category in categories:
+        flag = pd.Series(text == category, index=column.index).astype("boolean")
+        row = _binary_row(name, flag.where(column.notna()), groups)
         row.update(
-            kind="categorical", level=level, p_variable=overall["p"], test_variable=overall["test"]
+            kind="categorical",
+            level=category,
+            p_variable=overall["p"],
+            test_variable=overall["test"],
         )
         rows.append(row)
     return rows
 
 
-def _categorical_p(label: str, table: pd.DataFrame) -> dict[str, Any]:
+def _categorical_p(label: str, table: np.ndarray) -> dict[str, Any]:
     try:
-        result = compare_categorical(table.to_numpy())
+        result = compare_categorical(table)
     except AnalysisError as error:
         return {"p": None, "test": None, "note": f"{label}: {error.message}"}
     return {"p": result.p_value, "test": result.test, "note": result.note}

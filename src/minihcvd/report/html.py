@@ -1,0 +1,169 @@
+"""report.html: one self-contained page (inline SVG figures and CSS, no external files)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from minihcvd.report.figures import RenderedFigure
+from minihcvd.report.formatting import (
+    format_count,
+    format_distribution,
+    format_estimate,
+    format_p,
+)
+
+__all__ = ["render_html"]
+
+COHORT_HEADINGS = (("original", "Before amendment"), ("amended", "After amendment"))
+SALVAGE_HEADINGS = (("Salvage 1", "Salvage 1"), ("Salvage 2+", "Salvage 2+"))
+
+
+def render_html(
+    document: dict[str, Any],
+    figures: list[RenderedFigure],
+    reproduction: pd.DataFrame | None = None,
+) -> str:
+    """The report page from the results document and the rendered figures."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from markupsafe import Markup
+
+    environment = Environment(
+        loader=PackageLoader("minihcvd.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = environment.get_template("report.html.j2")
+    return template.render(
+        document=document,
+        survival_rows=_survival_rows(document),
+        figures=[(f.name, f.title, Markup(f.svg)) for f in figures],
+        cox=_cox_rows(document),
+        table1=_table1_rows(document),
+        table2=_table2_rows(document),
+        table3=_table3_rows(document),
+        cohort_headings=COHORT_HEADINGS,
+        salvage_headings=SALVAGE_HEADINGS,
+        reproduction=None
+        if reproduction is None
+        else Markup(reproduction.to_html(index=False, na_rep="—", classes="data", border=0)),
+        followup=format_estimate(
+            document["followup"]["median_months"], *document["followup"]["median_ci_months"]
+        ),
+        format_p=format_p,
+    )
+
+
+def _survival_rows(document: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    sections: list[tuple[str, str, dict[str, Any] | None, float | None]] = [
+        ("Overall survival", "all patients", document["os"], None),
+        ("Relapse-free survival", "responders", document["rfs"], None),
+    ]
+    for factor, comparison in document["os_by"].items():
+        sections += [
+            (f"OS by {factor}", level, summary, comparison["logrank_p"])
+            for level, summary in comparison["groups"].items()
+        ]
+    for key, landmark in document["landmarks"].items():
+        sections += [
+            (
+                f"Landmark {key} ({landmark['population']})",
+                f"exposed: {level}",
+                summary,
+                landmark["logrank_p"],
+            )
+            for level, summary in landmark["groups"].items()
+        ]
+    for analysis, group, summary, p in sections:
+        if summary is None:
+            continue
+        survival = summary["survival"]
+        rows.append(
+            {
+                "analysis": analysis,
+                "group": group,
+                "n": str(summary["n"]),
+                "events": str(summary["events"]),
+                "median": format_estimate(summary["median_months"], *summary["median_ci_months"]),
+                **{
+                    f"s{m}": format_estimate(
+                        survival[m]["estimate"],
+                        survival[m]["lower"],
+                        survival[m]["upper"],
+                        percent=True,
+                    )
+                    for m in ("12", "24", "36")
+                },
+                "p": format_p(p)
+                if p is not None or analysis.startswith(("OS by", "Landmark"))
+                else "",
+            }
+        )
+    return rows
+
+
+def _cox_rows(document: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    return {
+        model: [
+            {
+                "term": term,
+                "hr": f"{values['hr']:.3f}",
+                "ci": f"{values['lower']:.3f}–{values['upper']:.3f}",
+                "p": format_p(values["p"]),
+                "n": f"{values['n']} ({values['events']} events)",
+            }
+            for term, values in document["cox"][model].items()
+        ]
+        for model in ("univariate", "multivariate")
+    }
+
+
+def _table1_rows(document: dict[str, Any]) -> list[dict[str, str]]:
+    table = document["table1"]
+    if table is None:
+        return []
+    rows = []
+    for row in table["rows"]:
+        show = format_distribution if row["kind"] == "continuous" else format_count
+        rows.append(
+            {
+                "variable": row["variable"],
+                "level": row.get("level") or "",
+                "overall": show(row["overall"]),
+                **{key: show(row["by_group"].get(key)) for key, _ in COHORT_HEADINGS},
+                "p": format_p(row["p"]),
+                "test": row["test"] or "",
+                "note": row.get("note") or "",
+            }
+        )
+    return rows
+
+
+def _table2_rows(document: dict[str, Any]) -> list[dict[str, str]]:
+    table = document["response"]
+    if table is None:
+        return []
+    return [
+        {
+            "parameter": row["variable"],
+            "overall": format_count(row["overall"]),
+            **{key: format_count(row["by_group"].get(key)) for key, _ in COHORT_HEADINGS},
+            "p": format_p(row["p"]),
+            **{key: format_count(row["by_salvage"].get(key)) for key, _ in SALVAGE_HEADINGS},
+            "p_salvage": format_p(row["p_salvage"]),
+        }
+        for row in table["rows"]
+    ]
+
+
+def _table3_rows(document: dict[str, Any]) -> list[dict[str, str]]:
+    table = document["adverse_events"]
+    if table is None:
+        return []
+    return [
+        {"term": row["term"], **{g: format_count(row[f"grade_{g}"]) for g in ("3", "4", "5")}}
+        for row in table["rows"]
+    ]

@@ -1,0 +1,124 @@
+"""``write_report``: results.json, tables/*.csv, figures/*.png|svg and a self-contained report.html.
+
+Everything is written into a staging folder and moved into place only when all of it exists
+(:func:`minihcvd.atomic.atomic_output_dir`), so a failure leaves no half-written report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from minihcvd.atomic import atomic_output_dir
+from minihcvd.errors import ReportError
+from minihcvd.report.figures import RenderedFigure, forest_figure, km_figure, render
+from minihcvd.report.frames import (
+    adverse_event_frame,
+    baseline_frame,
+    cox_frame,
+    response_frame,
+    survival_frame,
+)
+from minihcvd.report.html import render_html
+from minihcvd.stats.analysis import AnalysisResults
+from minihcvd.stats.survival_summary import GroupComparison
+
+__all__ = ["Reproduction", "build_figures", "write_report"]
+
+FACTOR_TITLES = {
+    "cohort": "OS by protocol version (Fig. 1B)",
+    "salvage": "OS by salvage status (Fig. 1C)",
+    "mrd": "OS by MRD status (Fig. 1D)",
+    "sct": "OS by allogeneic SCT (Fig. 1E)",
+    "tp53": "OS by TP53 status (Additional file 1, Fig. S4)",
+    "cytogenetics": "OS by cytogenetic risk (Additional file 1, Fig. S5)",
+}
+
+
+class Reproduction(Protocol):
+    """The virtual cohort's comparison with the paper (``minihcvd.cohort.ReproductionTable``)."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per published number."""
+        ...
+
+
+def write_report(
+    results: AnalysisResults,
+    out_dir: Path,
+    reproduction: Reproduction | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write the whole report into ``out_dir`` (created if needed); return report.html's path."""
+    report = progress or (lambda _step: None)
+    document = results.to_json_dict()
+    try:
+        text = json.dumps(document, indent=2, allow_nan=False)
+    except ValueError as error:  # a NaN would be a bug upstream; never write invalid JSON
+        raise ReportError(f"results contain a non-finite number: {error}") from error
+    tables = {
+        "survival": survival_frame(document),
+        "cox_univariate": cox_frame(document, "univariate"),
+        "cox_multivariate": cox_frame(document, "multivariate"),
+        "table1_baseline": baseline_frame(document),
+        "table2_response": response_frame(document),
+        "table3_adverse_events": adverse_event_frame(document),
+    }
+    report("drawing figures")
+    figures = build_figures(results)
+    report("writing report.html")
+    reproduction_frame = None if reproduction is None else reproduction.to_frame()
+    html = render_html(document, figures, reproduction_frame)
+    with atomic_output_dir(Path(out_dir)) as staging:
+        (staging / "results.json").write_text(text + "\n", encoding="utf-8")
+        (staging / "tables").mkdir()
+        for name, frame in tables.items():
+            frame.to_csv(staging / "tables" / f"{name}.csv", index=False)
+        (staging / "figures").mkdir()
+        for figure in figures:
+            (staging / "figures" / f"{figure.name}.png").write_bytes(figure.png)
+            (staging / "figures" / f"{figure.name}.svg").write_text(figure.svg, encoding="utf-8")
+        (staging / "report.html").write_text(html, encoding="utf-8")
+    return Path(out_dir) / "report.html"
+
+
+def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
+    """Fig. 1A (OS and RFS), OS by each factor, each landmark, and the Cox forest plot."""
+    figures: list[RenderedFigure] = []
+    if results.os is not None:
+        curves = [("OS", results.os.fitter)]
+        if results.rfs is not None:
+            curves.append(("RFS", results.rfs.fitter))
+        title = "Overall and relapse-free survival (Fig. 1A)"
+        figures.append(render(km_figure(curves, title=title, ylabel="Survival"), "os_rfs", title))
+    for factor, comparison in results.os_by.items():
+        figure = _comparison_figure(comparison, FACTOR_TITLES.get(factor, f"OS by {factor}"))
+        if figure is not None:
+            figures.append(render(figure, f"os_by_{factor}", FACTOR_TITLES.get(factor, factor)))
+    for key, landmark in results.landmarks.items():
+        spec = landmark.landmark
+        title = (
+            f"OS from the {spec.months:g}-month landmark by {spec.exposure}"
+            f" ({landmark.population})"
+        )
+        figure = _comparison_figure(landmark.comparison, title)
+        if figure is not None:
+            figures.append(render(figure, f"landmark_{key}", title))
+    model = results.cox.multivariate
+    if model is not None:
+        title = "Multivariate Cox model of OS"
+        figures.append(render(forest_figure(model.terms, title=title), "forest_cox", title))
+    return figures
+
+
+def _comparison_figure(comparison: GroupComparison, title: str) -> Any:
+    if not comparison.groups:
+        return None
+    curves = [(level, summary.fitter) for level, summary in comparison.groups.items()]
+    p = None if comparison.logrank is None else comparison.logrank.p_value
+    return km_figure(curves, title=title, logrank_p=p)

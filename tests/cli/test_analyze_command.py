@@ -1,0 +1,102 @@
+"""minihcvd analyze: exit codes, output files and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.stats.packages import write_package
+from typer.testing import CliRunner
+
+from minihcvd.cli import app
+from minihcvd.cli.analysis_commands import parse_covariates, parse_landmarks
+from minihcvd.errors import AnalysisError
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 110-patient package."""
+    return write_package(tmp_path_factory.mktemp("package"))
+
+
+class TestAnalyze:
+    def test_default_plan_writes_report(self, package_dir: Path, tmp_path: Path) -> None:
+        """Exit 0, the report path on stdout, results.json with the paper's keys."""
+        out = tmp_path / "out"
+        result = runner.invoke(app, ["analyze", str(package_dir), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip().splitlines()[-1] == f"wrote {out / 'report.html'}"
+        document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        assert document["options"]["landmarks"] == {"blinatumomab_2m": 2.0, "sct_4m": 4.0}
+
+    def test_options_reach_the_analysis(self, package_dir: Path, tmp_path: Path) -> None:
+        """--covariates, --landmarks and --ci are applied."""
+        out = tmp_path / "out"
+        result = runner.invoke(
+            app,
+            [
+                "analyze",
+                str(package_dir),
+                "--out",
+                str(out),
+                "--covariates",
+                "sct,age",
+                "--landmarks",
+                "sct:6",
+                "--ci",
+                "plain",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        assert list(document["cox"]["multivariate"]) == ["sct", "age"]
+        assert list(document["landmarks"]) == ["sct_6m"]
+        assert document["options"]["ci"] == "plain"
+
+    def test_unknown_covariate_is_one_line(self, package_dir: Path, tmp_path: Path) -> None:
+        """Exit 2 and one red line naming the available covariates; nothing written."""
+        out = tmp_path / "out"
+        result = runner.invoke(
+            app, ["analyze", str(package_dir), "--out", str(out), "--covariates", "nope"]
+        )
+        assert result.exit_code == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("error: unknown covariate(s) nope; available: age, sex")
+        assert not out.exists()
+
+    def test_bad_ci_is_one_line(self, package_dir: Path, tmp_path: Path) -> None:
+        """An unknown CI transform exits 2 with the allowed ones."""
+        result = runner.invoke(
+            app, ["analyze", str(package_dir), "--out", str(tmp_path / "o"), "--ci", "logit"]
+        )
+        assert result.exit_code == 2
+        assert result.stderr.strip() == (
+            "error: unknown CI type 'logit'; expected one of log-log, log, plain"
+        )
+
+    def test_missing_package_is_one_line(self, tmp_path: Path) -> None:
+        """A folder without patients.csv is the trial-data error, exit 2."""
+        result = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o")])
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert "patients.csv" in result.stderr
+
+
+class TestParsers:
+    def test_landmarks(self) -> None:
+        """EXPOSURE:MONTHS pairs, comma-separated."""
+        assert parse_landmarks("blinatumomab:2, sct:4") == (("blinatumomab", 2.0), ("sct", 4.0))
+
+    def test_landmark_without_months(self) -> None:
+        """A pair without months is a clear error."""
+        with pytest.raises(AnalysisError, match="'sct' is not EXPOSURE:MONTHS"):
+            parse_landmarks("sct")
+
+    def test_covariates(self) -> None:
+        """Blank means screening; names are trimmed."""
+        assert parse_covariates(" sct , age ") == ("sct", "age")
+        assert parse_covariates("") is None
