@@ -146,6 +146,13 @@ class TestValidatePackage:
         (tmp_path / "patients.csv").write_bytes(b"patient_id\n\xff\n")
         assert _lines(validate_package(tmp_path)) == ["patients.csv: not UTF-8 text (byte 11)"]
 
+    def test_windows_line_endings_and_bom(self, tmp_path: Path) -> None:
+        """CRLF line endings, a byte-order mark and a trailing blank line are fine."""
+        text = "\ufeffpatient_id,cohort,start_date,last_followup_date,death_date\r\n"
+        text += "P1,original,2013-01-10,2014-05-01,\r\n\r\n"
+        (tmp_path / "patients.csv").write_bytes(text.encode("utf-8"))
+        assert validate_package(tmp_path) == []
+
     def test_repeated_header(self, tmp_path: Path) -> None:
         """Repeated column names are refused."""
         (tmp_path / "patients.csv").write_text("patient_id,patient_id\nP1,P1\n", encoding="utf-8")

@@ -60,10 +60,16 @@ def _data_row(parser_message: str) -> int | None:
     return int(row.group(1)) if row else None
 
 
-def _parse_text(text: str, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Typed frame and problems from a file's text; None when the text is not a readable CSV."""
-    header = next(csv.reader(io.StringIO(text)), [])
-    names = [name.strip() for name in header]
+def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Typed frame and problems from a file's bytes; None when they are not a readable CSV."""
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as spreadsheets write it
+    try:
+        end = data.find(b"\n")
+        first_line = (data if end < 0 else data[:end]).decode("utf-8")
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, [Problem(f"not UTF-8 text (byte {error.start})", file=spec.name)]
+    names = [name.strip() for name in next(csv.reader([first_line]), [])]
     if not any(names):
         return None, [Problem("the file is empty; expected a header row", file=spec.name)]
     repeated = sorted({name for name in names if names.count(name) > 1 or not name})
@@ -72,13 +78,14 @@ def _parse_text(text: str, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Pr
         return None, [Problem(f"header has empty or repeated column names: {what}", file=spec.name)]
     try:
         raw = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             index_col=False,
             skip_blank_lines=True,
             skipinitialspace=True,
+            encoding="utf-8",
         )
     except pd.errors.ParserError as error:
         detail = str(error).split("C error: ")[-1].strip()
@@ -90,28 +97,29 @@ def _parse_text(text: str, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Pr
     raw.columns = names
     problems = [
         Problem(f"row has fewer fields than the header's {len(names)}", file=spec.name, row=row)
-        for row in _short_rows(text, len(names))
+        for row in _short_rows(data, len(names))
     ]
     typed, cell_problems = parse_file(raw, spec)
     return typed, problems + cell_problems
 
 
-def _short_rows(text: str, n_fields: int) -> list[int]:
+def _short_rows(data: bytes, n_fields: int) -> list[int]:
     """Data rows (1-based, blank lines skipped) with fewer fields than the header.
 
-    Counted with NumPy on the raw bytes; text with quotes is left to the CSV parser (pandas
+    Counted with NumPy on the raw bytes; a file with quotes is left to the CSV parser (pandas
     fills a short row's missing cells with empty values there).
     """
-    if '"' in text:
+    if b'"' in data:
         return []
-    data = np.frombuffer(text.replace("\r", "").encode("utf-8"), dtype=np.uint8)
-    ends = np.flatnonzero(data == ord("\n"))
-    if data.size and data[-1] != ord("\n"):
-        ends = np.append(ends, data.size)
-    commas = np.concatenate(([0], np.cumsum(data == ord(","))))
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord("\n"))
+    if raw.size and raw[-1] != ord("\n"):
+        ends = np.append(ends, raw.size)
+    commas = np.flatnonzero(raw == ord(","))
     starts = np.concatenate(([0], ends[:-1] + 1))
-    fields = commas[ends] - commas[starts] + 1
-    filled = ends > starts
+    fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+    carriage_return = (ends > starts) & (raw[np.maximum(ends - 1, 0)] == ord("\r"))
+    filled = (ends - starts) > carriage_return
     fields = fields[filled][1:]  # drop the header
     return [int(row) + 1 for row in np.flatnonzero(fields < n_fields)]
 
@@ -122,12 +130,10 @@ def _read_file(directory: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, li
         missing = [Problem("required file is missing", file=spec.name)] if spec.required else []
         return None, missing
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return None, [Problem(f"not UTF-8 text (byte {error.start})", file=spec.name)]
+        data = path.read_bytes()
     except OSError as error:
         return None, [Problem(f"cannot be read: {error.strerror}", file=spec.name)]
-    return _parse_text(text, spec)
+    return _parse_bytes(data, spec)
 
 
 def _cross_check(frames: dict[str, pd.DataFrame | None]) -> list[Problem]:
@@ -251,7 +257,7 @@ def write_package(package: TrialPackage, directory: Path) -> None:
     problems: list[Problem] = []
     for spec in FILES:
         if spec.name in texts:
-            frames[spec.name], found = _parse_text(texts[spec.name], spec)
+            frames[spec.name], found = _parse_bytes(texts[spec.name].encode("utf-8"), spec)
             problems += found
     problems += _cross_check(frames)
     if problems:
