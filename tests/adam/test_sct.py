@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from tests.adam.helpers import dates
 
@@ -59,3 +61,38 @@ class TestDeriveSctIntervals:
             "EVENT": [0, 0],
             "SCT": [0, 1],
         }
+
+
+class TestSctIntervalProperties:
+    @given(
+        total=st.integers(min_value=1, max_value=5000),
+        sct_day=st.one_of(st.none(), st.integers(min_value=1, max_value=6000)),
+        censored=st.booleans(),
+    )
+    def test_intervals_tile_follow_up(
+        self, total: int, sct_day: int | None, censored: bool
+    ) -> None:
+        """Rows tile (0, T] without gaps, keep exactly the one event, and SCT switches once at
+        the transplant time when it falls strictly inside follow-up."""
+        start = pd.Timestamp("2020-01-01")
+        sct_date = None if sct_day is None else start + pd.Timedelta(days=sct_day - 1)
+        adtte = pd.DataFrame(
+            {
+                "USUBJID": ["A"],
+                "PARAMCD": ["OS"],
+                "STARTDT": pd.Series([start]),
+                "AVAL": [total],
+                "CNSR": [int(censored)],
+            }
+        )
+        adsl = pd.DataFrame(
+            {"USUBJID": ["A"], "SCTDT": pd.Series([sct_date], dtype="datetime64[us]")}
+        )
+        table = derive_sct_intervals(adtte, adsl)
+        assert table["TSTART"].iloc[0] == 0
+        assert table["TSTOP"].iloc[-1] == total
+        assert (table["TSTART"].iloc[1:].to_numpy() == table["TSTOP"].iloc[:-1].to_numpy()).all()
+        assert (table["TSTOP"] > table["TSTART"]).all()
+        assert table["EVENT"].sum() == (0 if censored else 1)
+        split = sct_day is not None and sct_day < total
+        assert table["SCT"].tolist() == ([0, 1] if split else [0])
