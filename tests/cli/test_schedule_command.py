@@ -10,8 +10,6 @@ from pathlib import Path
 
 import icalendar
 import pytest
-import typer.main
-import typer.testing
 from typer.testing import CliRunner, Result
 
 from minihcvd.cli import app
@@ -23,9 +21,8 @@ Invoke = Callable[..., Result]
 
 
 @pytest.fixture
-def invoke(monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """Run the real app as a command group (Typer collapses a one-command app otherwise)."""
-    monkeypatch.setattr(typer.testing, "_get_command", typer.main.get_group)
+def invoke() -> Invoke:
+    """Run ``minihcvd schedule`` through the real app and its error edge."""
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(app, ["schedule", *args])
