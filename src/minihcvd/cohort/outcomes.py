@@ -81,18 +81,21 @@ class OutcomeModel:
     hr_tp53_mutated: float = 2.354
     hr_amended: float = 0.574
     #: Responders not MRD negative at any time (not reported as an HR; calibrated to Fig. 1D).
-    hr_mrd_not_negative: float = 4.0
+    hr_mrd_not_negative: float = 6.0
+    #: Hazard ratio of the first event after a transplant (time-dependent; not reported in the
+    #: paper, calibrated so the 4-month SCT landmark shows no difference, as the paper does).
+    hr_after_sct: float = 1.6
     #: Piecewise-constant baseline hazard of the first event after response (per day):
     #: interval starts in months and relative level, times a calibrated scale.
     interval_starts_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 60.0)
-    relative_hazard: tuple[float, ...] = (0.8, 1.0, 0.35, 0.1, 0.15, 0.05)
-    baseline_hazard_per_day: float = 1.35e-3
+    relative_hazard: tuple[float, ...] = (0.8, 1.0, 0.5, 0.2, 0.25, 0.1)
+    baseline_hazard_per_day: float = 9.5e-4
     #: Share of first events that are death in remission, without and after transplant.
     death_in_remission_share: float = 0.25
     death_in_remission_share_after_sct: float = 0.45
     #: Death after relapse: median months, and the share who survive long term.
     post_relapse_median_months: float = 4.5
-    post_relapse_long_term_share: float = 0.2
+    post_relapse_long_term_share: float = 0.3
     #: Non-responders (alive beyond day 28): median months and long-term share.
     no_response_median_months: float = 4.0
     no_response_long_term_share: float = 0.08
@@ -129,24 +132,30 @@ class Course:
     mrd_negative: npt.NDArray[np.object_]
 
 
-def _hazard_draw(rng: np.random.Generator, model: OutcomeModel, linear: FloatArray) -> FloatArray:
-    """Days to the first event under the piecewise baseline hazard × exp(linear predictor)."""
+def _hazard_draw(rng: np.random.Generator, model: OutcomeModel, linear: FloatArray,
+                 entry_days: FloatArray) -> FloatArray:
+    """Days to the first event after response under the piecewise baseline × exp(linear),
+    for patients known to be event-free at ``entry_days`` (left truncation)."""
     starts = np.asarray(model.interval_starts_months) * DAYS_PER_MONTH
     rates = np.asarray(model.relative_hazard) * model.baseline_hazard_per_day
-    widths = np.diff(starts)
-    cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * widths)])
-
-    target = rng.exponential(size=linear.size) / np.exp(linear)
+    cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(starts))])
+    k = np.searchsorted(starts, entry_days, side="right") - 1
+    entry_hazard = cumulative[k] + rates[k] * (entry_days - starts[k])
+    target = entry_hazard + rng.exponential(size=linear.size) / np.exp(linear)
     k = np.searchsorted(cumulative, target, side="right") - 1
     return np.asarray(starts[k] + (target - cumulative[k]) / rates[k])
 
 
-def _mixture_days(rng: np.random.Generator, model: OutcomeModel, n: int, median_months: float,
-                  long_term_share: float) -> FloatArray:
-    """Exponential survival times with a long-term-survivor fraction (days)."""
-    short = rng.exponential(median_months * DAYS_PER_MONTH / np.log(2), n)
-    long = rng.exponential(1.0 / model.long_term_hazard_per_day, n)
-    return np.asarray(np.where(rng.random(n) < long_term_share, long, short))
+def _mixture_days(rng: np.random.Generator, model: OutcomeModel, linear: FloatArray,
+                  median_months: float, long_term_share: float) -> FloatArray:
+    """Survival days from an exponential with a long-term-survivor fraction, under
+    proportional hazards: the short-term rate scales with exp(linear), the long-term share
+    becomes share ** exp(linear) (as a plateau does under proportional hazards)."""
+    hazard_ratio = np.exp(linear)
+    short = rng.exponential(median_months * DAYS_PER_MONTH / np.log(2), linear.size)
+    long = rng.exponential(1.0 / model.long_term_hazard_per_day, linear.size)
+    long_term = rng.random(linear.size) < long_term_share ** hazard_ratio
+    return np.asarray(np.where(long_term, long, short / hazard_ratio))
 
 
 def _deal(rng: np.random.Generator, pool: npt.NDArray[np.intp], counts: dict[str, int],
@@ -238,8 +247,8 @@ def _early_death_days(rng: np.random.Generator, n: int) -> FloatArray:
     return np.asarray(rng.permutation(days), dtype=float)
 
 
-def _linear_predictor(model: OutcomeModel, baseline: pd.DataFrame,
-                      mrd_overall: npt.NDArray[np.object_]) -> FloatArray:
+def _linear_predictor(model: OutcomeModel, baseline: pd.DataFrame) -> FloatArray:
+    """The pre-treatment part of the log hazard (the paper's multivariate Cox model)."""
     tp53 = baseline["tp53_mutated"].fillna(False).to_numpy(dtype=bool)
     return np.asarray(
         np.log(model.hr_pb_blasts_per_pct) * baseline["pb_blasts_pct"].to_numpy(dtype=float)
@@ -247,7 +256,6 @@ def _linear_predictor(model: OutcomeModel, baseline: pd.DataFrame,
         * baseline["high_risk_cytogenetics"].to_numpy(dtype=bool)
         + np.log(model.hr_tp53_mutated) * tp53
         + np.log(model.hr_amended) * (baseline["cohort"].to_numpy() == "amended")
-        + np.log(model.hr_mrd_not_negative) * (mrd_overall != True)  # noqa: E712
     )
 
 
@@ -291,9 +299,10 @@ def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
     responder = np.isin(best, ["CR", "CRp", "CRi"])
     mrd_at_response, mrd_overall = _mrd(rng, cohort, baseline["salvage"].to_numpy(), responder)
     response_day = _response_days(rng, responder)
-    linear = _linear_predictor(model, baseline, mrd_overall)
+    pretreatment = _linear_predictor(model, baseline)
+    linear = pretreatment + np.log(model.hr_mrd_not_negative) * (mrd_overall != True)  # noqa: E712
 
-    first_event = response_day + _hazard_draw(rng, model, linear)
+    first_event = response_day + _hazard_draw(rng, model, linear, np.zeros(n))
     sct_day = np.round(DAYS_PER_MONTH * np.clip(
         rng.lognormal(np.log(model.sct_median_months), model.sct_log_sd, n),
         published_value("sct_months_min"), published_value("sct_months_max")))
@@ -305,6 +314,10 @@ def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
         count = round(published_value("sct", c) * size / PUBLISHED_SIZES[c])
         sct |= _pick(rng, sct_ok & (cohort == c), count, weights)
     _pin_range(sct_day, sct, response_day, first_event, end_days)
+    # After a transplant the hazard changes (time-dependent covariate): redraw from SCT on.
+    after_sct = response_day + _hazard_draw(
+        rng, model, linear + np.log(model.hr_after_sct), np.fmax(sct_day - response_day, 0))
+    first_event = np.where(sct, after_sct, first_event)
 
     share = np.where(sct, model.death_in_remission_share_after_sct,
                      model.death_in_remission_share)
@@ -312,11 +325,11 @@ def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
     first_event = np.maximum(first_event, np.where(sct, sct_day + 1, response_day + 3))
     relapse_day = np.where(responder & ~dies_in_remission, np.ceil(first_event), np.nan)
     death_day = np.where(dies_in_remission, np.ceil(first_event), relapse_day + 1 + np.round(
-        _mixture_days(rng, model, n, model.post_relapse_median_months,
+        _mixture_days(rng, model, pretreatment, model.post_relapse_median_months,
                       model.post_relapse_long_term_share)))
     no_response = best == "NR"
     death_day[no_response] = 29 + np.round(_mixture_days(
-        rng, model, int(no_response.sum()), model.no_response_median_months,
+        rng, model, pretreatment[no_response], model.no_response_median_months,
         model.no_response_long_term_share))
     early = best == "ED"
     death_day[early] = _early_death_days(rng, int(early.sum()))

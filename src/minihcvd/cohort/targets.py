@@ -50,6 +50,17 @@ class PublishedTarget:
     note: str | None = None
 
     @property
+    def scale(self) -> float:
+        """Factor from the measured value to the published unit (survival fractions to %)."""
+        return 100.0 if self.unit == "%" and self.measure.endswith(".estimate") else 1.0
+
+    @property
+    def decimals(self) -> int:
+        """Decimal places the paper prints this number with."""
+        text = repr(self.value).rstrip("0").rstrip(".")
+        return len(text.split(".")[1]) if "." in text else 0
+
+    @property
     def key(self) -> str:
         """Unique name, e.g. ``os_3y/amended``."""
         return f"{self.id}/{self.group}"
@@ -96,10 +107,13 @@ def _entry_targets(entry: dict[str, Any]) -> list[PublishedTarget]:
                               file=_FILE, field=str(entry["id"]))
         ci = entry.get("ci", {}).get(group)
         kind = entry.get("overall_kind", entry["kind"]) if group == "overall" else entry["kind"]
+        measure = entry["measure"]
+        measure = measure[group] if isinstance(measure, dict) else measure
+        where = "overall" if group == "overall" else f"by_group.{group}"
+        measure = measure.replace("{group}", group).replace("{g}", where)
         targets.append(PublishedTarget(
             id=entry["id"], group=group, label=entry["label"], value=float(value),
-            unit=entry["unit"], place=entry["place"], kind=kind,
-            measure=entry["measure"].replace("{group}", group),
+            unit=entry["unit"], place=entry["place"], kind=kind, measure=measure,
             ci=(float(ci[0]), float(ci[1])) if ci else None,
             note=" ".join(entry["note"].split()) if entry.get("note") else None,
         ))
@@ -117,7 +131,7 @@ def published_targets() -> tuple[PublishedTarget, ...]:
                 id=f"ae_{_slug(row.term)}_grade{grade}", group="overall",
                 label=f"{row.term}, grade {grade}", value=float(count), unit="patients",
                 place=place, kind="exact",
-                measure=f"safety.table3.{row.term}.grade{grade}",
+                measure=f"results:adverse_events.rows[term={row.term}].grade_{grade}.count",
             ))
     keys = [t.key for t in targets]
     if len(set(keys)) != len(keys):
