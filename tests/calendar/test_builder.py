@@ -501,7 +501,9 @@ class TestInputs:
             "1.8 mg/m2 × 1.91 m2 (DuBois) = 3.438 → 3.44 mg"
         )
 
-    @pytest.mark.parametrize("text", ["2025-13-01", "06/01/2025", "2025-1-6", ""])
+    @pytest.mark.parametrize(
+        "text", ["2025-13-01", "2025-02-30", "06/01/2025", "2025-1-6", "20250106", "2025-W02-1", ""]
+    )
     def test_parse_start_date_bad(self, text: str) -> None:
         """Only YYYY-MM-DD dates are accepted."""
         with pytest.raises(CalendarError) as caught:

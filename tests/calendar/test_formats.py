@@ -117,3 +117,17 @@ class TestToRich:
         assert "adjusted to 50% (neuropathy)" in text
         assert "HOLD azole antifungal" in text
         assert UNSTATED_MARK in text
+
+
+class TestIcsUids:
+    def test_two_patients_never_share_uids(self) -> None:
+        """Two patients' files imported into one calendar app must not overwrite each other."""
+        def uids(weight_kg: float) -> list[str]:
+            calendar = build_calendar("amended", height_cm=175, weight_kg=weight_kg,
+                                      start=dt.date(2025, 1, 6))
+            parsed = icalendar.Calendar.from_ical(to_ics(calendar, generated_at=GENERATED))
+            return [str(event["uid"]) for event in parsed.walk("VEVENT")]
+
+        first, second = uids(76), uids(80)
+        assert len(set(first)) == len(first)
+        assert set(first).isdisjoint(second)

@@ -148,6 +148,21 @@ class TestLoadProtocolFile:
         doses = {c.id: c.dose for c in child.components}
         assert (doses["pegfilgrastim"], doses["cyclophosphamide"]) == (12, 150)
 
+    def test_overrides_apply_to_child_components(self, tmp_path: Path) -> None:
+        """With both components and overrides in the child, the overrides are not lost."""
+        self._write(tmp_path, "base.yaml", (DATA / "original.yaml").read_text())
+        path = self._write(
+            tmp_path,
+            "child.yaml",
+            "extends: base\ncomponents:\n"
+            "  - {id: vcr, drug: vincristine, route: IV, phase: intensive, courses: '1',"
+            " days: '1', dose: 2, unit: mg, source: s}\n"
+            "  - {id: ino, drug: inotuzumab ozogamicin, route: IV, phase: intensive,"
+            " courses: '1', days: '3', dose: 5.7, unit: mg/m2, source: s}\n"
+            "component_overrides:\n  vcr: {dose: 1.5}\n",
+        )
+        assert [c.dose for c in load_protocol_file(path).components] == [1.5, 5.7]
+
     def test_override_unknown_component(self, tmp_path: Path) -> None:
         """Overriding a component the base does not have is refused."""
         self._write(tmp_path, "base.yaml", (DATA / "original.yaml").read_text())

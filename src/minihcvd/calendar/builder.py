@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from operator import itemgetter
@@ -34,6 +35,7 @@ from minihcvd.protocol import Component, Protocol, load_protocol
 __all__ = ["INOTUZUMAB", "build_calendar", "parse_start_date"]
 
 INOTUZUMAB = "inotuzumab ozogamicin"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MAX_COMPONENTS = 1000  # sort key: date ordinal x this + the component's place in the protocol
 FIRST_START = dt.date(2000, 1, 1)
 LAST_START = dt.date(2099, 12, 31)
@@ -41,13 +43,12 @@ LAST_START = dt.date(2099, 12, 31)
 
 def parse_start_date(text: str) -> dt.date:
     """``YYYY-MM-DD`` → date, or a one-line error naming ``start``."""
+    if _ISO_DATE.match(text.strip()) is None:
+        raise CalendarError(f"expected a date YYYY-MM-DD, found {text!r}", field="start")
     try:
-        value = dt.date.fromisoformat(text.strip())
+        return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise CalendarError(f"expected a date YYYY-MM-DD, found {text!r}", field="start") from None
-    if len(text.strip()) != 10:
-        raise CalendarError(f"expected a date YYYY-MM-DD, found {text!r}", field="start")
-    return value
 
 
 def build_calendar(
@@ -259,7 +260,7 @@ def _triple_intrathecal(
             components.append(
                 Component.model_validate(
                     {
-                        "id": f"triple-it-{drug.drug}",
+                        "id": f"triple-it-{drug.drug}-{'weekly' if days is weekly else 'clearing'}",
                         "drug": drug.drug,
                         "route": "IT",
                         "phase": "intensive",

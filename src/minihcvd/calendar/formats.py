@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -268,13 +269,23 @@ def _event(
     generated_at: dt.datetime,
 ) -> icalendar.Event:
     event = icalendar.Event()
-    event.add("uid", f"{uid}-{calendar.protocol}@minihcvd")
+    event.add("uid", f"{uid}-{_calendar_key(calendar)}@minihcvd")
     event.add("dtstamp", generated_at)
     event.add("dtstart", day)
     event.add("dtend", day + dt.timedelta(days=1))
     event.add("summary", summary)
     event.add("description", description)
     return event
+
+
+def _calendar_key(calendar: TreatmentCalendar) -> str:
+    """A short digest of whose calendar this is, so two patients' events never share a UID."""
+    identity = (
+        calendar.protocol, calendar.height_cm, calendar.weight_kg, calendar.bsa_formula,
+        calendar.bsa_cap_m2, calendar.cd20_pct, calendar.cns_disease,
+        tuple((course.start, course.delay_days) for course in calendar.courses),
+    )
+    return hashlib.sha256(repr(identity).encode("utf-8")).hexdigest()[:16]
 
 
 def _number(value: float) -> str:

@@ -21,8 +21,7 @@ _OUTPUT_UNIT = {"mg": "mg", "mg/m2": "mg", "mcg/day": "mcg/day", "mcg/m2/day": "
 
 def format_amount(value: Decimal) -> str:
     """``Decimal('288.00')`` → ``288``; ``Decimal('3.460')`` → ``3.46`` (no exponent notation)."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,8 +90,8 @@ def _read_resolved(path: Path, depth: int) -> dict[str, Any]:
             field="extends",
         )
     merged = _read_resolved(base_path, depth + 1)
-    merged["components"] = _apply_overrides(merged.get("components"), overrides, path)
     merged.update(raw)
+    merged["components"] = _apply_overrides(merged.get("components"), overrides, path)
     return merged
 
 
