@@ -83,6 +83,7 @@ class TestDerive:
         assert all(len(name) <= 8 for name in meta.column_names)
         assert meta.column_names_to_labels["PB_BLAST"] == "pb_blasts_pct"
         assert meta.column_names_to_labels["TRTSDT"] == "Date of First Exposure to Treatment"
+        assert meta.original_variable_types["TRTEDT"] == "DATE9"  # numeric even when missing
         assert len(frame) == 7
 
     def test_invalid_package_writes_nothing(self, tmp_path: Path) -> None:

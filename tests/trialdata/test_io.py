@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from tests.trialdata.helpers import write_package_files
 
@@ -124,7 +127,7 @@ class TestValidatePackage:
             """,
         )
         assert _lines(validate_package(tmp_path)) == [
-            "patients.csv, row 2: malformed CSV: Expected 5 fields, saw 6"
+            "patients.csv, row 2: malformed CSV: row has more fields than the header's 5"
         ]
 
     def test_short_row(self, tmp_path: Path) -> None:
@@ -223,3 +226,61 @@ def read_package_patients(directory: Path) -> pd.DataFrame:
     patients = read_package(directory).patients
     (directory / "hidden.txt").rename(directory / "assessments.csv")
     return patients
+
+
+_CELLS = st.sampled_from(
+    [
+        "P1",
+        "P2",
+        "",
+        "original",
+        "amended",
+        "2020-01-01",
+        "2020-02-30",
+        "2021-06-01",
+        "CR",
+        "ED",
+        "true",
+        "maybe",
+        "3",
+        "-1",
+        "1e400",
+        "nan",
+        '"',
+        "\\r",
+        " ",
+        "é",
+        ",,",
+    ]
+)
+_COLUMNS = st.sampled_from(
+    [
+        "patient_id",
+        "cohort",
+        "start_date",
+        "last_followup_date",
+        "death_date",
+        "best_response",
+        "response_date",
+        "relapse_date",
+        "sct_date",
+        "ecog",
+        "mrd_negative",
+        "extra",
+        "",
+    ]
+)
+
+
+class TestNeverRaises:
+    @given(
+        header=st.lists(_COLUMNS, min_size=0, max_size=8),
+        rows=st.lists(st.lists(_CELLS, min_size=0, max_size=9), max_size=6),
+    )
+    def test_any_patients_file(self, header: list[str], rows: list[list[str]]) -> None:
+        """Whatever patients.csv holds, validation returns problems instead of raising."""
+        with tempfile.TemporaryDirectory() as folder:
+            text = "\n".join(",".join(cells) for cells in [header, *rows])
+            (Path(folder) / "patients.csv").write_text(text, encoding="utf-8")
+            problems = validate_package(Path(folder))
+        assert all(isinstance(problem, TrialDataError) for problem in problems)

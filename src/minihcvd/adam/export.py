@@ -83,6 +83,7 @@ _TITLES: Final = {
     "sct_intervals": "SCT Counting-Process Intervals",
 }
 _XPT_TABLE: Final = {"sct_intervals": "SCTINT"}
+_SAS_EPOCH: Final = pd.Timestamp("1960-01-01")
 
 
 def dataset_frames(datasets: AdamDatasets) -> dict[str, pd.DataFrame]:
@@ -110,14 +111,21 @@ def xpt_names(columns: list[str]) -> list[str]:
     return names
 
 
-def _xpt_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
-    """Columns converted for XPORT v5 (dates as dates, booleans as Y/N) and their labels."""
+def _xpt_frame(
+    frame: pd.DataFrame,
+) -> tuple[pd.DataFrame, list[str | None], dict[str, str]]:
+    """Columns converted for XPORT v5, their labels and formats.
+
+    Dates become SAS dates (days since 1960-01-01, format DATE9.), so a date column stays
+    numeric even when every value is missing; booleans become ``Y``/``N``.
+    """
     out = pd.DataFrame(index=frame.index)
+    formats: dict[str, str] = {}
     for name in frame.columns:
         column = frame[name]
         if pd.api.types.is_datetime64_any_dtype(column.dtype):
-            values = column.dt.date.astype(object)
-            out[name] = values.where(column.notna(), None)
+            out[name] = (column - _SAS_EPOCH) / pd.Timedelta(days=1)
+            formats[name] = "DATE9."
         elif column.dtype == "boolean" or pd.api.types.is_bool_dtype(column.dtype):
             out[name] = column.astype("boolean").map({True: "Y", False: "N"}).astype(object)
         elif pd.api.types.is_numeric_dtype(column.dtype):
@@ -125,7 +133,10 @@ def _xpt_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
         else:
             out[name] = column.astype(object).where(column.notna(), None)
     labels: list[str | None] = [VARIABLE_LABELS.get(name, name)[:40] for name in frame.columns]
-    return out.set_axis(xpt_names([str(c) for c in frame.columns]), axis=1), labels
+    names = xpt_names([str(c) for c in frame.columns])
+    renamed = dict(zip(frame.columns, names, strict=True))
+    xpt_formats = {renamed[name]: value for name, value in formats.items()}
+    return out.set_axis(names, axis=1), labels, xpt_formats
 
 
 def write_datasets(datasets: AdamDatasets, out_dir: Path, *, xpt: bool = False) -> list[Path]:
@@ -139,7 +150,7 @@ def write_datasets(datasets: AdamDatasets, out_dir: Path, *, xpt: bool = False) 
                 continue
             import pyreadstat  # lazily: only ``--xpt`` needs it
 
-            data, labels = _xpt_frame(frame)
+            data, labels, formats = _xpt_frame(frame)
             table = _XPT_TABLE.get(name, name.upper())
             try:
                 pyreadstat.write_xport(
@@ -149,6 +160,7 @@ def write_datasets(datasets: AdamDatasets, out_dir: Path, *, xpt: bool = False) 
                     column_labels=labels,
                     table_name=table,
                     file_format_version=5,
+                    variable_format=formats,
                 )
             except Exception as error:  # pyreadstat raises its own unexported error types
                 raise DerivationError(f"cannot write {name}.xpt: {error}") from error

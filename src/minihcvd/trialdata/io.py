@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from minihcvd.atomic import atomic_output_dir
@@ -72,21 +74,40 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
     names = [name.strip() for name in next(csv.reader([first_line]), [])]
     if not any(names):
         return None, [Problem("the file is empty; expected a header row", file=spec.name)]
-    repeated = sorted({name for name in names if names.count(name) > 1 or not name})
+    lower = [name.lower() for name in names]  # ADSL keeps columns under lower-case names
+    repeated = sorted({name for name in names if lower.count(name.lower()) > 1 or not name})
     if repeated:
         what = ", ".join(f"'{name}'" for name in repeated)
         return None, [Problem(f"header has empty or repeated column names: {what}", file=spec.name)]
+    counted = _fields_per_row(data)
+    fields = np.empty(0, dtype=np.intp) if counted is None else counted
+    long_rows = np.flatnonzero(fields > len(names)) + 1
+    if long_rows.size:
+        return None, [
+            Problem(
+                f"malformed CSV: row has more fields than the header's {len(names)}",
+                file=spec.name,
+                row=int(row),
+            )
+            for row in long_rows
+        ]
     try:
-        raw = pd.read_csv(
-            io.BytesIO(data),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            index_col=False,
-            skip_blank_lines=True,
-            skipinitialspace=True,
-            encoding="utf-8",
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            raw = pd.read_csv(
+                io.BytesIO(data),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                index_col=False,
+                skip_blank_lines=True,
+                skipinitialspace=True,
+                encoding="utf-8",
+            )
+    except pd.errors.ParserWarning:
+        return None, [
+            Problem("malformed CSV: rows have more fields than the header", file=spec.name)
+        ]
     except pd.errors.ParserError as error:
         detail = str(error).split("C error: ")[-1].strip()
         return None, [
@@ -95,22 +116,24 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
             )
         ]
     raw.columns = names
+    short_rows = np.flatnonzero(fields < len(names)) + 1
     problems = [
-        Problem(f"row has fewer fields than the header's {len(names)}", file=spec.name, row=row)
-        for row in _short_rows(data, len(names))
+        Problem(
+            f"row has fewer fields than the header's {len(names)}", file=spec.name, row=int(row)
+        )
+        for row in short_rows
     ]
     typed, cell_problems = parse_file(raw, spec)
     return typed, problems + cell_problems
 
 
-def _short_rows(data: bytes, n_fields: int) -> list[int]:
-    """Data rows (1-based, blank lines skipped) with fewer fields than the header.
+def _fields_per_row(data: bytes) -> npt.NDArray[np.intp] | None:
+    """Number of fields in each data row (blank lines skipped), counted with NumPy.
 
-    Counted with NumPy on the raw bytes; a file with quotes is left to the CSV parser (pandas
-    fills a short row's missing cells with empty values there).
+    None for a file with quotes, whose commas may sit inside values: the CSV parser judges it.
     """
     if b'"' in data:
-        return []
+        return None
     raw = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(raw == ord("\n"))
     if raw.size and raw[-1] != ord("\n"):
@@ -120,8 +143,7 @@ def _short_rows(data: bytes, n_fields: int) -> list[int]:
     fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
     carriage_return = (ends > starts) & (raw[np.maximum(ends - 1, 0)] == ord("\r"))
     filled = (ends - starts) > carriage_return
-    fields = fields[filled][1:]  # drop the header
-    return [int(row) + 1 for row in np.flatnonzero(fields < n_fields)]
+    return np.asarray(fields[filled][1:], dtype=np.intp)  # without the header
 
 
 def _read_file(directory: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
