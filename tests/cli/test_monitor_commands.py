@@ -206,6 +206,17 @@ class TestSimulate:
         assert [(s["design"], s["accrual_per_month"]) for s in scenarios] == [
             ("other.toml", 1.0), ("other.toml", 2.0)] * 2
 
+    def test_scheduler_gives_the_in_process_numbers(self) -> None:
+        """--scheduler runs the grid on an existing Dask cluster, same seeds, same JSON."""
+        from distributed import LocalCluster
+
+        args = ["simulate", "--true-median-months", "6,9", "--trials", "300", "--json"]
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                          dashboard_address=None) as cluster:
+            code, out, _ = run(*args, "--scheduler", cluster.scheduler_address)
+        assert code == 0
+        assert json.loads(out) == json.loads(run(*args)[1])
+
     def test_table(self) -> None:
         """The table names the design and the number of trials."""
         code, out, _ = run("simulate", "--true-median-months", "7.7", "--trials", "100")
