@@ -11,6 +11,7 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -515,3 +516,11 @@ class TestInputs:
     def test_parse_start_date(self) -> None:
         """An ISO date parses."""
         assert parse_start_date("2025-01-06") == START
+
+
+class TestNumpyInputs:
+    def test_numpy_numbers_accepted(self) -> None:
+        """Values taken from a data frame (numpy scalars) work like Python numbers."""
+        calendar = _calendar(height_cm=np.int64(175), weight_kg=np.float64(76),
+                             cd20_pct=np.float32(30))
+        assert (calendar.bsa_m2, len(_rows(calendar, "rituximab"))) == (1.92, 8)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -165,9 +166,9 @@ def _check_start(start: dt.date) -> None:
 
 def _cd20_positive(cd20_pct: float | None, threshold_pct: float) -> bool:
     """None or NaN (a missing value in a data frame) means unknown: no rituximab, noted."""
-    if cd20_pct is None or (isinstance(cd20_pct, float) and math.isnan(cd20_pct)):
+    if cd20_pct is None or (isinstance(cd20_pct, numbers.Real) and math.isnan(cd20_pct)):
         return False
-    if isinstance(cd20_pct, bool) or not isinstance(cd20_pct, int | float) or not (
+    if isinstance(cd20_pct, bool) or not isinstance(cd20_pct, numbers.Real) or not (
         0 <= cd20_pct <= 100
     ):
         raise CalendarError(f"expected 0-100 %, found {cd20_pct!r}", field="cd20_pct")

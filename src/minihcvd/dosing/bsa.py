@@ -7,6 +7,7 @@ adults, Griggs et al., J Clin Oncol 2012); a cap is an explicit, visible choice.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, cast, get_args
@@ -105,7 +106,7 @@ def _calc_bsa_m2(height_cm: float, weight_kg: float, formula: str) -> float:
 
 def _check_range(value: float, bounds: tuple[float, float], field: str, unit: str) -> float:
     low, high = bounds
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise DosingError(f"expected a number of {unit}, found {value!r}", field=field)
     if not low <= value <= high:
         raise DosingError(
