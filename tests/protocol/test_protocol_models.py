@@ -125,6 +125,22 @@ class TestProtocol:
         with pytest.raises(ValidationError, match="cyclophosphamide twice"):
             Protocol.model_validate(raw)
 
+    def test_triple_it_course_must_exist(self) -> None:
+        """Triple IT must point at an intensive course of the protocol."""
+        raw = self._raw()
+        raw["cns_disease_therapy"]["course"] = 9
+        with pytest.raises(ValidationError, match="course 9 is not an intensive course"):
+            Protocol.model_validate(raw)
+
+    def test_inotuzumab_must_be_per_m2(self) -> None:
+        """A flat inotuzumab dose would escape the mg/m2 cumulative limit: refused."""
+        raw = self._raw()
+        for component in raw["components"]:
+            if component["id"] == "inotuzumab-c1":
+                component["unit"] = "mg"
+        with pytest.raises(ValidationError, match="inotuzumab must be dosed in mg/m2"):
+            Protocol.model_validate(raw)
+
     def test_course_lookup(self) -> None:
         """course() finds a course by phase and number, or returns None."""
         plan = load_protocol("amended")
