@@ -87,6 +87,11 @@ class TestComponentDose:
             "weight 40 kg is under 45 kg: BSA-based label dose instead of 28 mcg/day",
         )
         assert not full.stated_in_paper
+        assert full.source == (
+            "Schedule: Jabbour et al., J Hematol Oncol 2023, Methods: Procedures (blinatumomab);"
+            " dose under 45 kg: BLINCYTO (blinatumomab) US prescribing information, dosing for"
+            " patients under 45 kg"
+        )
 
     def test_per_dose_maximum(self) -> None:
         """A stated maximum caps the BSA dose and says so."""

@@ -57,7 +57,8 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
             unit=_OUTPUT_UNIT[low.unit],
             dose_per_m2=per_m2,
             calculation=calculation,
-            source=low.source,
+            source=f"Schedule: {component.source}; dose under {low.below_weight_kg:g} kg:"
+            f" {low.source}",
             stated_in_paper=low.stated_in_paper,
             unstated_detail=low.unstated_detail,
             notes=(note,),
