@@ -113,3 +113,11 @@ class TestReplay:
     def test_stops_at_as_of(self) -> None:
         """Enrollments after the date are not replayed."""
         assert [item.patients for item in replay(DESIGN, TRIAL, dt.date(2020, 5, 31))] == [2, 3]
+
+
+class TestBlocks:
+    def test_replay_in_blocks_equals_one_block(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Large packages are replayed in blocks of dates; the looks do not change."""
+        whole = replay(DESIGN, TRIAL, dt.date(2021, 1, 1))
+        monkeypatch.setattr("minihcvd.monitoring.interim._CELLS_PER_BLOCK", 1)
+        assert replay(DESIGN, TRIAL, dt.date(2021, 1, 1)) == whole

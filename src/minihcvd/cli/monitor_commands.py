@@ -306,7 +306,9 @@ def _numbers(text: str, name: str) -> list[float]:
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[int], None]]:
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    # Drawn only on a terminal: piped or captured stderr stays empty.
+    with Progress(*columns, console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as bar:
         task = bar.add_task("trials", total=total)
         yield lambda done: bar.advance(task, done)
 

@@ -27,6 +27,8 @@ __all__ = ["DAYS_PER_MONTH", "InterimLook", "check_as_of", "replay"]
 DAYS_PER_MONTH = 30.4375
 _COLUMNS = ("patient_id", "start_date", "last_followup_date", "death_date")
 _FILE = "patients.csv"
+# Cells of a (dates x patients) block: bounds the replay's memory on large packages.
+_CELLS_PER_BLOCK = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,12 @@ def _looks(
     deaths: np.ndarray,
     dates: np.ndarray,
 ) -> list[InterimLook]:
-    """The rule at each of ``dates``, vectorised as a (dates x patients) table."""
-    at = dates[:, None]
-    enrolled = starts[None, :] <= at
-    died = enrolled & ~np.isnat(deaths)[None, :] & (deaths[None, :] <= at)
-    follow_days = (np.minimum(ends[None, :], at) - starts[None, :]).astype(np.float64)
-    exposure = np.where(enrolled, follow_days, 0.0).sum(axis=1) / DAYS_PER_MONTH
-    n_enrolled = enrolled.sum(axis=1)
-    n_deaths = died.sum(axis=1)
+    """The rule at each of ``dates``, vectorised as (dates x patients) tables in blocks."""
+    block = max(1, _CELLS_PER_BLOCK // max(1, starts.size))
+    counts = [_counts(starts, ends, deaths, dates[i : i + block])
+              for i in range(0, dates.size, block)]
+    n_enrolled, n_deaths, exposure = (np.concatenate(parts) if counts else np.zeros(0)
+                                      for parts in zip(*counts, strict=True))
     prob = _calc_prob_experimental_better(
         n_deaths, exposure, design.standard, design.experimental, design.delta_months
     )
@@ -126,3 +126,15 @@ def _looks(
         for date, n, d, t, p, a in zip(dates, n_enrolled, n_deaths, exposure, prob, active,
                                        strict=True)
     ]
+
+
+def _counts(
+    starts: np.ndarray, ends: np.ndarray, deaths: np.ndarray, dates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patients enrolled, deaths and follow-up months as of each date."""
+    at = dates[:, None]
+    enrolled = starts[None, :] <= at
+    died = enrolled & ~np.isnat(deaths)[None, :] & (deaths[None, :] <= at)
+    follow_days = (np.minimum(ends[None, :], at) - starts[None, :]).astype(np.float64)
+    exposure = np.where(enrolled, follow_days, 0.0).sum(axis=1) / DAYS_PER_MONTH
+    return enrolled.sum(axis=1), died.sum(axis=1), exposure

@@ -105,9 +105,12 @@ def _check_count(value: object, name: str) -> int:
 
 
 def _check_nonnegative(value: object, name: str) -> float:
-    if not isinstance(value, int | float | np.floating) or not math.isfinite(value) or value < 0:
+    number = math.nan
+    if isinstance(value, int | float | np.floating) and not isinstance(value, bool):
+        number = float(value)
+    if not math.isfinite(number) or number < 0:
         raise MonitoringError(f"{name} must be a finite number >= 0, found {value!r}", field=name)
-    return float(value)
+    return number
 
 
 def _calc_prob_experimental_better(
