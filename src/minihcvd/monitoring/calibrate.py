@@ -66,6 +66,8 @@ def calibrate_p_lower(
             f"{max_prob_stop_alternative!r}",
             field="max_prob_stop_alternative",
         )
+    if p_lower is not None:
+        p_lower = check_p_lower(p_lower)
     null_rng, alternative_rng = rng.spawn(2)
     alternative, null = (
         simulate_looks(n_trials, true_median_months=median_months,
@@ -85,7 +87,6 @@ def calibrate_p_lower(
         return 1.0 / (1.0 + math.exp(-logit))
 
     if p_lower is not None:
-        p_lower = check_p_lower(p_lower)
         return Calibration(p_lower=p_lower, prob_stop_null=prob_stop(null, p_lower),
                            prob_stop_alternative=prob_stop(alternative, p_lower))
     low, high = _LOGIT_RANGE
