@@ -284,3 +284,37 @@ class TestNeverRaises:
             (Path(folder) / "patients.csv").write_text(text, encoding="utf-8")
             problems = validate_package(Path(folder))
         assert all(isinstance(problem, TrialDataError) for problem in problems)
+
+    @given(
+        assessment_rows=st.lists(st.lists(_CELLS, min_size=6, max_size=6), max_size=5),
+        event_rows=st.lists(st.lists(_CELLS, min_size=7, max_size=7), max_size=4),
+    )
+    def test_any_linked_files(
+        self, assessment_rows: list[list[str]], event_rows: list[list[str]]
+    ) -> None:
+        """Random cells in assessments.csv and adverse_events.csv never make validation raise."""
+        with tempfile.TemporaryDirectory() as folder:
+            write_package_files(
+                Path(folder),
+                patients="""
+                patient_id,cohort,start_date,last_followup_date,death_date,best_response
+                P1,original,2020-01-01,2020-01-20,2020-01-20,ED
+                P2,amended,2020-01-01,2021-06-01,,
+                """,
+            )
+            files = {
+                "assessments.csv": (
+                    "patient_id,assessment_date,bm_blasts_pct,anc_10e9_per_l,"
+                    "platelets_10e9_per_l,extramedullary_disease",
+                    assessment_rows,
+                ),
+                "adverse_events.csv": (
+                    "patient_id,term,onset_date,grade,ctcae_version,hematologic,treatment_related",
+                    event_rows,
+                ),
+            }
+            for name, (header, rows) in files.items():
+                lines = [header, *(",".join(cells) for cells in rows)]
+                (Path(folder) / name).write_text("\n".join(lines), encoding="utf-8")
+            problems = validate_package(Path(folder))
+        assert all(isinstance(problem, TrialDataError) for problem in problems)

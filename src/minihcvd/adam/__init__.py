@@ -1,5 +1,6 @@
 """Derived analysis datasets (ADaM): ADSL, ADRS, ADTTE, ADAE and the SCT interval table."""
 
+from minihcvd.adam.export import write_datasets
 from minihcvd.adam.pipeline import AdamDatasets, derive_all
 from minihcvd.adam.sources import (
     CensorSource,
@@ -17,4 +18,5 @@ __all__ = [
     "derive_all",
     "last_alive_censor",
     "relapse_event",
+    "write_datasets",
 ]

@@ -1,7 +1,7 @@
 """Morphologic response at one marrow assessment, best overall response and early death.
 
-Definitions follow the trial paper's Outcomes section (J Hematol Oncol 2023;16:44, Methods,
-"Outcomes"): CR needs <= 5% marrow blasts, neutrophils above 1 x 10^9/L, platelets above
+Definitions follow the trial paper (J Hematol Oncol 2023, doi:10.1186/s13045-023-01444-2,
+Methods, "Outcomes"): CR needs <= 5% marrow blasts, neutrophils above 1 x 10^9/L, platelets above
 100 x 10^9/L and no extramedullary disease; CRp is CR with platelets below 100; CRi is CR with
 neutrophils below 1 and platelets below 100.
 
