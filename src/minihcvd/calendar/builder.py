@@ -5,7 +5,6 @@ Decisions the paper leaves open, taken here and documented in docs/protocols.md:
 - "Twice weekly until the CSF clears" is planned as the protocol's assumed number of doses
   (days 2, 5, 9, 12, … of course 1), then weekly doses until four are given or the next course
   starts; the calendar marks these as assumptions to confirm by CSF cytology.
-- Azole holds are hold days (notes), not administrations.
 - A delay of a course shifts it and every later course; day numbers stay relative to the
   (delayed) course start.
 """
@@ -24,18 +23,16 @@ from minihcvd.calendar.models import (
     UNSTATED_MARK,
     Administration,
     CourseStart,
-    HoldDay,
-    SctPlanning,
     TreatmentCalendar,
 )
 from minihcvd.calendar.requests import CourseDelay, DoseAdjustment, course_name
-from minihcvd.dosing import BodySize, CumulativeDose, Dose, adjust_dose, body_size, component_dose
+from minihcvd.calendar.summaries import INOTUZUMAB, calendar_notes, hold_days, sct_planning
+from minihcvd.dosing import CumulativeDose, Dose, adjust_dose, body_size, component_dose
 from minihcvd.errors import CalendarError
 from minihcvd.protocol import Component, Protocol, load_protocol
 
-__all__ = ["INOTUZUMAB", "build_calendar", "parse_start_date"]
+__all__ = ["build_calendar", "parse_start_date"]
 
-INOTUZUMAB = "inotuzumab ozogamicin"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MAX_COMPONENTS = 1000  # sort key: date ordinal x this + the component's place in the protocol
 FIRST_START = dt.date(2000, 1, 1)
@@ -76,7 +73,8 @@ def build_calendar(
     plan = load_protocol(protocol) if isinstance(protocol, str) else protocol
     body = body_size(height_cm, weight_kg, bsa_formula, bsa_cap_m2)
     _check_start(start)
-    cd20_positive = _cd20_positive(cd20_pct, plan.cd20_threshold_pct)
+    cd20 = _check_cd20(cd20_pct)
+    cd20_positive = cd20 is not None and cd20 >= plan.cd20_threshold_pct
     weeks = _check_int(sct_weeks, plan.sct_planning.weeks_after_last_inotuzumab, "sct_weeks", 52)
     courses = _course_starts(plan, start, delays)
     components = [
@@ -124,13 +122,13 @@ def build_calendar(
         bsa_calculated_m2=float(body.bsa_calculated_m2),
         bsa_cap_m2=None if body.bsa_cap_m2 is None else float(body.bsa_cap_m2),
         bsa_formula=body.formula,
-        cd20_pct=None if cd20_pct is None or math.isnan(cd20_pct) else float(cd20_pct),
+        cd20_pct=cd20,
         cns_disease=cns_disease,
         courses=tuple(courses.values()),
         administrations=rows,
-        holds=_hold_days(plan, rows),
-        sct_planning=_sct_planning(plan, rows, tracker, weeks),
-        notes=_calendar_notes(plan, body, cd20_pct, cd20_positive, cns_disease, start),
+        holds=hold_days(plan, rows),
+        sct_planning=sct_planning(plan, rows, tracker.total_mg_per_m2, weeks),
+        notes=calendar_notes(plan, body, cd20, cns_disease, start),
     )
 
 
@@ -164,15 +162,15 @@ def _check_start(start: dt.date) -> None:
         )
 
 
-def _cd20_positive(cd20_pct: float | None, threshold_pct: float) -> bool:
-    """None or NaN (a missing value in a data frame) means unknown: no rituximab, noted."""
+def _check_cd20(cd20_pct: float | None) -> float | None:
+    """CD20 in %; None or NaN (a missing value in a data frame) means unknown."""
     if cd20_pct is None or (isinstance(cd20_pct, numbers.Real) and math.isnan(cd20_pct)):
-        return False
+        return None
     if isinstance(cd20_pct, bool) or not isinstance(cd20_pct, numbers.Real) or not (
         0 <= cd20_pct <= 100
     ):
         raise CalendarError(f"expected 0-100 %, found {cd20_pct!r}", field="cd20_pct")
-    return cd20_pct >= threshold_pct
+    return float(cd20_pct)
 
 
 def _check_int(value: int | None, default: int, field: str, maximum: int) -> int:
@@ -328,85 +326,3 @@ def _adjustment_lookup(
                 )
             lookup[key] = adjustment
     return lookup
-
-
-def _hold_days(plan: Protocol, rows: Sequence[Administration]) -> tuple[HoldDay, ...]:
-    holds: dict[tuple[dt.date, str], HoldDay] = {}
-    for rule in plan.holds:
-        for row in rows:
-            if row.drug != rule.around_drug:
-                continue
-            for offset in range(-rule.days_before, rule.days_after + 1):
-                when = row.date + dt.timedelta(days=offset)
-                relation = "of" if offset == 0 else "before" if offset < 0 else "after"
-                holds.setdefault(
-                    (when, rule.hold),
-                    HoldDay(
-                        date=when,
-                        phase=row.phase,
-                        course=row.course,
-                        day=row.day + offset,
-                        hold=rule.hold,
-                        around_drug=rule.around_drug,
-                        reason=f"day {relation} {row.drug} ({row.phase} course {row.course}"
-                        f" day {row.day})",
-                        source=rule.source,
-                    ),
-                )
-    return tuple(sorted(holds.values(), key=lambda hold: hold.date))
-
-
-def _sct_planning(
-    plan: Protocol, rows: Sequence[Administration], tracker: CumulativeDose, weeks: int
-) -> SctPlanning:
-    doses = [row for row in rows if row.drug == INOTUZUMAB]
-    last = max((row.date for row in doses), default=None)
-    total_mg = sum(Decimal(repr(row.dose)) * row.doses_per_day for row in doses)
-    return SctPlanning(
-        inotuzumab_cumulative_mg_per_m2=float(tracker.total_mg_per_m2),
-        inotuzumab_planned_total_mg_per_m2=plan.inotuzumab_planned_total_mg_per_m2,
-        inotuzumab_cumulative_mg=float(total_mg),
-        inotuzumab_doses=len(doses),
-        last_inotuzumab_date=last,
-        weeks_after_last_inotuzumab=weeks,
-        earliest_sct_date=None if last is None else last + dt.timedelta(weeks=weeks),
-        source=plan.sct_planning.source,
-    )
-
-
-def _calendar_notes(
-    plan: Protocol,
-    body: BodySize,
-    cd20_pct: float | None,
-    cd20_positive: bool,
-    cns_disease: bool,
-    start: dt.date,
-) -> tuple[str, ...]:
-    notes: list[str] = []
-    threshold = f"{plan.cd20_threshold_pct:g}%"
-    if cd20_pct is None or math.isnan(cd20_pct):
-        notes.append(f"CD20 not given: rituximab (for CD20 >= {threshold}) not scheduled")
-    elif cd20_positive:
-        notes.append(f"CD20 {cd20_pct:g}% >= {threshold}: rituximab scheduled")
-    else:
-        notes.append(f"CD20 {cd20_pct:g}% < {threshold}: no rituximab")
-    if cns_disease:
-        notes.append(
-            "active CNS disease: triple intrathecal therapy replaces the prophylactic IT of"
-            f" course {plan.cns_disease_therapy.course}; {UNSTATED_MARK}:"
-            f" {plan.cns_disease_therapy.unstated_detail}"
-        )
-    if body.bsa_m2 != body.bsa_calculated_m2:
-        notes.append(f"BSA capped: {body.bsa_label} used for every BSA-based dose")
-    low_weight = [c.low_weight for c in plan.components if c.low_weight is not None]
-    if low_weight and body.weight_kg < low_weight[0].below_weight_kg:
-        notes.append(
-            f"weight {body.weight_kg:g} kg < {low_weight[0].below_weight_kg:g} kg: blinatumomab"
-            f" dosed by BSA per the label; {UNSTATED_MARK}"
-        )
-    notes.extend(
-        f"{c.drug} only from {c.from_date.isoformat()} on ({c.source})"
-        for c in plan.components
-        if c.from_date is not None and start < c.from_date
-    )
-    return tuple(notes)

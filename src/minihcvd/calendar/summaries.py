@@ -1,0 +1,110 @@
+"""What a calendar says beyond its administrations: hold days, SCT planning, calendar notes.
+
+Azole holds are hold days (notes), not administrations: the azole is a standing prophylactic
+drug the team withholds, not a dose this regimen gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from minihcvd.calendar.models import UNSTATED_MARK, Administration, HoldDay, SctPlanning
+from minihcvd.dosing import BodySize
+from minihcvd.protocol import Protocol
+
+__all__ = ["INOTUZUMAB", "calendar_notes", "hold_days", "sct_planning"]
+
+INOTUZUMAB = "inotuzumab ozogamicin"
+
+
+def hold_days(plan: Protocol, rows: Sequence[Administration]) -> tuple[HoldDay, ...]:
+    """Every day a drug is withheld around another drug's doses, once per date, in date order."""
+    holds: dict[tuple[dt.date, str], HoldDay] = {}
+    for rule in plan.holds:
+        for row in rows:
+            if row.drug != rule.around_drug:
+                continue
+            for offset in range(-rule.days_before, rule.days_after + 1):
+                when = row.date + dt.timedelta(days=offset)
+                relation = "of" if offset == 0 else "before" if offset < 0 else "after"
+                holds.setdefault(
+                    (when, rule.hold),
+                    HoldDay(
+                        date=when,
+                        phase=row.phase,
+                        course=row.course,
+                        day=row.day + offset,
+                        hold=rule.hold,
+                        around_drug=rule.around_drug,
+                        reason=f"day {relation} {row.drug} ({row.phase} course {row.course}"
+                        f" day {row.day})",
+                        source=rule.source,
+                    ),
+                )
+    return tuple(sorted(holds.values(), key=lambda hold: hold.date))
+
+
+def sct_planning(
+    plan: Protocol,
+    rows: Sequence[Administration],
+    cumulative_mg_per_m2: Decimal,
+    weeks: int,
+) -> SctPlanning:
+    """Cumulative inotuzumab and the earliest SCT date, ``weeks`` after the last dose."""
+    doses = [row for row in rows if row.drug == INOTUZUMAB]
+    last = max((row.date for row in doses), default=None)
+    total_mg = sum(Decimal(repr(row.dose)) * row.doses_per_day for row in doses)
+    return SctPlanning(
+        inotuzumab_cumulative_mg_per_m2=float(cumulative_mg_per_m2),
+        inotuzumab_planned_total_mg_per_m2=plan.inotuzumab_planned_total_mg_per_m2,
+        inotuzumab_cumulative_mg=float(total_mg),
+        inotuzumab_doses=len(doses),
+        last_inotuzumab_date=last,
+        weeks_after_last_inotuzumab=weeks,
+        earliest_sct_date=None if last is None else last + dt.timedelta(weeks=weeks),
+        source=plan.sct_planning.source,
+    )
+
+
+def calendar_notes(
+    plan: Protocol,
+    body: BodySize,
+    cd20_pct: float | None,
+    cns_disease: bool,
+    start: dt.date,
+) -> tuple[str, ...]:
+    """Calendar-wide decisions a reader must see: CD20, CNS, BSA cap, low weight, late drugs."""
+    notes: list[str] = []
+    threshold = f"{plan.cd20_threshold_pct:g}%"
+    if cd20_pct is None:
+        notes.append(f"CD20 not given: rituximab (for CD20 >= {threshold}) not scheduled")
+    elif cd20_pct >= plan.cd20_threshold_pct:
+        notes.append(f"CD20 {cd20_pct:g}% >= {threshold}: rituximab scheduled")
+    else:
+        notes.append(f"CD20 {cd20_pct:g}% < {threshold}: no rituximab")
+    if cns_disease:
+        notes.append(
+            "active CNS disease: triple intrathecal therapy replaces the prophylactic IT of"
+            f" course {plan.cns_disease_therapy.course}; {UNSTATED_MARK}:"
+            f" {plan.cns_disease_therapy.unstated_detail}"
+        )
+    if body.bsa_m2 != body.bsa_calculated_m2:
+        notes.append(f"BSA capped: {body.bsa_label} used for every BSA-based dose")
+    light = {
+        (c.drug, c.low_weight.below_weight_kg): None
+        for c in plan.components
+        if c.low_weight is not None and body.weight_kg < c.low_weight.below_weight_kg
+    }
+    notes.extend(
+        f"weight {body.weight_kg:g} kg < {limit_kg:g} kg: {drug} dosed by BSA per the label;"
+        f" {UNSTATED_MARK}"
+        for drug, limit_kg in light
+    )
+    notes.extend(
+        f"{c.drug} only from {c.from_date.isoformat()} on ({c.source})"
+        for c in plan.components
+        if c.from_date is not None and start < c.from_date
+    )
+    return tuple(notes)
