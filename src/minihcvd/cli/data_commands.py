@@ -18,7 +18,7 @@ from minihcvd.adam import derive_all
 from minihcvd.adam.export import dataset_frames, write_datasets
 from minihcvd.cli.app import app, console, err_console
 from minihcvd.errors import ValidationFailed
-from minihcvd.trialdata import FILES, Problem, TrialPackage, read_package, validate_package
+from minihcvd.trialdata import FILES, Problem, TrialPackage, read_package
 
 __all__ = ["derive", "validate"]
 
@@ -43,6 +43,15 @@ def _print_problems(problems: list[Problem], directory: Path, max_problems: int)
         err_console.print(f"  … and {rest} more (use --max-problems 0 to list all)", soft_wrap=True)
 
 
+def _read_or_exit(directory: Path, max_problems: int) -> TrialPackage:
+    """The package, or every problem printed and exit code 2."""
+    try:
+        return read_package(directory)
+    except ValidationFailed as failed:
+        _print_problems(failed.problems, directory, max_problems)
+        raise typer.Exit(2) from None
+
+
 def _summary(package: TrialPackage) -> str:
     parts = [f"{len(package.patients)} patients"]
     for spec in FILES[1:]:
@@ -58,11 +67,7 @@ def validate(
     max_problems: Annotated[int, typer.Option(help=_MAX_HELP)] = DEFAULT_MAX_PROBLEMS,
 ) -> None:
     """Check every file of a trial data package; list every problem (exit 2 if any)."""
-    problems = validate_package(directory)
-    if problems:
-        _print_problems(problems, directory, max_problems)
-        raise typer.Exit(2)
-    package = read_package(directory)
+    package = _read_or_exit(directory, max_problems)
     console.print(f"valid: {escape(str(directory))} — {_summary(package)}", soft_wrap=True)
 
 
@@ -76,11 +81,7 @@ def derive(
     max_problems: Annotated[int, typer.Option(help=_MAX_HELP)] = DEFAULT_MAX_PROBLEMS,
 ) -> None:
     """Derive ADSL, ADRS, ADTTE, ADAE and the SCT interval table from a package."""
-    try:
-        package = read_package(directory)
-    except ValidationFailed as failed:
-        _print_problems(failed.problems, directory, max_problems)
-        raise typer.Exit(2) from None
+    package = _read_or_exit(directory, max_problems)
     datasets = derive_all(package)
     write_datasets(datasets, out, xpt=xpt)
     sizes = ", ".join(f"{name} {len(frame)}" for name, frame in dataset_frames(datasets).items())
