@@ -104,7 +104,9 @@ class TestToRich:
     def test_course_tables_and_footer(self) -> None:
         """A table per course with merged day runs, then the SCT line and numbered sources."""
         text = _text(_calendar())
-        title = "intensive course 1 — mini-Hyper-CVD, odd course — starts 2025-01-06 (28 days)"
+        title = (
+            "intensive course 1 — mini-Hyper-CVD, odd course — starts Mon 2025-01-06 (28 days)"
+        )
         assert title in text
         assert "maintenance course 36 — POMP" in text
         assert "1–4, 11–14" in text  # dexamethasone

@@ -31,6 +31,8 @@ from minihcvd.dosing import format_amount
 
 __all__ = ["CSV_COLUMNS", "to_csv", "to_ics", "to_rich"]
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # not locale-dependent
+
 CSV_COLUMNS = (
     "kind",
     "date",
@@ -165,7 +167,8 @@ def _course_table(
 ) -> Table:
     title = (
         f"{course.phase} course {course.course} — {course.label} — starts"
-        f" {course.start.isoformat()} ({course.length_days} days)"
+        f" {_WEEKDAYS[course.start.weekday()]} {course.start.isoformat()}"
+        f" ({course.length_days} days)"
     )
     if course.notes:
         title += " — " + "; ".join(course.notes)
