@@ -8,13 +8,7 @@ from pandas.testing import assert_frame_equal
 from tests.adam.helpers import dates, mini_adsl
 
 from minihcvd.adam.adtte import derive_param_tte, empty_adtte
-from minihcvd.adam.sources import (
-    CensorSource,
-    EventSource,
-    death_event,
-    last_alive_censor,
-    relapse_event,
-)
+from minihcvd.adam.sources import death_event, last_alive_censor, relapse_event
 from minihcvd.errors import DerivationError
 
 
@@ -137,21 +131,4 @@ class TestDeriveParamTte:
                 censor_sources=[last_alive_censor],
                 paramcd="OS",
                 param="OS",
-            )
-
-
-class TestSources:
-    def test_event_source_is_uncensored(self) -> None:
-        """Event sources always have CNSR 0."""
-        assert EventSource(dataset_name="ADSL", date="DTHDT", event_description="D").censor == 0
-
-    def test_censor_code_must_be_positive(self) -> None:
-        """A censor source with CNSR 0 is refused."""
-        with pytest.raises(DerivationError, match="CNSR >= 1"):
-            CensorSource(
-                dataset_name="ADSL",
-                date="LSTALVDT",
-                event_description="ALIVE",
-                censor_date_description="LAST",
-                censor=0,
             )

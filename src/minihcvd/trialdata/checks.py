@@ -14,7 +14,13 @@ from minihcvd.clinical.risk import HIGH_RISK_KARYOTYPES
 from minihcvd.errors import TrialDataError
 from minihcvd.trialdata.parse import problems_at
 
-__all__ = ["check_linked_file", "check_outcome_consistency", "check_patients"]
+__all__ = [
+    "check_adverse_events",
+    "check_assessments",
+    "check_linked_file",
+    "check_outcome_consistency",
+    "check_patients",
+]
 
 _PATIENTS = "patients.csv"
 _EVENT_DATES = ("response_date", "relapse_date", "sct_date", "blinatumomab_date")
@@ -230,7 +236,7 @@ def check_assessments(assessments: pd.DataFrame) -> list[TrialDataError]:
 
 
 def check_adverse_events(events: pd.DataFrame, patients: pd.DataFrame) -> list[TrialDataError]:
-    """A grade 5 event (death) needs a death date on or after its onset."""
+    """A grade 5 event (death) needs a death date (its onset after death is checked apart)."""
     if not {"patient_id", "grade"} <= set(events.columns) or "patient_id" not in patients:
         return []
     death = events["patient_id"].map(

@@ -2,7 +2,7 @@
 
 Reading never raises on bad content: every problem is collected with its file, row (1-based
 data row, header excluded) and column, and :func:`read_package` raises them all at once as
-:class:`~minihcvd.errors.ValidationFailed`. Writing serialises the frames, validates the text
+:class:`~minihcvd.errors.ValidationFailed`. Writing serialises the frames, validates the bytes
 exactly as a reader would, and only then writes all files at once.
 """
 

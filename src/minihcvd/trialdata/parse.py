@@ -20,7 +20,7 @@ __all__ = ["DATE_FORMAT", "parse_file", "problems_at"]
 DATE_FORMAT = "%Y-%m-%d"
 _BOOLEANS = {"true": True, "false": False}
 
-# A parser gets the stripped text and the empty mask; it returns values and the bad-cell mask.
+# A parser gets the cell text and the empty mask; it returns values and the bad-cell mask.
 Parser = Callable[[pd.Series, pd.Series, ColumnSpec], tuple[pd.Series, pd.Series]]
 
 
