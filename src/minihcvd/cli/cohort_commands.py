@@ -30,9 +30,17 @@ DEFAULT_DEMO_DIR: Final = Path("minihcvd-demo")
 DEFAULT_REPRODUCTION_DIR: Final = Path("minihcvd-reproduction")
 #: The headline numbers the demo prints next to the paper's (target keys).
 HEADLINES: Final = (
-    "orr/overall", "cr/overall", "mrd_neg_overall/overall", "sct/overall", "os_median/overall",
-    "os_3y/overall", "os_3y/original", "os_3y/amended", "rfs_3y/overall",
-    "followup_median/overall", "alive/overall",
+    "orr/overall",
+    "cr/overall",
+    "mrd_neg_overall/overall",
+    "sct/overall",
+    "os_median/overall",
+    "os_3y/overall",
+    "os_3y/original",
+    "os_3y/amended",
+    "rfs_3y/overall",
+    "followup_median/overall",
+    "alive/overall",
 )
 
 
@@ -66,13 +74,20 @@ def synthesize(
     with _writable(out):
         write_package(package, out)
     alive = int(package.patients["death_date"].isna().sum())
-    console.print(f"wrote {out}: {len(package.patients)} patients ({alive} alive at cut-off)",
-                  soft_wrap=True)
+    console.print(
+        f"wrote {out}: {len(package.patients)} patients ({alive} alive at cut-off)", soft_wrap=True
+    )
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
 
 
 def _write_table(table: ReproductionTable, out: Path) -> None:
@@ -88,7 +103,8 @@ def _write_table(table: ReproductionTable, out: Path) -> None:
 def reproduce(
     seeds: Annotated[int, typer.Option(help="Number of seeds for the ranges.")] = 200,
     out: Annotated[Path, typer.Option("--out", help="Folder for the table.")] = (
-        DEFAULT_REPRODUCTION_DIR),
+        DEFAULT_REPRODUCTION_DIR
+    ),
     patients: Annotated[int, typer.Option(help="Patients per cohort.")] = 110,
     workers: Annotated[int | None, typer.Option(help="Processes (default: one per core).")] = None,
 ) -> None:
@@ -102,20 +118,27 @@ def reproduce(
         task = progress.add_task("synthesize + analyse", total=seeds + 1)
         default = measure_seed(DEFAULT_SEED, patients)
         progress.advance(task)
-        per_seed = run_seeds(range(1, seeds + 1), patients, workers=workers,
-                             progress=lambda: progress.advance(task))
+        per_seed = run_seeds(
+            range(1, seeds + 1), patients, workers=workers, progress=lambda: progress.advance(task)
+        )
     table = reproduction_table(default, per_seed)
     _write_table(table, out)
     outside = table.outside()
-    console.print(f"{len(table.rows)} published numbers, {seeds} seeds, "
-                  f"{time.perf_counter() - started:.0f} s: {len(outside)} outside the "
-                  f"2.5–97.5% range over seeds", soft_wrap=True)
+    console.print(
+        f"{len(table.rows)} published numbers, {seeds} seeds, "
+        f"{time.perf_counter() - started:.0f} s: {len(outside)} outside the "
+        f"2.5–97.5% range over seeds",
+        soft_wrap=True,
+    )
     for row in outside:
         t = row.target
-        console.print(f"  outside: {t.label} ({t.group}, {t.place}): paper {t.value:g}, "
-                      f"seeds {row.low:.3g}–{row.high:.3g}", soft_wrap=True, markup=False)
-    console.print(f"wrote {out / 'reproduction.csv'} and {out / 'reproduction.md'}",
-                  soft_wrap=True)
+        console.print(
+            f"  outside: {t.label} ({t.group}, {t.place}): paper {t.value:g}, "
+            f"seeds {row.low:.3g}–{row.high:.3g}",
+            soft_wrap=True,
+            markup=False,
+        )
+    console.print(f"wrote {out / 'reproduction.csv'} and {out / 'reproduction.md'}", soft_wrap=True)
 
 
 def _headline_table(table: ReproductionTable) -> Table:
@@ -127,8 +150,9 @@ def _headline_table(table: ReproductionTable) -> Table:
         row = rows[key]
         value = row.default_value
         text = "—" if math.isnan(value) else f"{value:.{row.target.decimals}f}"
-        shown.add_row(row.target.label, row.target.group, f"{row.target.value:g}", text,
-                      row.target.unit)
+        shown.add_row(
+            row.target.label, row.target.group, f"{row.target.value:g}", text, row.target.unit
+        )
     return shown
 
 
@@ -148,8 +172,13 @@ def demo(
     from minihcvd.stats.analysis import ANALYSIS_STEPS
     from minihcvd.trialdata import read_package, write_package
 
-    steps = ("synthesizing the virtual trial", "writing the data package", *ANALYSIS_STEPS,
-             "drawing figures", "writing report.html")
+    steps = (
+        "synthesizing the virtual trial",
+        "writing the data package",
+        *ANALYSIS_STEPS,
+        "drawing figures",
+        "writing report.html",
+    )
     with _progress() as progress:
         task = progress.add_task(steps[0], total=len(steps))
 

@@ -42,18 +42,31 @@ ENROLLMENT_LAST: Final = date(2021, 7, 23)
 AMENDMENT_DATE: Final = date(2017, 2, 1)
 
 _KARYOTYPES: Final = {
-    "diploid": "karyotype_diploid", "other": "karyotype_other", "complex": "karyotype_complex",
-    "KMT2A": "karyotype_kmt2a", "Ho-Tr": "karyotype_hotr", "HeH": "karyotype_heh",
-    "Tt": "karyotype_tt", "IM/ND": "karyotype_imnd",
+    "diploid": "karyotype_diploid",
+    "other": "karyotype_other",
+    "complex": "karyotype_complex",
+    "KMT2A": "karyotype_kmt2a",
+    "Ho-Tr": "karyotype_hotr",
+    "HeH": "karyotype_heh",
+    "Tt": "karyotype_tt",
+    "IM/ND": "karyotype_imnd",
 }
 _SALVAGE_GROUPS: Final = {
-    "refractory": "salvage_1_refractory", "crd_short": "salvage_1_crd_short",
-    "crd_long": "salvage_1_crd_long", "S2": "salvage_2", "S3+": "salvage_3plus",
+    "refractory": "salvage_1_refractory",
+    "crd_short": "salvage_1_crd_short",
+    "crd_long": "salvage_1_crd_long",
+    "S2": "salvage_2",
+    "S3+": "salvage_3plus",
 }
 #: Relative chance of a prior allogeneic SCT by salvage group (not in the paper: a transplant
 #: usually follows a remission, so it is likelier the more remissions a patient has had).
-_PRIOR_SCT_WEIGHT: Final = {"refractory": 0.0, "crd_short": 0.5, "crd_long": 1.0, "S2": 4.0,
-                            "S3+": 6.0}
+_PRIOR_SCT_WEIGHT: Final = {
+    "refractory": 0.0,
+    "crd_short": 0.5,
+    "crd_long": 1.0,
+    "S2": 4.0,
+    "S3+": 6.0,
+}
 #: How strongly TP53 testing and mutation favour low hypodiploidy (Discussion: 91% association).
 _TP53_HOTR_WEIGHT: Final = 30.0
 _CRLF2_PH_LIKE_WEIGHT: Final = 4.0
@@ -98,8 +111,9 @@ _CONTINUOUS: Final = (
     _Continuous("age", "age", _identity, _identity, 14.0, 0),
     _Continuous("wbc", "wbc", np.log, np.exp, 1.3, 1, 50.0, "wbc_50plus"),
     _Continuous("pb_blasts_pct", "pb_blasts", np.log1p, np.expm1, 1.6, 0),
-    _Continuous("bm_blasts_pct", "bm_blasts", _logit_pct, _expit_pct, 1.4, 0, 50.0,
-                "bm_blasts_50plus"),
+    _Continuous(
+        "bm_blasts_pct", "bm_blasts", _logit_pct, _expit_pct, 1.4, 0, 50.0, "bm_blasts_50plus"
+    ),
     _Continuous("cd22_pct", "cd22", _reflect_log, _reflect_exp, 1.2, 1),
     _Continuous("cd19_pct", "cd19", _reflect_log, _reflect_exp, 1.2, 1),
 )
@@ -160,25 +174,28 @@ def _anchored(rng: np.random.Generator, spec: _Continuous, cohort: str, n: int) 
     upper = np.full(n, high)
     lower_half, upper_half = (n - 1) // 2, n // 2
     upper[:lower_half] = median
-    lower[upper_half + 1:] = median
+    lower[upper_half + 1 :] = median
     if spec.threshold is not None and spec.threshold_target is not None:
-        step = 10.0 ** -spec.decimals
+        step = 10.0**-spec.decimals
         first_above = n - _count(spec.threshold_target, cohort, n)
         upper[:first_above] = np.minimum(upper[:first_above], spec.threshold - step)
         lower[first_above:] = np.maximum(lower[first_above:], spec.threshold)
     a, b = spec.to_scale(lower), spec.to_scale(upper)
     centre = float(spec.to_scale(np.array([median]))[0])
-    pa, pb = ndtr((np.minimum(a, b) - centre) / spec.spread), ndtr(
-        (np.maximum(a, b) - centre) / spec.spread)
+    pa, pb = (
+        ndtr((np.minimum(a, b) - centre) / spec.spread),
+        ndtr((np.maximum(a, b) - centre) / spec.spread),
+    )
     draws = spec.from_scale(centre + spec.spread * ndtri(rng.uniform(pa, pb)))
     values = np.clip(np.round(draws, spec.decimals), lower, upper)
-    values[lower_half:upper_half + 1] = median
+    values[lower_half : upper_half + 1] = median
     values[0], values[-1] = (low, high) if n > 1 else (median, median)
     return np.asarray(rng.permutation(values))
 
 
 def _enrollment_dates(rng: np.random.Generator, sizes: dict[str, int]) -> pd.Series:
     """Sorted start dates: #1 on the first date, the last patient on the last, split at Feb 2017."""
+
     def spread(first: date, last: date, n: int, pin_first: bool, pin_last: bool) -> list[int]:
         lo, hi = first.toordinal(), last.toordinal()
         days = np.sort(rng.integers(lo, hi + 1, size=n))
@@ -200,8 +217,9 @@ def _cohort_baseline(rng: np.random.Generator, cohort: str, n: int) -> pd.DataFr
         frame[spec.column] = _anchored(rng, spec, cohort, n)
     frame["sex"] = np.where(_flags(rng, _count("male", cohort, n), np.ones(n)), "M", "F")
     ecog_high = _flags(rng, _count("ecog_2plus", cohort, n), np.ones(n))
-    frame["ecog"] = np.where(ecog_high, rng.choice([2, 3], n, p=[0.85, 0.15]),
-                             rng.choice([0, 1], n, p=[0.4, 0.6]))
+    frame["ecog"] = np.where(
+        ecog_high, rng.choice([2, 3], n, p=[0.85, 0.15]), rng.choice([0, 1], n, p=[0.4, 0.6])
+    )
 
     karyotype = _deck(rng, {k: int(published_value(t, cohort)) for k, t in _KARYOTYPES.items()}, n)
     frame["karyotype"] = karyotype
@@ -219,10 +237,12 @@ def _cohort_baseline(rng: np.random.Generator, cohort: str, n: int) -> pd.DataFr
     frame["crlf2"] = pd.Series(crlf2, dtype="boolean").where(crlf2_tested)
 
     cd20_high = _flags(rng, _count("cd20_20plus", cohort, n), np.ones(n))
-    frame["cd20_pct"] = np.round(np.where(cd20_high, rng.uniform(20, 100, n),
-                                          20 * rng.beta(0.6, 2.0, n)), 1)
+    frame["cd20_pct"] = np.round(
+        np.where(cd20_high, rng.uniform(20, 100, n), 20 * rng.beta(0.6, 2.0, n)), 1
+    )
     salvage_group = _deck(
-        rng, {k: int(published_value(t, cohort)) for k, t in _SALVAGE_GROUPS.items()}, n)
+        rng, {k: int(published_value(t, cohort)) for k, t in _SALVAGE_GROUPS.items()}, n
+    )
     frame["salvage"] = np.where(np.isin(salvage_group, ["S2", "S3+"]), salvage_group, "S1")
     frame["primary_refractory"] = salvage_group == "refractory"
     frame["first_remission_months"] = np.select(
@@ -239,8 +259,9 @@ def _cohort_baseline(rng: np.random.Generator, cohort: str, n: int) -> pd.DataFr
 def _body_size(rng: np.random.Generator, sex: npt.NDArray[np.object_]) -> pd.DataFrame:
     """Height and weight for BSA dosing (not in the paper; adult US reference ranges)."""
     male = sex == "M"
-    height_cm = np.round(np.where(male, rng.normal(176, 7, sex.size), rng.normal(162, 6.5,
-                                                                                 sex.size)), 1)
+    height_cm = np.round(
+        np.where(male, rng.normal(176, 7, sex.size), rng.normal(162, 6.5, sex.size)), 1
+    )
     bmi = np.clip(rng.lognormal(np.log(27.0), 0.18, sex.size), 17.0, 45.0)
     weight_kg = np.round(bmi * (height_cm / 100.0) ** 2, 1)
     return pd.DataFrame({"height_cm": height_cm, "weight_kg": weight_kg})

@@ -34,14 +34,21 @@ IntArray = npt.NDArray[np.intp]
 CTCAE_VERSION: Final = "4.03"
 SOS_TERM: Final = "Hepatic sinusoidal obstruction syndrome"
 #: Causes of the early deaths (Results, safety paragraph), as Table 3 grade 5 terms.
-_EARLY_DEATH_CAUSES: Final = ("Infections", "Infections", "Infections", "Infections",
-                              "Hemorrhage", SOS_TERM)
+_EARLY_DEATH_CAUSES: Final = (
+    "Infections",
+    "Infections",
+    "Infections",
+    "Infections",
+    "Hemorrhage",
+    SOS_TERM,
+)
 #: Grade 3-4 events start within this many days of the start (the treatment period).
 _EVENT_WINDOW_DAYS: Final = 150
 
 
-def _counts(rng: np.random.Generator, category: npt.NDArray[np.object_]
-            ) -> tuple[FloatArray, FloatArray]:
+def _counts(
+    rng: np.random.Generator, category: npt.NDArray[np.object_]
+) -> tuple[FloatArray, FloatArray]:
     """ANC and platelets (10^9/L) fitting each response category at the response marrow."""
     n = category.size
     anc = np.where(category == "CRi", rng.uniform(0.2, 0.9, n), rng.uniform(1.2, 5.0, n))
@@ -54,51 +61,91 @@ def _mrd_level(rng: np.random.Generator, negative: npt.NDArray[np.bool_]) -> Flo
     return np.where(negative, 0.0, np.round(10 ** rng.uniform(-3.5, -1.5, negative.size), 6))
 
 
-def generate_assessments(rng: np.random.Generator, patient_id: pd.Series, start: pd.Series,
-                         course: Course) -> pd.DataFrame:
+def generate_assessments(
+    rng: np.random.Generator, patient_id: pd.Series, start: pd.Series, course: Course
+) -> pd.DataFrame:
     """assessments.csv rows reproducing best response, response date, MRD and relapse."""
     responder = ~np.isnan(course.response_day)
     rows: list[pd.DataFrame] = []
 
-    def add(idx: IntArray, day: FloatArray, blasts: FloatArray, anc: FloatArray,
-            platelets: FloatArray, mrd: FloatArray) -> None:
-        rows.append(pd.DataFrame({
-            "patient_id": patient_id.to_numpy()[idx],
-            "assessment_date": start.to_numpy()[idx] + pd.to_timedelta(day - 1, unit="D"),
-            "bm_blasts_pct": blasts, "anc_10e9_per_l": anc, "platelets_10e9_per_l": platelets,
-            "extramedullary_disease": False, "blasts_due_to_recovery": False,
-            "mrd_flow_level": mrd,
-        }))
+    def add(
+        idx: IntArray,
+        day: FloatArray,
+        blasts: FloatArray,
+        anc: FloatArray,
+        platelets: FloatArray,
+        mrd: FloatArray,
+    ) -> None:
+        rows.append(
+            pd.DataFrame(
+                {
+                    "patient_id": patient_id.to_numpy()[idx],
+                    "assessment_date": start.to_numpy()[idx] + pd.to_timedelta(day - 1, unit="D"),
+                    "bm_blasts_pct": blasts,
+                    "anc_10e9_per_l": anc,
+                    "platelets_10e9_per_l": platelets,
+                    "extramedullary_disease": False,
+                    "blasts_due_to_recovery": False,
+                    "mrd_flow_level": mrd,
+                }
+            )
+        )
 
     idx = np.flatnonzero(responder)
     anc, platelets = _counts(rng, course.best_response[idx])
     at_response = course.mrd_at_response[idx]
-    level = np.where(at_response == None, np.nan,  # noqa: E711  (elementwise)
-                     _mrd_level(rng, at_response == "negative"))
-    add(idx, course.response_day[idx], np.round(rng.uniform(0, 4.5, idx.size), 1), anc,
-        platelets, level)
+    level = np.where(
+        at_response == None,
+        np.nan,  # noqa: E711  (elementwise)
+        _mrd_level(rng, at_response == "negative"),
+    )
+    add(
+        idx,
+        course.response_day[idx],
+        np.round(rng.uniform(0, 4.5, idx.size), 1),
+        anc,
+        platelets,
+        level,
+    )
 
     # A later marrow where MRD was first measured or turned negative after the response.
     later = (course.mrd_negative[idx] != None) & (  # noqa: E711
-        (at_response == None) | ((course.mrd_negative[idx] == True) & (at_response != "negative")))  # noqa: E711,E712
+        (at_response == None) | ((course.mrd_negative[idx] == True) & (at_response != "negative"))
+    )  # noqa: E711,E712
     stop = np.fmin(np.fmin(course.relapse_day, course.death_day), course.last_day + 1)[idx]
     response_day = course.response_day[idx]
     day = response_day + np.minimum(28.0, np.floor((stop - response_day) / 2))
     pick = idx[later]
-    add(pick, day[later], np.round(rng.uniform(0, 4.5, pick.size), 1), anc[later],
-        platelets[later], _mrd_level(rng, course.mrd_negative[pick] == True))  # noqa: E712
+    add(
+        pick,
+        day[later],
+        np.round(rng.uniform(0, 4.5, pick.size), 1),
+        anc[later],
+        platelets[later],
+        _mrd_level(rng, course.mrd_negative[pick] == True),
+    )  # noqa: E712
 
     relapsed = np.flatnonzero(~np.isnan(course.relapse_day))
-    add(relapsed, course.relapse_day[relapsed], np.round(rng.uniform(20, 85, relapsed.size)),
+    add(
+        relapsed,
+        course.relapse_day[relapsed],
+        np.round(rng.uniform(20, 85, relapsed.size)),
         np.round(rng.uniform(0.3, 3.0, relapsed.size), 2),
-        np.round(rng.uniform(10, 120, relapsed.size)), np.full(relapsed.size, np.nan))
+        np.round(rng.uniform(10, 120, relapsed.size)),
+        np.full(relapsed.size, np.nan),
+    )
 
     no_response = np.flatnonzero(course.best_response == "NR")
     nr_day = np.minimum(rng.integers(22, 36, no_response.size), course.death_day[no_response] - 1)
     nr_day = np.fmin(nr_day, course.last_day[no_response])
-    add(no_response, nr_day, np.round(rng.uniform(10, 90, no_response.size)),
+    add(
+        no_response,
+        nr_day,
+        np.round(rng.uniform(10, 90, no_response.size)),
         np.round(rng.uniform(0.1, 2.0, no_response.size), 2),
-        np.round(rng.uniform(5, 80, no_response.size)), np.full(no_response.size, np.nan))
+        np.round(rng.uniform(5, 80, no_response.size)),
+        np.full(no_response.size, np.nan),
+    )
     frame = pd.concat(rows, ignore_index=True)
     return frame.sort_values(["patient_id", "assessment_date"], ignore_index=True)
 
@@ -107,15 +154,17 @@ def _choose(rng: np.random.Generator, pool: IntArray, count: int) -> IntArray:
     return np.asarray(rng.choice(pool, size=min(count, pool.size), replace=False))
 
 
-def generate_adverse_events(rng: np.random.Generator, patients: pd.DataFrame,
-                            course: Course) -> pd.DataFrame:
+def generate_adverse_events(
+    rng: np.random.Generator, patients: pd.DataFrame, course: Course
+) -> pd.DataFrame:
     """adverse_events.csv rows: Table 3 exactly, plus the lower-grade SOS cases."""
     n = len(patients)
     scale = n / 110
     dead = ~np.isnan(course.death_day)
     early = course.best_response == "ED"
-    in_remission_death = dead & ~early & np.isnan(course.relapse_day) & (
-        course.best_response != "NR")
+    in_remission_death = (
+        dead & ~early & np.isnan(course.relapse_day) & (course.best_response != "NR")
+    )
     sct = ~np.isnan(course.sct_day)
     cohort = patients["cohort"].to_numpy()
 
@@ -134,24 +183,33 @@ def generate_adverse_events(rng: np.random.Generator, patients: pd.DataFrame,
     for row in table3_rows():
         taken = {i for i, term, _, _ in records if term == row.term}
         for grade, count in ((5, row.grade5), (4, row.grade4), (3, row.grade3)):
-            count = round(count * scale) - sum(1 for _, t, g, _ in records
-                                               if t == row.term and g == grade)
+            count = round(count * scale) - sum(
+                1 for _, t, g, _ in records if t == row.term and g == grade
+            )
             for _ in range(max(count, 0)):
                 # SOS: 9 of the 10 cases were on the original protocol (Results).
                 allowed = (cohort == "original") if row.term == SOS_TERM else np.ones(n, bool)
                 if grade == 5:
-                    pools = ((sct_death_pool, grade5_pool) if row.term == SOS_TERM
-                             else (grade5_pool, sct_death_pool))
-                    pool = [i for p in (*pools, other_dead) for i in p
-                            if not used_grade5[i] and i not in taken and allowed[i]]
+                    pools = (
+                        (sct_death_pool, grade5_pool)
+                        if row.term == SOS_TERM
+                        else (grade5_pool, sct_death_pool)
+                    )
+                    pool = [
+                        i
+                        for p in (*pools, other_dead)
+                        for i in p
+                        if not used_grade5[i] and i not in taken and allowed[i]
+                    ]
                     if not pool:
                         break
                     i = pool[0]
                     used_grade5[i] = True
                     records.append((int(i), row.term, 5, course.death_day[i]))
                 else:
-                    free = np.setdiff1d(np.flatnonzero(allowed),
-                                        np.fromiter(taken, int, len(taken)))
+                    free = np.setdiff1d(
+                        np.flatnonzero(allowed), np.fromiter(taken, int, len(taken))
+                    )
                     i = int(_choose(rng, free, 1)[0])
                     last = max(2, min(_EVENT_WINDOW_DAYS, int(end[i])) + 1)
                     records.append((i, row.term, grade, float(rng.integers(1, last))))
@@ -160,21 +218,28 @@ def generate_adverse_events(rng: np.random.Generator, patients: pd.DataFrame,
     idx = np.array([r[0] for r in records], dtype=int)
     day = np.array([r[3] for r in records])
     start = patients["start_date"].to_numpy()[idx]
-    frame = pd.DataFrame({
-        "patient_id": patients["patient_id"].to_numpy()[idx],
-        "term": [r[1] for r in records],
-        "onset_date": start + pd.to_timedelta(day - 1, unit="D"),
-        "grade": np.array([r[2] for r in records], dtype=np.int64),
-        "ctcae_version": CTCAE_VERSION,
-        "hematologic": False,
-        "treatment_related": pd.array([pd.NA] * len(records), dtype="boolean"),
-    })
+    frame = pd.DataFrame(
+        {
+            "patient_id": patients["patient_id"].to_numpy()[idx],
+            "term": [r[1] for r in records],
+            "onset_date": start + pd.to_timedelta(day - 1, unit="D"),
+            "grade": np.array([r[2] for r in records], dtype=np.int64),
+            "ctcae_version": CTCAE_VERSION,
+            "hematologic": False,
+            "treatment_related": pd.array([pd.NA] * len(records), dtype="boolean"),
+        }
+    )
     return frame.sort_values(["patient_id", "onset_date", "term"], ignore_index=True)
 
 
-def _low_grade_sos(rng: np.random.Generator, records: list[tuple[int, str, int, float]],
-                   cohort: npt.NDArray[np.object_], sct: npt.NDArray[np.bool_], course: Course,
-                   scale: float) -> list[tuple[int, str, int, float]]:
+def _low_grade_sos(
+    rng: np.random.Generator,
+    records: list[tuple[int, str, int, float]],
+    cohort: npt.NDArray[np.object_],
+    sct: npt.NDArray[np.bool_],
+    course: Course,
+    scale: float,
+) -> list[tuple[int, str, int, float]]:
     """Grade 2 SOS until each cohort has its published number of SOS cases (Results)."""
     has_sos = np.zeros(cohort.size, dtype=bool)
     has_sos[[i for i, term, _, _ in records if term == SOS_TERM]] = True

@@ -38,8 +38,9 @@ def results_value(results: Mapping[str, Any], path: str) -> float:
         if selector and isinstance(node, Mapping):
             wanted = dict(part.split("=", 1) for part in selector.group(2).split(","))
             rows = node.get(selector.group(1)) or []
-            node = next((r for r in rows if all(str(r.get(k)) == v for k, v in wanted.items())),
-                        None)
+            node = next(
+                (r for r in rows if all(str(r.get(k)) == v for k, v in wanted.items())), None
+            )
         elif isinstance(node, Mapping):
             node = node.get(segment)
         else:
@@ -73,7 +74,8 @@ def _per_group(p: pd.DataFrame, mrd: pd.DataFrame, out: dict[str, float]) -> Non
         out[f"facts.{group}.sct"] = float((p["sct_date"].notna() & mask).sum())
         out[f"facts.{group}.blinatumomab"] = float((p["blinatumomab_date"].notna() & mask).sum())
         out[f"response.{group}.mrd_negative_at_response_S1"] = float(
-            (negative_at_response & s1 & mask).sum())
+            (negative_at_response & s1 & mask).sum()
+        )
         out[f"response.{group}.mrd_negative_overall_S1"] = float((negative & s1 & mask).sum())
 
 
@@ -81,8 +83,11 @@ def package_measures(package: TrialPackage) -> dict[str, float]:
     """The ``package:`` measures of one generated cohort."""
     p = package.patients
     out: dict[str, float] = {}
-    mrd = (summarise_assessments(package.assessments) if package.assessments is not None
-           else pd.DataFrame(columns=["mrd_negative", "mrd_negative_at_response"]))
+    mrd = (
+        summarise_assessments(package.assessments)
+        if package.assessments is not None
+        else pd.DataFrame(columns=["mrd_negative", "mrd_negative_at_response"])
+    )
     _per_group(p, mrd, out)
     response_day = _days(p["response_date"], p["start_date"]).dropna()
     out["response.overall.days_to_response_median"] = float(response_day.median())
@@ -91,7 +96,8 @@ def package_measures(package: TrialPackage) -> dict[str, float]:
     for code in ("S1", "S2", "S3+"):
         line = p["salvage"].eq(code)
         out[f"response.orr_pct_by_salvage.{code}"] = (
-            100.0 * float((responded & line).sum()) / max(1, int(line.sum())))
+            100.0 * float((responded & line).sum()) / max(1, int(line.sum()))
+        )
     early = _days(p["death_date"], p["start_date"])[p["best_response"].eq("ED")]
     for name, value in (("median", early.median()), ("min", early.min()), ("max", early.max())):
         out[f"response.overall.early_death_day_{name}"] = float(value)
@@ -103,8 +109,11 @@ def package_measures(package: TrialPackage) -> dict[str, float]:
     out["facts.alive_in_remission_after_sct"] = float((alive & in_remission & sct).sum())
     out["facts.tp53_mutated_alive"] = float((alive & p["tp53_mutated"].eq(True)).sum())
     sct_months = _days(p["sct_date"], p["start_date"]).dropna() / DAYS_PER_MONTH
-    for name, value in (("median", sct_months.median()), ("min", sct_months.min()),
-                        ("max", sct_months.max())):
+    for name, value in (
+        ("median", sct_months.median()),
+        ("min", sct_months.min()),
+        ("max", sct_months.max()),
+    ):
         out[f"facts.sct_months_{name}"] = float(value)
     if package.adverse_events is not None:
         events = package.adverse_events
@@ -115,8 +124,9 @@ def package_measures(package: TrialPackage) -> dict[str, float]:
     return out
 
 
-def _measured(target: PublishedTarget, results: Mapping[str, Any],
-              from_package: Mapping[str, float]) -> float:
+def _measured(
+    target: PublishedTarget, results: Mapping[str, Any], from_package: Mapping[str, float]
+) -> float:
     source, _, name = target.measure.partition(":")
     value = results_value(results, name) if source == "results" else from_package.get(name, np.nan)
     return float(value) * target.scale

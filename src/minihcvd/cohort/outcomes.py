@@ -89,7 +89,7 @@ class OutcomeModel:
     #: interval starts in months and relative level, times a calibrated scale.
     interval_starts_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 60.0)
     relative_hazard: tuple[float, ...] = (0.8, 1.0, 0.5, 0.2, 0.25, 0.1)
-    baseline_hazard_per_day: float = 9.5e-4
+    baseline_hazard_per_day: float = 8.5e-4
     #: Share of first events that are death in remission, without and after transplant.
     death_in_remission_share: float = 0.25
     death_in_remission_share_after_sct: float = 0.45
@@ -132,8 +132,9 @@ class Course:
     mrd_negative: npt.NDArray[np.object_]
 
 
-def _hazard_draw(rng: np.random.Generator, model: OutcomeModel, linear: FloatArray,
-                 entry_days: FloatArray) -> FloatArray:
+def _hazard_draw(
+    rng: np.random.Generator, model: OutcomeModel, linear: FloatArray, entry_days: FloatArray
+) -> FloatArray:
     """Days to the first event after response under the piecewise baseline × exp(linear),
     for patients known to be event-free at ``entry_days`` (left truncation)."""
     starts = np.asarray(model.interval_starts_months) * DAYS_PER_MONTH
@@ -146,20 +147,29 @@ def _hazard_draw(rng: np.random.Generator, model: OutcomeModel, linear: FloatArr
     return np.asarray(starts[k] + (target - cumulative[k]) / rates[k])
 
 
-def _mixture_days(rng: np.random.Generator, model: OutcomeModel, linear: FloatArray,
-                  median_months: float, long_term_share: float) -> FloatArray:
+def _mixture_days(
+    rng: np.random.Generator,
+    model: OutcomeModel,
+    linear: FloatArray,
+    median_months: float,
+    long_term_share: float,
+) -> FloatArray:
     """Survival days from an exponential with a long-term-survivor fraction, under
     proportional hazards: the short-term rate scales with exp(linear), the long-term share
     becomes share ** exp(linear) (as a plateau does under proportional hazards)."""
     hazard_ratio = np.exp(linear)
     short = rng.exponential(median_months * DAYS_PER_MONTH / np.log(2), linear.size)
     long = rng.exponential(1.0 / model.long_term_hazard_per_day, linear.size)
-    long_term = rng.random(linear.size) < long_term_share ** hazard_ratio
+    long_term = rng.random(linear.size) < long_term_share**hazard_ratio
     return np.asarray(np.where(long_term, long, short / hazard_ratio))
 
 
-def _deal(rng: np.random.Generator, pool: npt.NDArray[np.intp], counts: dict[str, int],
-          weights: dict[str, FloatArray]) -> dict[str, npt.NDArray[np.intp]]:
+def _deal(
+    rng: np.random.Generator,
+    pool: npt.NDArray[np.intp],
+    counts: dict[str, int],
+    weights: dict[str, FloatArray],
+) -> dict[str, npt.NDArray[np.intp]]:
     """Split ``pool`` into the named groups of exact size; weighted groups are drawn first."""
     left = np.asarray(pool)
     chosen: dict[str, npt.NDArray[np.intp]] = {}
@@ -190,8 +200,9 @@ def _responses(rng: np.random.Generator, baseline: pd.DataFrame) -> npt.NDArray[
     for (c, s), counts in _RESPONSE_STRATA.items():
         pool = np.flatnonzero((cohort == c) & (salvage == s))
         if pool.size and sum(counts.values()):
-            groups = _deal(rng, pool, allocate(counts, pool.size),
-                           {"ED": ecog_weight, "NR": nr_weight})
+            groups = _deal(
+                rng, pool, allocate(counts, pool.size), {"ED": ecog_weight, "NR": nr_weight}
+            )
             for name, idx in groups.items():
                 best[idx] = name
     for c in cohort_sizes(len(baseline)):
@@ -202,25 +213,32 @@ def _responses(rng: np.random.Generator, baseline: pd.DataFrame) -> npt.NDArray[
     return best
 
 
-def _mrd(rng: np.random.Generator, cohort: npt.NDArray[np.object_],
-         salvage: npt.NDArray[np.object_], responder: BoolArray
-         ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+def _mrd(
+    rng: np.random.Generator,
+    cohort: npt.NDArray[np.object_],
+    salvage: npt.NDArray[np.object_],
+    responder: BoolArray,
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     """MRD at response (negative/positive/None) and at any time (True/False/None)."""
     at_response = np.full(cohort.size, None, dtype=object)
     overall = np.full(cohort.size, None, dtype=object)
     line = np.where(salvage == "S1", "S1", "S2+")
-    published_responders = {("original", "S1"): 35, ("original", "S2+"): 16,
-                            ("amended", "S1"): 38, ("amended", "S2+"): 2}
+    published_responders = {
+        ("original", "S1"): 35,
+        ("original", "S2+"): 16,
+        ("amended", "S1"): 38,
+        ("amended", "S2+"): 2,
+    }
     for key, counts in _MRD_STRATA.items():
         pool = rng.permutation(np.flatnonzero((cohort == key[0]) & (line == key[1]) & responder))
         ratio = pool.size / published_responders[key]
         n_ar, k_ar, n_ov, k_ov = (min(pool.size, round(v * ratio)) for v in counts)
         at_response[pool[:n_ar]] = "positive"
         at_response[pool[:k_ar]] = "negative"
-        overall[pool[:max(n_ov, n_ar)]] = False
+        overall[pool[: max(n_ov, n_ar)]] = False
         overall[pool[:k_ar]] = True
-        still_positive = pool[k_ar:max(n_ov, n_ar)]
-        overall[rng.permutation(still_positive)[:max(0, k_ov - k_ar)]] = True
+        still_positive = pool[k_ar : max(n_ov, n_ar)]
+        overall[rng.permutation(still_positive)[: max(0, k_ov - k_ar)]] = True
     return at_response, overall
 
 
@@ -237,9 +255,10 @@ def _response_days(rng: np.random.Generator, responder: BoolArray) -> FloatArray
 
 def _early_death_days(rng: np.random.Generator, n: int) -> FloatArray:
     """Death days of early deaths with the published median and range (Results: 15, 4–26)."""
-    low, mid, high = (int(published_value(f"early_death_day_{k}"))
-                      for k in ("min", "median", "max"))
-    half = (n - 1) // 2
+    low, mid, high = (
+        int(published_value(f"early_death_day_{k}")) for k in ("min", "median", "max")
+    )
+    half = max(0, (n - 1) // 2)
     days = np.concatenate([rng.integers(low, mid + 1, half), rng.integers(mid, high + 1, n - half)])
     days.sort()
     if n >= 3:
@@ -259,8 +278,9 @@ def _linear_predictor(model: OutcomeModel, baseline: pd.DataFrame) -> FloatArray
     )
 
 
-def _pick(rng: np.random.Generator, eligible: BoolArray, count: int,
-          weights: FloatArray) -> BoolArray:
+def _pick(
+    rng: np.random.Generator, eligible: BoolArray, count: int, weights: FloatArray
+) -> BoolArray:
     chosen = np.zeros(eligible.size, dtype=bool)
     idx = np.flatnonzero(eligible)
     take = min(count, idx.size)
@@ -270,11 +290,18 @@ def _pick(rng: np.random.Generator, eligible: BoolArray, count: int,
     return chosen
 
 
-def _pin_range(sct_day: FloatArray, sct: BoolArray, response_day: FloatArray,
-               first_event: FloatArray, end_days: FloatArray) -> None:
+def _pin_range(
+    sct_day: FloatArray,
+    sct: BoolArray,
+    response_day: FloatArray,
+    first_event: FloatArray,
+    end_days: FloatArray,
+) -> None:
     """Move the earliest and latest possible transplant to the published range ends."""
-    for months, pick in ((published_value("sct_months_min"), np.argmin),
-                         (published_value("sct_months_max"), np.argmax)):
+    for months, pick in (
+        (published_value("sct_months_min"), np.argmin),
+        (published_value("sct_months_max"), np.argmax),
+    ):
         day = float(np.round(months * DAYS_PER_MONTH))
         fits = sct & (response_day + 7 < day) & (day < np.fmin(first_event, end_days + 1))
         candidates = np.flatnonzero(fits)
@@ -282,8 +309,9 @@ def _pin_range(sct_day: FloatArray, sct: BoolArray, response_day: FloatArray,
             sct_day[candidates[pick(sct_day[candidates])]] = day
 
 
-def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
-                      model: OutcomeModel) -> Course:
+def generate_outcomes(
+    rng: np.random.Generator, baseline: pd.DataFrame, model: OutcomeModel
+) -> Course:
     """Each patient's course of treatment, as study days, for ``baseline``'s patients."""
     n = len(baseline)
     cohort = baseline["cohort"].to_numpy()
@@ -303,9 +331,14 @@ def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
     linear = pretreatment + np.log(model.hr_mrd_not_negative) * (mrd_overall != True)  # noqa: E712
 
     first_event = response_day + _hazard_draw(rng, model, linear, np.zeros(n))
-    sct_day = np.round(DAYS_PER_MONTH * np.clip(
-        rng.lognormal(np.log(model.sct_median_months), model.sct_log_sd, n),
-        published_value("sct_months_min"), published_value("sct_months_max")))
+    sct_day = np.round(
+        DAYS_PER_MONTH
+        * np.clip(
+            rng.lognormal(np.log(model.sct_median_months), model.sct_log_sd, n),
+            published_value("sct_months_min"),
+            published_value("sct_months_max"),
+        )
+    )
     sct_ok = responder & (sct_day > response_day + 7) & (sct_day < first_event)
     sct_ok &= sct_day <= end_days
     weights = np.where(mrd_overall == True, model.sct_weight_mrd_negative, 1.0)  # noqa: E712
@@ -316,26 +349,50 @@ def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
     _pin_range(sct_day, sct, response_day, first_event, end_days)
     # After a transplant the hazard changes (time-dependent covariate): redraw from SCT on.
     after_sct = response_day + _hazard_draw(
-        rng, model, linear + np.log(model.hr_after_sct), np.fmax(sct_day - response_day, 0))
+        rng, model, linear + np.log(model.hr_after_sct), np.fmax(sct_day - response_day, 0)
+    )
     first_event = np.where(sct, after_sct, first_event)
 
-    share = np.where(sct, model.death_in_remission_share_after_sct,
-                     model.death_in_remission_share)
+    share = np.where(sct, model.death_in_remission_share_after_sct, model.death_in_remission_share)
     dies_in_remission = rng.random(n) < share
     first_event = np.maximum(first_event, np.where(sct, sct_day + 1, response_day + 3))
     relapse_day = np.where(responder & ~dies_in_remission, np.ceil(first_event), np.nan)
-    death_day = np.where(dies_in_remission, np.ceil(first_event), relapse_day + 1 + np.round(
-        _mixture_days(rng, model, pretreatment, model.post_relapse_median_months,
-                      model.post_relapse_long_term_share)))
+    death_day = np.where(
+        dies_in_remission,
+        np.ceil(first_event),
+        relapse_day
+        + 1
+        + np.round(
+            _mixture_days(
+                rng,
+                model,
+                pretreatment,
+                model.post_relapse_median_months,
+                model.post_relapse_long_term_share,
+            )
+        ),
+    )
     no_response = best == "NR"
-    death_day[no_response] = 29 + np.round(_mixture_days(
-        rng, model, pretreatment[no_response], model.no_response_median_months,
-        model.no_response_long_term_share))
+    death_day[no_response] = 29 + np.round(
+        _mixture_days(
+            rng,
+            model,
+            pretreatment[no_response],
+            model.no_response_median_months,
+            model.no_response_long_term_share,
+        )
+    )
     early = best == "ED"
     death_day[early] = _early_death_days(rng, int(early.sum()))
 
-    blin_day = np.round(DAYS_PER_MONTH * np.clip(rng.lognormal(
-        np.log(model.blinatumomab_median_months), model.blinatumomab_log_sd, n), 1.0, 6.0))
+    blin_day = np.round(
+        DAYS_PER_MONTH
+        * np.clip(
+            rng.lognormal(np.log(model.blinatumomab_median_months), model.blinatumomab_log_sd, n),
+            1.0,
+            6.0,
+        )
+    )
     blin_ok = (blin_day < np.minimum(death_day, end_days)) & ~early
     # On the amended protocol blinatumomab follows the response and precedes a transplant.
     blin_day = np.where(cohort == "amended", np.maximum(blin_day, response_day + 7), blin_day)
@@ -344,18 +401,21 @@ def generate_outcomes(rng: np.random.Generator, baseline: pd.DataFrame,
     amended_ok &= blin_day < end_days
     blin = np.zeros(n, dtype=bool)
     for c, ok in (("original", blin_ok), ("amended", amended_ok)):
-        count = round(published_value("blinatumomab", c) * cohort_sizes(n)[c]
-                      / PUBLISHED_SIZES[c])
+        count = round(published_value("blinatumomab", c) * cohort_sizes(n)[c] / PUBLISHED_SIZES[c])
         blin |= _pick(rng, ok & (cohort == c), count, np.ones(n))
     died = death_day <= end_days
     last_day = np.where(died, death_day, end_days)
     observed = relapse_day <= last_day
     return Course(
-        best_response=best, response_day=response_day,
+        best_response=best,
+        response_day=response_day,
         relapse_day=np.where(observed, relapse_day, np.nan),
-        death_day=np.where(died, death_day, np.nan), last_day=last_day,
-        sct_day=np.where(sct, sct_day, np.nan), blinatumomab_day=np.where(blin, blin_day, np.nan),
-        mrd_at_response=mrd_at_response, mrd_negative=mrd_overall,
+        death_day=np.where(died, death_day, np.nan),
+        last_day=last_day,
+        sct_day=np.where(sct, sct_day, np.nan),
+        blinatumomab_day=np.where(blin, blin_day, np.nan),
+        mrd_at_response=mrd_at_response,
+        mrd_negative=mrd_overall,
     )
 
 
@@ -368,13 +428,15 @@ def _dates(start: pd.DatetimeIndex, days: FloatArray) -> pd.Series:
 def patient_outcome_columns(baseline: pd.DataFrame, course: Course) -> pd.DataFrame:
     """The outcome columns of patients.csv, in the trial data package's names."""
     start = pd.DatetimeIndex(baseline["start_date"])
-    return pd.DataFrame({
-        "last_followup_date": _dates(start, course.last_day),
-        "death_date": _dates(start, course.death_day),
-        "best_response": course.best_response,
-        "response_date": _dates(start, course.response_day),
-        "relapse_date": _dates(start, course.relapse_day),
-        "sct_date": _dates(start, course.sct_day),
-        "blinatumomab_date": _dates(start, course.blinatumomab_day),
-        "mrd_negative": pd.Series(course.mrd_negative, dtype="object").astype("boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "last_followup_date": _dates(start, course.last_day),
+            "death_date": _dates(start, course.death_day),
+            "best_response": course.best_response,
+            "response_date": _dates(start, course.response_day),
+            "relapse_date": _dates(start, course.relapse_day),
+            "sct_date": _dates(start, course.sct_day),
+            "blinatumomab_date": _dates(start, course.blinatumomab_day),
+            "mrd_negative": pd.Series(course.mrd_negative, dtype="object").astype("boolean"),
+        }
+    )

@@ -36,8 +36,7 @@ __all__ = [
 
 #: The paper's final multivariate model (Results, Cox paragraph); fixed so every seed fits the
 #: same model as the paper reports, instead of re-screening covariates per seed.
-PAPER_COX_COVARIATES: Final = ("pb_blasts_pct", "high_risk_cytogenetics", "tp53_mutated",
-                               "cohort")
+PAPER_COX_COVARIATES: Final = ("pb_blasts_pct", "high_risk_cytogenetics", "tp53_mutated", "cohort")
 _OPTIONS: Final = AnalysisOptions(covariates=PAPER_COX_COVARIATES)
 
 
@@ -68,27 +67,33 @@ class ReproductionTable:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per published number, for the report and the CSV file."""
-        return pd.DataFrame({
-            "number": [r.target.label for r in self.rows],
-            "group": [r.target.group for r in self.rows],
-            "place in paper": [r.target.place for r in self.rows],
-            "kind": [r.target.kind for r in self.rows],
-            "unit": [r.target.unit for r in self.rows],
-            "paper": [r.target.value for r in self.rows],
-            "default seed": [_rounded(r.default_value, r.target.decimals + 1) for r in self.rows],
-            "2.5%": [_rounded(r.low, r.target.decimals + 1) for r in self.rows],
-            "97.5%": [_rounded(r.high, r.target.decimals + 1) for r in self.rows],
-            "outside range": ["" if r.outside is None else ("yes" if r.outside else "")
-                              for r in self.rows],
-        })
+        return pd.DataFrame(
+            {
+                "number": [r.target.label for r in self.rows],
+                "group": [r.target.group for r in self.rows],
+                "place in paper": [r.target.place for r in self.rows],
+                "kind": [r.target.kind for r in self.rows],
+                "unit": [r.target.unit for r in self.rows],
+                "paper": [r.target.value for r in self.rows],
+                "default seed": [
+                    _rounded(r.default_value, r.target.decimals + 1) for r in self.rows
+                ],
+                "2.5%": [_rounded(r.low, r.target.decimals + 1) for r in self.rows],
+                "97.5%": [_rounded(r.high, r.target.decimals + 1) for r in self.rows],
+                "outside range": [
+                    "" if r.outside is None else ("yes" if r.outside else "") for r in self.rows
+                ],
+            }
+        )
 
     def to_markdown(self) -> str:
         """The table as a Markdown pipe table (for docs/virtual-cohort.md)."""
         frame = self.to_frame().astype(object).where(lambda f: f.notna(), "—")
-        lines = ["| " + " | ".join(frame.columns) + " |",
-                 "|" + "---|" * len(frame.columns)]
-        lines += ["| " + " | ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in row)
-                  + " |" for row in frame.itertuples(index=False)]
+        lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+        lines += [
+            "| " + " | ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in row) + " |"
+            for row in frame.itertuples(index=False)
+        ]
         return "\n".join(lines) + "\n"
 
     def outside(self) -> list[ReproductionRow]:
@@ -97,38 +102,56 @@ class ReproductionTable:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The table as JSON (NaN as null)."""
+
         def number(x: float) -> float | None:
             return None if math.isnan(x) else x
 
-        return {"n_seeds": self.n_seeds, "rows": [
-            {"id": r.target.id, "group": r.target.group, "label": r.target.label,
-             "place": r.target.place, "kind": r.target.kind, "unit": r.target.unit,
-             "paper": r.target.value, "default_seed": number(r.default_value),
-             "low": number(r.low), "high": number(r.high), "outside": r.outside}
-            for r in self.rows]}
+        return {
+            "n_seeds": self.n_seeds,
+            "rows": [
+                {
+                    "id": r.target.id,
+                    "group": r.target.group,
+                    "label": r.target.label,
+                    "place": r.target.place,
+                    "kind": r.target.kind,
+                    "unit": r.target.unit,
+                    "paper": r.target.value,
+                    "default_seed": number(r.default_value),
+                    "low": number(r.low),
+                    "high": number(r.high),
+                    "outside": r.outside,
+                }
+                for r in self.rows
+            ],
+        }
 
 
 def _rounded(value: float, digits: int) -> float:
     return value if math.isnan(value) else round(value, digits)
 
 
-def reproduction_table(results: Mapping[str, float],
-                       seed_results: Sequence[Mapping[str, float]]) -> ReproductionTable:
+def reproduction_table(
+    results: Mapping[str, float], seed_results: Sequence[Mapping[str, float]]
+) -> ReproductionTable:
     """Compare every published target with ``results`` (default seed, from ``measure_cohort``)
     and with the 2.5–97.5% range of ``seed_results`` (one mapping per seed; may be empty)."""
     rows = []
     for target in published_targets():
         values = np.array([s.get(target.key, math.nan) for s in seed_results], dtype=float)
         values = values[~np.isnan(values)]
-        low, high = (np.quantile(values, [0.025, 0.975]) if values.size
-                     else (math.nan, math.nan))
-        rows.append(ReproductionRow(target, float(results.get(target.key, math.nan)),
-                                    float(low), float(high)))
+        low, high = np.quantile(values, [0.025, 0.975]) if values.size else (math.nan, math.nan)
+        rows.append(
+            ReproductionRow(
+                target, float(results.get(target.key, math.nan)), float(low), float(high)
+            )
+        )
     return ReproductionTable(rows=tuple(rows), n_seeds=len(seed_results))
 
 
-def analyze_cohort(package: TrialPackage, *,
-                   progress: Callable[[str], None] | None = None) -> AnalysisResults:
+def analyze_cohort(
+    package: TrialPackage, *, progress: Callable[[str], None] | None = None
+) -> AnalysisResults:
     """The paper's analysis plan with its final Cox model (the comparison's analysis)."""
     return analyze_package(package, _OPTIONS, progress=progress)
 
@@ -139,8 +162,13 @@ def measure_seed(seed: int, n_patients: int = 110) -> dict[str, float]:
     return measure_cohort(package, analyze_cohort(package).to_json_dict())
 
 
-def run_seeds(seeds: Sequence[int], n_patients: int = 110, *, workers: int | None = None,
-              progress: Callable[[], None] | None = None) -> list[dict[str, float]]:
+def run_seeds(
+    seeds: Sequence[int],
+    n_patients: int = 110,
+    *,
+    workers: int | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[dict[str, float]]:
     """``measure_seed`` for every seed (in seed order), over ``workers`` processes."""
     done = progress or (lambda: None)
     workers = workers or min(len(seeds), os.cpu_count() or 1)

@@ -24,7 +24,8 @@ __all__ = ["DEFAULT_SEED", "MAX_PATIENTS", "synthesize"]
 
 #: The demo's cohort (any fixed number would do; this one is the trial's NCT number).
 DEFAULT_SEED: Final = 1371630
-MAX_PATIENTS: Final = 100_000
+#: Doses are built patient by patient (about 5 ms each); beyond this a run would take minutes.
+MAX_PATIENTS: Final = 10_000
 _SPECS: Final = {spec.name: spec for spec in FILES}
 
 
@@ -51,15 +52,25 @@ def _typed(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
 def _check_arguments(seed: int, n_patients: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise CohortError(f"seed must be a whole number >= 0, found {seed!r}", field="seed")
-    if isinstance(n_patients, bool) or not isinstance(n_patients, int | np.integer) or not (
-            1 <= n_patients <= MAX_PATIENTS):
+    if (
+        isinstance(n_patients, bool)
+        or not isinstance(n_patients, int | np.integer)
+        or not (1 <= n_patients <= MAX_PATIENTS)
+    ):
         raise CohortError(
             f"the number of patients must be a whole number from 1 to {MAX_PATIENTS}, "
-            f"found {n_patients!r}", field="patients")
+            f"found {n_patients!r}",
+            field="patients",
+        )
 
 
-def synthesize(seed: int = DEFAULT_SEED, n_patients: int = 110, *,
-               administrations: bool = True, model: OutcomeModel | None = None) -> TrialPackage:
+def synthesize(
+    seed: int = DEFAULT_SEED,
+    n_patients: int = 110,
+    *,
+    administrations: bool = True,
+    model: OutcomeModel | None = None,
+) -> TrialPackage:
     """A virtual trial of ``n_patients`` (67 original + 43 amended for 110) from ``seed``.
 
     ``administrations=False`` skips the dose records (the slowest part, not needed for the
@@ -70,10 +81,15 @@ def synthesize(seed: int = DEFAULT_SEED, n_patients: int = 110, *,
     baseline = generate_baseline(rng, int(n_patients))
     course = generate_outcomes(rng, baseline, model or OutcomeModel())
     outcomes = patient_outcome_columns(baseline, course)
-    patients = pd.concat([baseline[["patient_id", "cohort", "start_date"]], outcomes,
-                          baseline.drop(columns=["patient_id", "cohort", "start_date"])], axis=1)
-    assessments = generate_assessments(rng, patients["patient_id"], patients["start_date"],
-                                       course)
+    patients = pd.concat(
+        [
+            baseline[["patient_id", "cohort", "start_date"]],
+            outcomes,
+            baseline.drop(columns=["patient_id", "cohort", "start_date"]),
+        ],
+        axis=1,
+    )
+    assessments = generate_assessments(rng, patients["patient_id"], patients["start_date"], course)
     adverse_events = generate_adverse_events(rng, patients, course)
     given = generate_administrations(rng, patients, course) if administrations else None
     return TrialPackage(

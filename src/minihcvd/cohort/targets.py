@@ -98,25 +98,39 @@ def table3_rows() -> tuple[Table3Row, ...]:
 
 def _entry_targets(entry: dict[str, Any]) -> list[PublishedTarget]:
     if entry.get("kind") not in KINDS:
-        raise CohortError(f"kind must be one of {KINDS}, found {entry.get('kind')!r}",
-                          file=_FILE, field=str(entry.get("id")))
+        raise CohortError(
+            f"kind must be one of {KINDS}, found {entry.get('kind')!r}",
+            file=_FILE,
+            field=str(entry.get("id")),
+        )
     targets = []
     for group, value in entry["values"].items():
         if group not in GROUPS:
-            raise CohortError(f"group must be one of {GROUPS}, found {group!r}",
-                              file=_FILE, field=str(entry["id"]))
+            raise CohortError(
+                f"group must be one of {GROUPS}, found {group!r}",
+                file=_FILE,
+                field=str(entry["id"]),
+            )
         ci = entry.get("ci", {}).get(group)
         kind = entry.get("overall_kind", entry["kind"]) if group == "overall" else entry["kind"]
         measure = entry["measure"]
         measure = measure[group] if isinstance(measure, dict) else measure
         where = "overall" if group == "overall" else f"by_group.{group}"
         measure = measure.replace("{group}", group).replace("{g}", where)
-        targets.append(PublishedTarget(
-            id=entry["id"], group=group, label=entry["label"], value=float(value),
-            unit=entry["unit"], place=entry["place"], kind=kind, measure=measure,
-            ci=(float(ci[0]), float(ci[1])) if ci else None,
-            note=" ".join(entry["note"].split()) if entry.get("note") else None,
-        ))
+        targets.append(
+            PublishedTarget(
+                id=entry["id"],
+                group=group,
+                label=entry["label"],
+                value=float(value),
+                unit=entry["unit"],
+                place=entry["place"],
+                kind=kind,
+                measure=measure,
+                ci=(float(ci[0]), float(ci[1])) if ci else None,
+                note=" ".join(entry["note"].split()) if entry.get("note") else None,
+            )
+        )
     return targets
 
 
@@ -127,12 +141,18 @@ def published_targets() -> tuple[PublishedTarget, ...]:
     place = _document()["table3"]["place"]
     for row in table3_rows():
         for grade, count in zip((3, 4, 5), (row.grade3, row.grade4, row.grade5), strict=True):
-            targets.append(PublishedTarget(
-                id=f"ae_{_slug(row.term)}_grade{grade}", group="overall",
-                label=f"{row.term}, grade {grade}", value=float(count), unit="patients",
-                place=place, kind="exact",
-                measure=f"results:adverse_events.rows[term={row.term}].grade_{grade}.count",
-            ))
+            targets.append(
+                PublishedTarget(
+                    id=f"ae_{_slug(row.term)}_grade{grade}",
+                    group="overall",
+                    label=f"{row.term}, grade {grade}",
+                    value=float(count),
+                    unit="patients",
+                    place=place,
+                    kind="exact",
+                    measure=f"results:adverse_events.rows[term={row.term}].grade_{grade}.count",
+                )
+            )
     keys = [t.key for t in targets]
     if len(set(keys)) != len(keys):
         raise CohortError("target ids must be unique per group", file=_FILE)
