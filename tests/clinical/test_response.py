@@ -38,6 +38,12 @@ class TestClassifyResponse:
         """Each category, the strict thresholds and the documented gap decisions."""
         assert response_at_assessment(blasts, anc, platelets, emd) == expected
 
+    def test_recovery_blasts_are_not_evaluable(self) -> None:
+        """Blasts > 5% from regenerating marrow: NE, unless extramedullary disease (NR)."""
+        assert response_at_assessment(8.0, 0.5, 40.0, False, True) == "NE"
+        assert response_at_assessment(8.0, 0.5, 40.0, True, True) == "NR"
+        assert response_at_assessment(8.0, 0.5, 40.0, False, False) == "NR"
+
     def test_vectorised_on_series(self) -> None:
         """Nullable pandas columns give one category per row."""
         result = classify_response(

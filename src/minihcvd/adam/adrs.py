@@ -84,6 +84,7 @@ def derive_param_ovr(adsl: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataFr
             rows["anc_10e9_per_l"],
             rows["platelets_10e9_per_l"],
             rows["extramedullary_disease"],
+            rows.get("blasts_due_to_recovery"),
         ),
         index=rows.index,
         dtype=object,

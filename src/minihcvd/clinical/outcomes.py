@@ -57,6 +57,7 @@ def summarise_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
         rows["anc_10e9_per_l"],
         rows["platelets_10e9_per_l"],
         rows["extramedullary_disease"],
+        recovery,
     )
     responded = pd.Series(np.isin(response, list(RESPONDER_CODES)), index=rows.index)
     response_date = date[responded].groupby(patient[responded]).min()

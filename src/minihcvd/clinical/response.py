@@ -14,6 +14,9 @@ Decisions where the paper's wording leaves a gap (documented in docs/data-format
 - An assessment missing any of blasts, ANC, platelets or extramedullary status is ``NE`` (not
   evaluable) unless the known values already rule out a response (blasts > 5% or extramedullary
   disease), which is ``NR``.
+- Blasts above 5% recorded as due to marrow recovery (``blasts_due_to_recovery``) are neither a
+  response nor a failure: without extramedullary disease the assessment is ``NE``, matching the
+  relapse rule, which does not count such blasts either.
 - Early death (``ED``): death on study day 1–28 inclusive (``death - start + 1 <= 28``, the ADaM
   day count, so "within 4 weeks" = days 1 to 28) without a response on or before the death date.
 """
@@ -64,15 +67,21 @@ def classify_response(
     anc_10e9_per_l: Any,
     platelets_10e9_per_l: Any,
     extramedullary_disease: Any,
+    blasts_due_to_recovery: Any = None,
 ) -> npt.NDArray[np.object_]:
     """Response category (``CR``, ``CRp``, ``CRi``, ``NR``, ``NE``) at each assessment."""
     blasts = as_float(bm_blasts_pct, name="bm_blasts_pct", minimum=0.0)
     anc = as_float(anc_10e9_per_l, name="anc_10e9_per_l", minimum=0.0)
     platelets = as_float(platelets_10e9_per_l, name="platelets_10e9_per_l", minimum=0.0)
     emd, emd_known = as_flag(extramedullary_disease)
+    recovery, _ = as_flag(
+        np.full(blasts.shape, None) if blasts_due_to_recovery is None else blasts_due_to_recovery
+    )
     marrow_clear = blasts <= BLASTS_RESPONSE_MAX_PCT
-    disease = (blasts > BLASTS_RESPONSE_MAX_PCT) | emd
+    regenerating = (blasts > BLASTS_RESPONSE_MAX_PCT) & recovery & ~emd
+    disease = ((blasts > BLASTS_RESPONSE_MAX_PCT) & ~recovery) | emd
     evaluable = ~np.isnan(blasts) & ~np.isnan(anc) & ~np.isnan(platelets) & emd_known
+    evaluable &= ~regenerating
     anc_ok = anc > ANC_RECOVERED_ABOVE_10E9_PER_L
     platelets_ok = platelets > PLATELETS_RECOVERED_ABOVE_10E9_PER_L
     remission = evaluable & marrow_clear & ~emd
@@ -91,11 +100,16 @@ def response_at_assessment(
     anc_10e9_per_l: float | None,
     platelets_10e9_per_l: float | None,
     extramedullary_disease: bool | None,
+    blasts_due_to_recovery: bool | None = None,
 ) -> str:
     """:func:`classify_response` for a single assessment."""
     return str(
         classify_response(
-            [bm_blasts_pct], [anc_10e9_per_l], [platelets_10e9_per_l], [extramedullary_disease]
+            [bm_blasts_pct],
+            [anc_10e9_per_l],
+            [platelets_10e9_per_l],
+            [extramedullary_disease],
+            [blasts_due_to_recovery],
         )[0]
     )
 
