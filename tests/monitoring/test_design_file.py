@@ -101,3 +101,14 @@ class TestLoadDesignErrors:
         with pytest.raises(MonitoringError) as caught:
             load_design(path)
         assert caught.value.one_line() == f"{path}, {message}"
+
+
+class TestSaveDesignErrors:
+    def test_unwritable_path_is_one_line(self, tmp_path: Path) -> None:
+        """A folder that is a regular file fails with the file named, not a traceback."""
+        blocker = tmp_path / "file"
+        blocker.write_text("x", encoding="utf-8")
+        with pytest.raises(MonitoringError) as caught:
+            save_design(DESIGN, blocker / "design.toml")
+        assert caught.value.one_line() == (
+            f"{blocker / 'design.toml'}: cannot write the design file: File exists")

@@ -61,7 +61,11 @@ def design_to_toml(design: MonitoringDesign) -> str:
 
 def save_design(design: MonitoringDesign, path: Path) -> None:
     """Write the design atomically (nothing half-written on failure)."""
-    write_text_atomic(path, design_to_toml(design))
+    try:
+        write_text_atomic(path, design_to_toml(design))
+    except OSError as error:
+        raise MonitoringError(f"cannot write the design file: {error.strerror or error}",
+                              file=path) from None
 
 
 def load_design(path: Path) -> MonitoringDesign:

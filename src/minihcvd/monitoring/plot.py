@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from minihcvd.atomic import write_bytes_atomic
+from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.design import MonitoringDesign
 from minihcvd.monitoring.interim import InterimLook
 
@@ -50,4 +51,8 @@ def plot_boundary(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     plt.close(figure)
-    write_bytes_atomic(Path(path), buffer.getvalue())
+    try:
+        write_bytes_atomic(Path(path), buffer.getvalue())
+    except OSError as error:
+        raise MonitoringError(f"cannot write the plot: {error.strerror or error}",
+                              file=path) from None
