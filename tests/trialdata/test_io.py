@@ -103,6 +103,15 @@ class TestValidatePackage:
             "patients.csv: the file is empty; expected a header row"
         ]
 
+    def test_no_patients(self, tmp_path: Path) -> None:
+        """A header without rows is not a trial."""
+        write_package_files(
+            tmp_path, patients="patient_id,cohort,start_date,last_followup_date,death_date"
+        )
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv: no patients: expected at least one data row"
+        ]
+
     def test_missing_required_column(self, tmp_path: Path) -> None:
         """Each missing required column is named."""
         write_package_files(

@@ -165,6 +165,8 @@ def _cross_check(frames: dict[str, pd.DataFrame | None]) -> list[Problem]:
     assessments = frames[ASSESSMENTS.name]
     events = frames[ADVERSE_EVENTS.name]
     given = frames[ADMINISTRATIONS.name]
+    if patients.empty:
+        return [Problem("no patients: expected at least one data row", file=PATIENTS.name)]
     problems = check_patients(patients)
     if assessments is not None:
         problems += check_linked_file(
