@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from statistics import NormalDist
 from typing import Final
 
 import numpy as np
@@ -107,6 +108,10 @@ def _reflect_exp(z: FloatArray) -> FloatArray:
     return np.asarray(100.5 - np.exp(z))
 
 
+#: Standard normal CDF and quantile, elementwise (a few hundred values; avoids importing scipy).
+_ndtr: Final = np.vectorize(NormalDist().cdf, otypes=[float])
+_ndtri: Final = np.vectorize(NormalDist().inv_cdf, otypes=[float])
+
 _CONTINUOUS: Final = (
     _Continuous("age", "age", _identity, _identity, 14.0, 0),
     _Continuous("wbc", "wbc", np.log, np.exp, 1.3, 1, 50.0, "wbc_50plus"),
@@ -163,8 +168,6 @@ def _flags(rng: np.random.Generator, n_true: int, weights: FloatArray) -> npt.ND
 
 def _anchored(rng: np.random.Generator, spec: _Continuous, cohort: str, n: int) -> FloatArray:
     """``n`` values with the cohort's published median, min, max and threshold count."""
-    from scipy.special import ndtr, ndtri
-
     if n == 0:
         return np.empty(0)
     median = published_value(f"{spec.target}_median", cohort)
@@ -183,10 +186,11 @@ def _anchored(rng: np.random.Generator, spec: _Continuous, cohort: str, n: int) 
     a, b = spec.to_scale(lower), spec.to_scale(upper)
     centre = float(spec.to_scale(np.array([median]))[0])
     pa, pb = (
-        ndtr((np.minimum(a, b) - centre) / spec.spread),
-        ndtr((np.maximum(a, b) - centre) / spec.spread),
+        _ndtr((np.minimum(a, b) - centre) / spec.spread),
+        _ndtr((np.maximum(a, b) - centre) / spec.spread),
     )
-    draws = spec.from_scale(centre + spec.spread * ndtri(rng.uniform(pa, pb)))
+    uniform = np.clip(rng.uniform(pa, pb), 1e-12, 1 - 1e-12)
+    draws = spec.from_scale(centre + spec.spread * _ndtri(uniform))
     values = np.clip(np.round(draws, spec.decimals), lower, upper)
     values[lower_half : upper_half + 1] = median
     values[0], values[-1] = (low, high) if n > 1 else (median, median)

@@ -94,24 +94,16 @@ def generate_assessments(
     idx = np.flatnonzero(responder)
     anc, platelets = _counts(rng, course.best_response[idx])
     at_response = course.mrd_at_response[idx]
-    level = np.where(
-        at_response == None,
-        np.nan,  # noqa: E711  (elementwise)
-        _mrd_level(rng, at_response == "negative"),
-    )
-    add(
-        idx,
-        course.response_day[idx],
-        np.round(rng.uniform(0, 4.5, idx.size), 1),
-        anc,
-        platelets,
-        level,
-    )
+    unmeasured_at_response = pd.isna(at_response)
+    negative_at_response = np.equal(at_response, "negative")
+    negative_any = np.equal(course.mrd_negative, True)
+    level = np.where(unmeasured_at_response, np.nan, _mrd_level(rng, negative_at_response))
+    add(idx, course.response_day[idx], np.round(rng.uniform(0, 4.5, idx.size), 1), anc,
+        platelets, level)
 
     # A later marrow where MRD was first measured or turned negative after the response.
-    later = (course.mrd_negative[idx] != None) & (  # noqa: E711
-        (at_response == None) | ((course.mrd_negative[idx] == True) & (at_response != "negative"))
-    )  # noqa: E711,E712
+    later = ~pd.isna(course.mrd_negative[idx]) & (
+        unmeasured_at_response | (negative_any[idx] & ~negative_at_response))
     stop = np.fmin(np.fmin(course.relapse_day, course.death_day), course.last_day + 1)[idx]
     response_day = course.response_day[idx]
     day = response_day + np.minimum(28.0, np.floor((stop - response_day) / 2))
@@ -122,8 +114,8 @@ def generate_assessments(
         np.round(rng.uniform(0, 4.5, pick.size), 1),
         anc[later],
         platelets[later],
-        _mrd_level(rng, course.mrd_negative[pick] == True),
-    )  # noqa: E712
+        _mrd_level(rng, negative_any[pick]),
+    )
 
     relapsed = np.flatnonzero(~np.isnan(course.relapse_day))
     add(

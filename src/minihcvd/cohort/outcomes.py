@@ -9,13 +9,14 @@ it is drawn (docs/virtual-cohort.md explains and justifies each step):
 2. MRD status (at response, at any time) is dealt out exactly per cohort and salvage line.
 3. Responders: the first event after response (relapse or death in remission) follows a
    piecewise-exponential proportional-hazards model whose covariate effects are the paper's
-   multivariate Cox hazard ratios plus an MRD effect; its baseline scale is calibrated.
-   Death after relapse and the survival of non-responders are separate exponential models with
-   a small long-term-survivor fraction.
+   multivariate Cox hazard ratios plus an MRD effect; its baseline scale is calibrated. Death
+   after relapse and the survival of non-responders are exponential with a long-term-survivor
+   fraction, under the same pre-treatment hazard ratios.
 4. Transplant (exact counts per cohort) and blinatumomab (exact per cohort) go to responders
-   still in remission at the drawn time; neither changes the hazard (the paper's 4-month
-   landmark finds no transplant effect); a transplant raises the chance that a first event is
-   death in remission rather than relapse.
+   still in remission at the drawn time. After a transplant the first-event hazard changes by
+   a time-dependent hazard ratio and a first event is more often death in remission.
+5. Follow-up ends at the data cut-off, earlier for patients lost to follow-up; events after
+   the last contact are not observed.
 """
 
 from __future__ import annotations
@@ -328,7 +329,8 @@ def generate_outcomes(
     mrd_at_response, mrd_overall = _mrd(rng, cohort, baseline["salvage"].to_numpy(), responder)
     response_day = _response_days(rng, responder)
     pretreatment = _linear_predictor(model, baseline)
-    linear = pretreatment + np.log(model.hr_mrd_not_negative) * (mrd_overall != True)  # noqa: E712
+    mrd_negative = np.equal(mrd_overall, True)
+    linear = pretreatment + np.log(model.hr_mrd_not_negative) * ~mrd_negative
 
     first_event = response_day + _hazard_draw(rng, model, linear, np.zeros(n))
     sct_day = np.round(
@@ -341,7 +343,7 @@ def generate_outcomes(
     )
     sct_ok = responder & (sct_day > response_day + 7) & (sct_day < first_event)
     sct_ok &= sct_day <= end_days
-    weights = np.where(mrd_overall == True, model.sct_weight_mrd_negative, 1.0)  # noqa: E712
+    weights = np.where(mrd_negative, model.sct_weight_mrd_negative, 1.0)
     sct = np.zeros(n, dtype=bool)
     for c, size in cohort_sizes(n).items():
         count = round(published_value("sct", c) * size / PUBLISHED_SIZES[c])
