@@ -45,3 +45,22 @@ class TestWriteTextAtomic:
         write_text_atomic(tmp_path / "x" / "f.txt", "hé")
         assert (tmp_path / "x" / "f.txt").read_text(encoding="utf-8") == "hé"
         assert [p.name for p in (tmp_path / "x").iterdir()] == ["f.txt"]
+
+
+class TestPermissions:
+    def test_written_file_has_umask_mode(self, tmp_path: Path) -> None:
+        """An atomically written file is as readable as a plainly written one (not 0600)."""
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+        atomic = tmp_path / "atomic.txt"
+        write_text_atomic(atomic, "x")
+        assert atomic.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+    def test_new_output_dir_has_umask_mode(self, tmp_path: Path) -> None:
+        """A new output folder gets the mode of a plain mkdir, not tempfile's 0700."""
+        plain = tmp_path / "plain"
+        plain.mkdir()
+        target = tmp_path / "out"
+        with atomic_output_dir(target) as staging:
+            (staging / "a.txt").write_text("a")
+        assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777

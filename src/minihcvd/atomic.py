@@ -12,6 +12,22 @@ from pathlib import Path
 __all__ = ["atomic_output_dir", "write_bytes_atomic", "write_text_atomic"]
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it; there is no getter)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _give_default_mode(path: Path, *, is_dir: bool) -> None:
+    """Give a temporary file or folder the mode a plain ``open``/``mkdir`` would have.
+
+    ``tempfile`` creates them private (0600/0700); outputs such as calendars and reports are
+    meant to be shared like any other file the user writes.
+    """
+    path.chmod((0o777 if is_dir else 0o666) & ~_umask())
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and an atomic rename."""
     path = Path(path)
@@ -20,6 +36,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        _give_default_mode(Path(tmp_name), is_dir=False)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -44,6 +61,7 @@ def atomic_output_dir(target: Path) -> Iterator[Path]:
         tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent)
     )
     try:
+        _give_default_mode(staging, is_dir=True)
         yield staging
         if not target.exists():
             os.replace(staging, target)

@@ -15,6 +15,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from minihcvd.errors import MinihcvdError
@@ -25,15 +26,28 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def _print_error_line(message: str) -> None:
+    err_console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+
+
 class _ErrorEdgeGroup(TyperGroup):
-    """A group whose invocation turns a :class:`MinihcvdError` into one line and an exit code."""
+    """A group whose invocation turns our errors and usage errors into one line and an exit code.
+
+    Usage errors of a sub-command (an option that is not a number, a missing option) are raised
+    while the sub-command parses its arguments, inside this invocation; Click would print a
+    usage panel, we print one line that names the option and points to ``--help``.
+    """
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
         except MinihcvdError as error:
-            line = f"[bold red]error:[/bold red] {escape(error.one_line())}"
-            err_console.print(line, soft_wrap=True)
+            _print_error_line(error.one_line())
+            ctx.exit(error.exit_code)
+        except ClickException as error:
+            error_ctx = getattr(error, "ctx", None)  # usage errors carry the failing command
+            command_path = error_ctx.command_path if error_ctx is not None else "minihcvd"
+            _print_error_line(f"{error.format_message()} (see '{command_path} --help')")
             ctx.exit(error.exit_code)
 
 

@@ -1,0 +1,32 @@
+"""The CLI's error edge: usage errors and our errors become one line and exit code 2."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from minihcvd.cli import app
+
+
+class TestUsageErrors:
+    def test_non_numeric_option_is_one_line(self) -> None:
+        """A value that is not a number names the option in one line, exit 2."""
+        result = CliRunner().invoke(
+            app,
+            ["schedule", "--protocol", "amended", "--height-cm", "abc", "--weight-kg", "70",
+             "--start", "2025-01-06"],
+        )
+        assert result.exit_code == 2
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("error: Invalid value for '--height-cm'")
+        assert lines[0].endswith("(see 'minihcvd schedule --help')")
+
+    def test_missing_option_is_one_line(self) -> None:
+        """A missing required option is one line naming it, exit 2."""
+        result = CliRunner().invoke(
+            app, ["schedule", "--protocol", "amended", "--weight-kg", "70", "--start", "2025-01-06"]
+        )
+        assert result.exit_code == 2
+        assert result.output.strip() == (
+            "error: Missing option '--height-cm'. (see 'minihcvd schedule --help')"
+        )
