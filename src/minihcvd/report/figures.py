@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,7 @@ __all__ = ["RenderedFigure", "forest_figure", "km_figure", "render"]
 COLOURS = ("#1f4e79", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#5d6d7e")
 RISK_TABLE_STEP_MONTHS = 12
 PNG_DPI = 120
+CENSOR_TICK_HALF_HEIGHT = 0.018
 _AT_RISK_LINESPACING = 1.45
 FOREST_TICKS = (0.01, 0.03, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 30.0, 100.0)
 
@@ -72,14 +73,8 @@ def km_figure(
             label=f"{label} (n = {km.n_})",
         )
         censored = km.n_censored_ > 0
-        axes.plot(
-            months[censored],
-            km.survival_function_[censored],
-            linestyle="none",
-            marker="|",
-            markersize=7,
-            color=colour,
-        )
+        # add_artist, not add_patch: limits are set below, and autoscaling walks every vertex
+        axes.add_artist(_censor_ticks(months[censored], km.survival_function_[censored], colour))
     # one text per tick column (not per curve and tick): text layout is the drawing's cost
     at_risk = np.array([_numbers_at_risk(km, ticks * DAYS_PER_MONTH) for _, km in curves])
     for tick, column in zip(ticks, at_risk.T, strict=True):
@@ -188,6 +183,20 @@ def render(figure: Figure, name: str, title: str) -> RenderedFigure:
     with rc_context({"svg.fonttype": "none"}):  # text stays text: smaller, faster, searchable
         figure.savefig(svg, format="svg")
     return RenderedFigure(name, title, png.getvalue(), _strip_xml_header(svg.getvalue()))
+
+
+def _censor_ticks(months: np.ndarray, survival: np.ndarray, colour: str) -> Any:
+    """All censoring marks of a curve as one path (one SVG element, not one per mark)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    vertices = np.empty((2 * months.size, 2))
+    vertices[0::2, 0] = months
+    vertices[1::2, 0] = months
+    vertices[0::2, 1] = survival - CENSOR_TICK_HALF_HEIGHT
+    vertices[1::2, 1] = survival + CENSOR_TICK_HALF_HEIGHT
+    codes = np.tile([Path.MOVETO, Path.LINETO], months.size)
+    return PathPatch(Path(vertices, codes), edgecolor=colour, facecolor="none", linewidth=1.0)
 
 
 def _numbers_at_risk(km: KaplanMeierFitter, days: np.ndarray) -> list[int]:

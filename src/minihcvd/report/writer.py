@@ -103,8 +103,7 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
     for key, landmark in results.landmarks.items():
         spec = landmark.landmark
         title = (
-            f"OS from the {spec.months:g}-month landmark by {spec.exposure}"
-            f" ({landmark.population})"
+            f"OS from the {spec.months:g}-month landmark by {spec.exposure} ({landmark.population})"
         )
         figure = _comparison_figure(landmark.comparison, title)
         if figure is not None:

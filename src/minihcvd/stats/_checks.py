@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from minihcvd.errors import AnalysisError
@@ -55,8 +56,8 @@ def check_labels(groups: Any, size: int) -> tuple[list[str], IntArray]:
     values = np.asarray(groups)
     if values.shape != (size,):
         raise AnalysisError(f"groups has shape {values.shape}; expected ({size},)")
-    as_text = values.astype(str)
-    levels, codes = np.unique(as_text, return_inverse=True)
+    # hash-based factorize: np.unique on 10^5 strings sorts them, ten times slower
+    codes, levels = pd.factorize(pd.Series(values, dtype=object).astype(str), sort=True)
     return [str(level) for level in levels], codes.astype(np.int64)
 
 

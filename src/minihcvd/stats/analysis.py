@@ -19,7 +19,7 @@ from minihcvd.adam import AdamDatasets, derive_all
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import check_ci_type
 from minihcvd.stats.covariates import COHORT, COHORT_LEVELS, SCT, baseline_covariates
-from minihcvd.stats.cox_models import CoxModels, fit_cox_models
+from minihcvd.stats.cox_models import CoxModels, cox_outcome, fit_cox_models
 from minihcvd.stats.kaplan_meier import median_followup
 from minihcvd.stats.landmarks import EXPOSURES, Landmark, LandmarkResult, landmark_analysis
 from minihcvd.stats.survival_summary import (
@@ -205,9 +205,8 @@ def analyze_adam(
         )
 
     report(ANALYSIS_STEPS[4])
-    results.cox = fit_cox_models(
-        adsl, os_table, adam.sct_intervals, candidates=candidates, given=options.covariates
-    )
+    outcome = cox_outcome(adsl, os_table, adam.sct_intervals)
+    results.cox = fit_cox_models(adsl, outcome, candidates=candidates, given=options.covariates)
 
     report(ANALYSIS_STEPS[5])
     results.table1 = baseline_table(adsl, baseline_covariates(adsl))
@@ -234,9 +233,14 @@ def _check_covariates(
 
 def _tte(adtte: pd.DataFrame, paramcd: str, adsl: pd.DataFrame) -> pd.DataFrame:
     """One parameter's rows with the subject's ADSL columns alongside."""
-    rows = adtte[adtte["PARAMCD"] == paramcd][["USUBJID", "AVAL", "CNSR"]]
-    rows = rows[rows["AVAL"].notna()]
-    return rows.merge(adsl, on="USUBJID", how="left", validate="one_to_one")
+    rows = adtte[(adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()]
+    position = pd.Index(adsl["USUBJID"]).get_indexer(rows["USUBJID"])
+    if (position < 0).any() or pd.Index(position).has_duplicates:
+        raise AnalysisError(f"ADTTE {paramcd} rows do not match ADSL subjects one to one")
+    joined: pd.DataFrame = adsl.iloc[position].reset_index(drop=True)
+    joined["AVAL"] = rows["AVAL"].to_numpy()
+    joined["CNSR"] = rows["CNSR"].to_numpy()
+    return joined
 
 
 def _rfs(

@@ -82,7 +82,7 @@ def encode_covariate(adsl: pd.DataFrame, name: str) -> Covariate:
         values = column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         return Covariate(name, [name], values[:, None])
     text = column.astype(object).where(column.notna(), None)
-    levels = sorted({str(v) for v in text if v is not None})
+    levels = sorted({str(v) for v in pd.unique(text.dropna())})
     if set(levels) <= FLAG_VALUES:
         flag = np.where(text.isna(), np.nan, (text == "Y").astype(float))
         return Covariate(name, [name], flag[:, None])

@@ -131,59 +131,92 @@ class CoxPHFitter:
 
 
 class _RiskSets:
-    """Precomputed orderings for Efron's partial likelihood on counting-process rows."""
+    """Index arithmetic for Efron's partial likelihood on counting-process rows, done once.
+
+    With the m distinct event times t_0 < … < t_(m-1), row i is at risk at t_j exactly for
+    ``entry_index[i] <= j < exit_index[i]`` (t_j > start_i and t_j <= stop_i). Risk-set sums
+    are then reverse cumulative sums of per-row weights dropped at those two indices (bincount,
+    no sorting per iteration), and the second-moment part of the information matrix is one
+    weighted Gram matrix: sum_j c_j S2(t_j) = X' diag(w_i (C[exit_i] - C[entry_i])) X.
+    """
 
     def __init__(self, x: FloatArray, start: FloatArray, stop: FloatArray, events: BoolArray):
         self.x = x
-        self.by_stop = np.argsort(stop, kind="stable")
-        self.by_start = np.argsort(start, kind="stable")
         death_rows = np.flatnonzero(events)
-        death_times = stop[death_rows]
-        order = np.argsort(death_times, kind="stable")
+        order = np.argsort(stop[death_rows], kind="stable")
         self.death_rows = death_rows[order]
-        times, first, tied = np.unique(death_times[order], return_index=True, return_counts=True)
-        # position of each event time in the sorted stops/starts: rows at or after it are >= t
-        self.stop_cut = np.searchsorted(stop[self.by_stop], times, side="left")
-        self.start_cut = np.searchsorted(start[self.by_start], times, side="left")
+        times, first, tied = np.unique(stop[self.death_rows], return_index=True, return_counts=True)
+        self.n_times = times.size
+        self.entry_index = np.searchsorted(times, start, side="right")
+        self.exit_index = np.searchsorted(times, stop, side="right")
         # Efron: the r-th of d tied deaths removes the fraction r/d of the tied deaths' weight
         self.first_death = first
         self.time_of_death = np.repeat(np.arange(times.size), tied)
         self.efron_fraction = (
             np.arange(self.death_rows.size) - np.repeat(first, tied)
         ) / np.repeat(tied, tied)
-        self.n_times = times.size
+        self.columns = np.ascontiguousarray(x.T)
+        self.death_columns = np.ascontiguousarray(x[self.death_rows].T)
+        self.death_column_sums = self.death_columns.sum(axis=1)
+
+    def _at_risk_sum(self, weights: FloatArray) -> FloatArray:
+        """Sum of ``weights`` over each event time's risk set (late sums from few terms)."""
+        size = self.n_times + 1
+        drops = np.bincount(self.exit_index, weights, size) - np.bincount(
+            self.entry_index, weights, size
+        )
+        totals: FloatArray = np.cumsum(drops[::-1])[::-1][1:]
+        return totals
 
     def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
-        """Log partial likelihood, score vector and information matrix at ``beta``."""
-        x = self.x
-        eta = x @ beta
-        weight = np.exp(eta)
-        wx = weight[:, None] * x
-        wxx = wx[:, :, None] * x[:, None, :]
-        s0, s1, s2 = (
-            _suffix(v, self.by_stop, self.stop_cut) - _suffix(v, self.by_start, self.start_cut)
-            for v in (weight, wx, wxx)
+        """Log partial likelihood, score vector and information matrix at ``beta``.
+
+        Per tied death (slot) only scalars are formed; the sums over the slots of one event
+        time of 1/den, f/den, 1/den², f/den², f²/den² turn the score and the mean-product part
+        of the information into small (event times × covariates) products. Covariates are
+        handled column by column (contiguous), without BLAS: for a few covariates its thread
+        pool costs more than it saves, badly so on a busy machine.
+        """
+        columns, death_columns = self.columns, self.death_columns
+        eta = sum(
+            (b * column for b, column in zip(beta, columns, strict=True)),
+            np.zeros(columns.shape[1]),
         )
-        rows = self.death_rows
-        group = self.time_of_death
-        d0, d1, d2 = (np.add.reduceat(v[rows], self.first_death, axis=0) for v in (weight, wx, wxx))
-        f = self.efron_fraction
+        weight = np.exp(eta)
+        group, f, m = self.time_of_death, self.efron_fraction, self.n_times
+        death_weight = weight[self.death_rows]
+        s0 = self._at_risk_sum(weight)
+        d0 = np.add.reduceat(death_weight, self.first_death)
+        s1 = np.array([self._at_risk_sum(weight * column) for column in columns])
+        d1 = np.array([np.add.reduceat(death_weight * c, self.first_death) for c in death_columns])
         denominator = s0[group] - f * d0[group]
-        mean = (s1[group] - f[:, None] * d1[group]) / denominator[:, None]
-        second = (s2[group] - f[:, None, None] * d2[group]) / denominator[:, None, None]
-        loglik = float(eta[rows].sum() - np.log(denominator).sum())
-        score = x[rows].sum(axis=0) - mean.sum(axis=0)
-        information = (second - mean[:, :, None] * mean[:, None, :]).sum(axis=0)
-        return loglik, score, information
+        inverse = 1.0 / denominator
+        inverse_sq = inverse * inverse
+        c, e, c2, e2, q2 = (
+            np.bincount(group, values, m).astype(np.float64)
+            for values in (inverse, f * inverse, inverse_sq, f * inverse_sq, f * f * inverse_sq)
+        )
+        loglik = float(eta[self.death_rows].sum() - np.log(denominator).sum())
+        score = self.death_column_sums - (s1 * c).sum(axis=1) + (d1 * e).sum(axis=1)
+        # sum over slots of (S2 - f D2) / den, as row-weighted Gram matrices
+        per_time = np.concatenate(([0.0], np.cumsum(c)))
+        row_weight = weight * (per_time[self.exit_index] - per_time[self.entry_index])
+        tied_weight = death_weight * e[group]
+        second = _gram(columns, row_weight) - _gram(death_columns, tied_weight)
+        cross = _gram_pair(s1, d1, e2)
+        mean_products = _gram(s1, c2) - cross - cross.T + _gram(d1, q2)
+        return loglik, score, second - mean_products
 
 
-def _suffix(values: FloatArray, order: Any, cut: Any) -> FloatArray:
-    """Sum of ``values`` over sorted positions >= each cut (reverse cumulative sums)."""
-    ordered = values[order]
-    totals = np.cumsum(ordered[::-1], axis=0)[::-1]
-    padded: FloatArray = np.concatenate((totals, np.zeros((1, *values.shape[1:]))), axis=0)
-    at_cut: FloatArray = padded[cut]
-    return at_cut
+def _gram(columns: FloatArray, weights: FloatArray) -> FloatArray:
+    """sum_n w_n a_in a_jn for rows a_i of ``columns`` (covariates × observations)."""
+    return _gram_pair(columns, columns, weights)
+
+
+def _gram_pair(left: FloatArray, right: FloatArray, weights: FloatArray) -> FloatArray:
+    """sum_n w_n a_in b_jn."""
+    weighted = left * weights
+    return np.array([[float((a * b).sum()) for b in right] for a in weighted])
 
 
 def _check_finite_coefficients(beta: FloatArray, last_step: FloatArray, names: list[str]) -> None:

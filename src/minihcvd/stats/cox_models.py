@@ -20,7 +20,15 @@ from minihcvd.errors import AnalysisError
 from minihcvd.stats.covariates import SCT, encode_covariate
 from minihcvd.stats.cox import CoxPHFitter
 
-__all__ = ["CoxModel", "CoxModels", "CoxTerm", "fit_cox_model", "fit_cox_models"]
+__all__ = [
+    "CoxModel",
+    "CoxModels",
+    "CoxOutcome",
+    "CoxTerm",
+    "cox_outcome",
+    "fit_cox_model",
+    "fit_cox_models",
+]
 
 SCREENING_P = 0.05
 
@@ -85,10 +93,57 @@ class CoxModels:
         return {"univariate": univariate, "multivariate": multivariate}
 
 
+@dataclass(frozen=True)
+class OutcomeRows:
+    """Counting-process rows of OS: the ADSL row of each, (start, stop], event, SCT state."""
+
+    subject: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    event: np.ndarray
+    sct: np.ndarray
+
+
+@dataclass(frozen=True)
+class CoxOutcome:
+    """OS in the two layouts a model may need, located in ADSL once per analysis.
+
+    ``plain``: one (0, OS] row per patient; ``split``: ADaM's sct_intervals rows (None when
+    the package gave no split table), for models with the time-dependent ``sct``.
+    """
+
+    plain: OutcomeRows
+    split: OutcomeRows | None
+
+
+def cox_outcome(
+    adsl: pd.DataFrame, os_table: pd.DataFrame, sct_intervals: pd.DataFrame | None
+) -> CoxOutcome:
+    """Locate every OS row and SCT interval in ADSL (by USUBJID) once."""
+    subjects = pd.Index(adsl["USUBJID"])
+    stop = os_table["AVAL"].to_numpy(dtype=np.float64)
+    plain = OutcomeRows(
+        subject=subjects.get_indexer(os_table["USUBJID"]),
+        start=np.zeros_like(stop),
+        stop=stop,
+        event=(os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64),
+        sct=np.zeros_like(stop),
+    )
+    if sct_intervals is None:
+        return CoxOutcome(plain, None)
+    split = OutcomeRows(
+        subject=subjects.get_indexer(sct_intervals["USUBJID"]),
+        start=sct_intervals["TSTART"].to_numpy(dtype=np.float64),
+        stop=sct_intervals["TSTOP"].to_numpy(dtype=np.float64),
+        event=sct_intervals["EVENT"].to_numpy(dtype=np.float64),
+        sct=sct_intervals["SCT"].to_numpy(dtype=np.float64),
+    )
+    return CoxOutcome(plain, split)
+
+
 def fit_cox_models(
     adsl: pd.DataFrame,
-    os_table: pd.DataFrame,
-    sct_intervals: pd.DataFrame | None,
+    outcome: CoxOutcome,
     *,
     candidates: Sequence[str],
     given: Sequence[str] | None = None,
@@ -98,7 +153,7 @@ def fit_cox_models(
     models = CoxModels()
     for name in candidates:
         try:
-            models.univariate[name] = fit_cox_model(adsl, os_table, sct_intervals, [name])
+            models.univariate[name] = fit_cox_model(adsl, outcome, [name])
         except AnalysisError as error:
             models.notes.append(f"univariate Cox model of {name} skipped: {error.message}")
     if given is not None:
@@ -113,48 +168,35 @@ def fit_cox_models(
         models.notes.append(f"multivariate Cox model skipped: no covariate had p < {SCREENING_P}")
         return models
     try:
-        models.multivariate = fit_cox_model(adsl, os_table, sct_intervals, chosen)
+        models.multivariate = fit_cox_model(adsl, outcome, chosen)
     except AnalysisError as error:
         models.notes.append(f"multivariate Cox model skipped: {error.message}")
     return models
 
 
-def fit_cox_model(
-    adsl: pd.DataFrame,
-    os_table: pd.DataFrame,
-    sct_intervals: pd.DataFrame | None,
-    covariates: Sequence[str],
-) -> CoxModel:
+def fit_cox_model(adsl: pd.DataFrame, outcome: CoxOutcome, covariates: Sequence[str]) -> CoxModel:
     """One Efron Cox model of OS on ``covariates`` (``sct`` time-dependent), complete cases."""
     encoded = [encode_covariate(adsl, name) for name in covariates if name != SCT]
     baseline = np.column_stack([c.values for c in encoded]) if encoded else np.empty((len(adsl), 0))
     names = [term for c in encoded for term in c.terms]
     owners = [c.name for c in encoded for _ in c.terms]
-    position = pd.Series(np.arange(len(adsl)), index=adsl["USUBJID"].to_numpy())
     if SCT in covariates:
-        if sct_intervals is None:
+        if outcome.split is None:
             raise AnalysisError("the time-dependent SCT covariate needs the sct_intervals table")
-        rows = position.reindex(sct_intervals["USUBJID"].to_numpy()).to_numpy()
-        start = sct_intervals["TSTART"].to_numpy(dtype=np.float64)
-        stop = sct_intervals["TSTOP"].to_numpy(dtype=np.float64)
-        event = sct_intervals["EVENT"].to_numpy(dtype=np.float64)
-        x = np.column_stack((sct_intervals["SCT"].to_numpy(dtype=np.float64), baseline[rows]))
+        rows = outcome.split
+        x = np.column_stack((rows.sct, baseline[rows.subject]))
         names, owners = [SCT, *names], [SCT, *owners]
-        subject = rows
     else:
-        rows = position.reindex(os_table["USUBJID"].to_numpy()).to_numpy()
-        stop = os_table["AVAL"].to_numpy(dtype=np.float64)
-        start = np.zeros_like(stop)
-        event = (os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64)
-        x = baseline[rows]
-        subject = rows
+        rows = outcome.plain
+        x = baseline[rows.subject]
+    subject, start, stop, event = rows.subject, rows.start, rows.stop, rows.event
     complete = np.isfinite(x).all(axis=1)
     if not complete.any():
         raise AnalysisError(f"no patient has a value for every one of {', '.join(covariates)}")
     fitter = CoxPHFitter().fit(
         x[complete], stop[complete], event[complete], start[complete], names=names
     )
-    n_patients = int(np.unique(subject[complete]).size)
+    n_patients = int(np.count_nonzero(np.bincount(subject[complete])))
     terms = [
         CoxTerm(
             term=term,

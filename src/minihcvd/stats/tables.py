@@ -8,6 +8,7 @@ p-value and the test used (:mod:`minihcvd.stats.group_tests`), or a note when it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from minihcvd.stats.group_tests import compare_categorical, compare_continuous
 
 __all__ = ["adverse_event_table", "baseline_table", "response_table"]
 
+SALVAGE_LABELS = {"Y": "Salvage 1", "N": "Salvage 2+"}
 RESPONSE_ROWS = (("CR", ("CR",)), ("CRp", ("CRp",)), ("CRi", ("CRi",)))
 NON_RESPONSE_ROWS = (("No response", ("NR",)), ("Early death", ("ED",)))
 AE_GRADES = (3, 4, 5)
@@ -27,7 +29,7 @@ AE_MIN_PATIENTS = 2
 
 def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, Any]:
     """Table 1: each baseline variable overall and by cohort, with its p-value."""
-    cohort = adsl["COHORT"].astype(object)
+    cohort = _Groups.of(adsl["COHORT"])
     rows: list[dict[str, Any]] = []
     for name in [*variables, "SALVGRP"]:
         if name not in adsl.columns or adsl[name].isna().all():
@@ -39,7 +41,7 @@ def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, An
             rows.append(_continuous_row(name, column, cohort))
         else:
             rows.extend(_categorical_rows(name, column.astype(object), cohort))
-    return {"n": _group_sizes(cohort), "rows": rows}
+    return {"n": cohort.sizes(), "rows": rows}
 
 
 def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
@@ -49,8 +51,8 @@ def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
     if not (known & (bor != "ED")).any():
         # early deaths are derivable from dates alone; a response table needs responses
         raise AnalysisError("the package has no best response (best_response or assessments)")
-    cohort = adsl["COHORT"].astype(object)
-    salvage = adsl["SALV1FL"].astype(object).map({"Y": "Salvage 1", "N": "Salvage 2+"})
+    cohort = _Groups.of(adsl["COHORT"])
+    salvage = _Groups.of(adsl["SALV1FL"].astype(object).map(SALVAGE_LABELS))
     indicators: list[tuple[str, pd.Series]] = []
     for label, codes in (*RESPONSE_ROWS, ("ORR", ("CR", "CRp", "CRi")), *NON_RESPONSE_ROWS):
         indicators.append((label, bor.isin(codes).astype("boolean").where(known)))
@@ -65,7 +67,7 @@ def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
         row["p_salvage"] = by_salvage["p"]
         row["test_salvage"] = by_salvage["test"]
         rows.append(row)
-    return {"n": _group_sizes(cohort), "n_by_salvage": _group_sizes(salvage), "rows": rows}
+    return {"n": cohort.sizes(), "n_by_salvage": salvage.sizes(), "rows": rows}
 
 
 def adverse_event_table(adverse_events: pd.DataFrame, n_patients: int) -> dict[str, Any]:
@@ -93,55 +95,82 @@ def adverse_event_table(adverse_events: pd.DataFrame, n_patients: int) -> dict[s
     return {"n": n_patients, "rows": rows}
 
 
-def _binary_row(label: str, flag: pd.Series, groups: pd.Series) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Groups:
+    """The levels of a grouping (cohorts first in protocol order) and a mask for each."""
+
+    levels: list[str]
+    masks: list[np.ndarray]
+    size: int
+
+    @classmethod
+    def of(cls, groups: pd.Series) -> _Groups:
+        codes, uniques = pd.factorize(groups)  # hash-based: one pass over 10^5 rows
+        names = [str(u) for u in uniques]
+        ordered = [level for level in COHORT_LEVELS if level in names]
+        ordered += sorted(set(names) - set(ordered))
+        masks = [codes == names.index(level) for level in ordered]
+        return cls(ordered, masks, len(groups))
+
+    def sizes(self) -> dict[str, int]:
+        """``overall`` and each level's number of patients."""
+        sizes = {"overall": self.size}
+        sizes.update(
+            {level: int(m.sum()) for level, m in zip(self.levels, self.masks, strict=True)}
+        )
+        return sizes
+
+
+def _binary_row(label: str, flag: pd.Series, groups: _Groups) -> dict[str, Any]:
     flag_known = flag.notna().to_numpy()
     yes = flag.fillna(False).to_numpy(dtype=bool)
-    levels = _levels(groups)
-    in_group = [(groups == level).to_numpy(dtype=bool) & flag_known for level in levels]
+    in_group = [mask & flag_known for mask in groups.masks]
     counts = np.array([[int((yes & g).sum()), int((~yes & g).sum())] for g in in_group])
     row: dict[str, Any] = {
         "variable": label,
         "kind": "binary",
         "overall": _count(int(yes[flag_known].sum()), int(flag_known.sum())),
         "by_group": {
-            level: _count(int(c[0]), int(c.sum())) for level, c in zip(levels, counts, strict=True)
+            level: _count(int(c[0]), int(c.sum()))
+            for level, c in zip(groups.levels, counts, strict=True)
         },
     }
     return {**row, **_categorical_p(label, counts.T)}
 
 
-def _continuous_row(name: str, column: pd.Series, groups: pd.Series) -> dict[str, Any]:
+def _continuous_row(name: str, column: pd.Series, groups: _Groups) -> dict[str, Any]:
     values = column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-    levels = _levels(groups)
     row: dict[str, Any] = {
         "variable": name,
         "kind": "continuous",
         "overall": _distribution(values),
-        "by_group": {str(level): _distribution(values[groups == level]) for level in levels},
+        "by_group": {
+            level: _distribution(values[mask])
+            for level, mask in zip(groups.levels, groups.masks, strict=True)
+        },
     }
-    if len(levels) != 2:
+    if len(groups.levels) != 2:
         return {**row, "p": None, "test": None, "note": f"{name}: needs two groups for a test"}
     try:
-        result = compare_continuous(values[groups == levels[0]], values[groups == levels[1]])
+        result = compare_continuous(values[groups.masks[0]], values[groups.masks[1]])
     except AnalysisError as error:
         return {**row, "p": None, "test": None, "note": f"{name}: {error.message}"}
     return {**row, "p": result.p_value, "test": result.test, "note": result.note}
 
 
-def _categorical_rows(name: str, column: pd.Series, groups: pd.Series) -> list[dict[str, Any]]:
-    known = column.notna() & groups.notna()
-    text = column.astype(str).to_numpy()
-    categories = sorted({str(v) for v in column.dropna()})
-    masks = {
-        level: (groups == level).to_numpy(dtype=bool) & known.to_numpy()
-        for level in _levels(groups)
-    }
-    table = np.array([[int((text[m] == c).sum()) for m in masks.values()] for c in categories])
+def _categorical_rows(name: str, column: pd.Series, groups: _Groups) -> list[dict[str, Any]]:
+    codes, uniques = pd.factorize(column)
+    categories = sorted(str(u) for u in uniques)
+    code_of = {str(u): i for i, u in enumerate(uniques)}
+    table = np.array(
+        [[int((codes[mask] == code_of[c]).sum()) for mask in groups.masks] for c in categories]
+    )
     overall = _categorical_p(name, table)
+    known = codes >= 0
     rows = []
     for category in categories:
-        flag = pd.Series(text == category, index=column.index).astype("boolean")
-        row = _binary_row(name, flag.where(column.notna()), groups)
+        flag = pd.Series(codes == code_of[category]).astype("boolean").where(known)
+        row = _binary_row(name, flag, groups)
         row.update(
             kind="categorical",
             level=category,
@@ -177,22 +206,10 @@ def _count(count: int, denominator: int) -> dict[str, Any]:
     return {"count": count, "denominator": denominator, "percent": percent}
 
 
-def _levels(groups: pd.Series) -> list[str]:
-    present = {str(v) for v in groups.dropna()}
-    ordered = [level for level in COHORT_LEVELS if level in present]
-    return ordered + sorted(present - set(ordered))
-
-
-def _group_sizes(groups: pd.Series) -> dict[str, int]:
-    sizes = {"overall": len(groups)}
-    sizes.update({level: int((groups == level).sum()) for level in _levels(groups)})
-    return sizes
-
-
 def _is_flag(column: pd.Series) -> bool:
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         return False
-    present = {str(v) for v in column.dropna()}
+    present = {str(v) for v in pd.unique(column.dropna())}
     return bool(present) and present <= FLAG_VALUES
 
 

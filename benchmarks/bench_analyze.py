@@ -1,0 +1,250 @@
+"""Benchmark: `minihcvd analyze` and its survival core against R's `survival`, 200,000 patients.
+
+Generates a trial data package (integer days, many ties, 47% transplanted), then in the same
+run times
+  * the core — read the CSV, split follow-up at SCT (tmerge), KM overall and by cohort (log-log
+    CIs), log-rank by cohort, Cox with Efron ties on sct (time-dependent) + cohort — in R
+    (`read.csv`, `tmerge`, `survfit`, `survdiff`, `coxph`, measured inside R) and in Python
+    (`read_package`, `derive_all`, `KaplanMeierFitter`, `logrank_test`, `CoxPHFitter`, measured
+    inside Python after imports);
+  * the whole run — `Rscript` on that script against `minihcvd analyze` (every analysis of the
+    paper plus the report), both wall clock from the shell, start-up included;
+checks that the estimates agree (|difference| <= 1e-6) and prints the ratios.
+
+Usage: .venv/bin/python benchmarks/bench_analyze.py [--patients 200000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+MINIHCVD = REPO / ".venv" / "bin" / "minihcvd"
+START = np.datetime64("2012-11-12")
+TOLERANCE = 1e-6
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(survival))
+args <- commandArgs(trailingOnly = TRUE)
+t0 <- proc.time()[["elapsed"]]
+p <- read.csv(file.path(args[1], "patients.csv"), na.strings = "", stringsAsFactors = FALSE)
+start <- as.Date(p$start_date)
+end <- as.Date(ifelse(is.na(p$death_date), p$last_followup_date, p$death_date))
+p$time <- as.numeric(end - start) + 1
+p$status <- as.integer(!is.na(p$death_date))
+p$sct_time <- as.numeric(as.Date(p$sct_date) - start) + 1
+p$amended <- as.integer(p$cohort == "amended")
+p$id <- seq_len(nrow(p))
+base <- p[, c("id", "time", "status", "amended")]
+td <- tmerge(base, base, id = id, event = event(time, status))
+td <- tmerge(td, p[, c("id", "sct_time")], id = id, sct = tdc(sct_time))
+km <- survfit(Surv(time, status) ~ 1, data = p, conf.type = "log-log")
+by_cohort <- survfit(Surv(time, status) ~ cohort, data = p, conf.type = "log-log")
+sd <- survdiff(Surv(time, status) ~ cohort, data = p)
+cx <- coxph(Surv(tstart, tstop, event) ~ sct + amended, data = td, ties = "efron")
+elapsed <- proc.time()[["elapsed"]] - t0
+q <- quantile(km, 0.5)
+s <- summary(km, times = c(12, 24, 36) * 30.4375)
+out <- c(core_seconds = elapsed, median = unname(q$quantile), median_lower = unname(q$lower),
+         median_upper = unname(q$upper), s12 = s$surv[1], s24 = s$surv[2], s36 = s$surv[3],
+         s36_lower = s$lower[3], s36_upper = s$upper[3], logrank_chisq = sd$chisq,
+         logrank_p = sd$pvalue, coef_sct = unname(coef(cx)[1]),
+         coef_amended = unname(coef(cx)[2]), se_sct = sqrt(cx$var[1, 1]),
+         se_amended = sqrt(cx$var[2, 2]), loglik = cx$loglik[2])
+write.csv(data.frame(key = names(out), value = sprintf("%.17g", out)), args[2],
+          row.names = FALSE, quote = FALSE)
+"""
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """ISO strings for START + days − 1 (NaN → empty), vectorised."""
+    known = ~np.isnan(days)
+    out = np.full(days.shape, "", dtype=object)
+    stamps = START + (days[known].astype(np.int64) - 1).astype("timedelta64[D]")
+    out[known] = stamps.astype(str)
+    return out
+
+
+def generate(n: int, seed: int, directory: Path) -> None:
+    """patients.csv for ``n`` patients: integer days, heavy ties, 47% SCT, a cohort effect."""
+    rng = np.random.default_rng(seed)
+    start = rng.integers(0, 3000, n).astype(float) + 1
+    amended = rng.random(n) < 0.39
+    salvage = rng.choice(np.array(["S1", "S2", "S3+"]), n, p=[0.72, 0.15, 0.13])
+    tp53 = rng.random(n) < 0.3
+    risk = 0.7 * (salvage != "S1") + 0.8 * tp53 - 0.4 * amended
+    death = np.ceil(rng.exponential(700 * np.exp(-risk)))
+    censor = np.ceil(rng.uniform(100, 3000, n))
+    died = death <= censor
+    os_days = np.where(died, death, censor)
+    sct = np.where(rng.random(n) < 0.47, np.ceil(rng.uniform(1, 300, n)), np.nan)
+    sct[sct > os_days] = np.nan
+    responded = rng.random(n) < 0.83
+    response = np.where(responded, np.minimum(rng.integers(12, 60, n), os_days), np.nan)
+    relapse = np.where(
+        responded & (rng.random(n) < 0.4), response + rng.integers(30, 900, n), np.nan
+    )
+    relapse[relapse > os_days] = np.nan
+    best = np.where(
+        responded, rng.choice(np.array(["CR", "CRp", "CRi"]), n, p=[0.75, 0.2, 0.05]), "NR"
+    )
+    best = np.where(~responded & died & (os_days <= 28), "ED", best)  # the paper's early death
+    frame = pd.DataFrame(
+        {
+            "patient_id": np.char.add("P", np.arange(1, n + 1).astype(str)),
+            "cohort": np.where(amended, "amended", "original"),
+            "start_date": _dates(start),
+            "last_followup_date": _dates(start + os_days - 1),
+            "death_date": _dates(np.where(died, start + os_days - 1, np.nan)),
+            "best_response": best,
+            "response_date": _dates(start + response - 1),
+            "relapse_date": _dates(start + relapse - 1),
+            "sct_date": _dates(start + sct - 1),
+            "mrd_negative": np.where(responded, np.where(rng.random(n) < 0.8, "true", "false"), ""),
+            "age": rng.integers(17, 88, n),
+            "sex": rng.choice(np.array(["M", "F"]), n),
+            "pb_blasts_pct": np.round(rng.uniform(0, 97, n), 1),
+            "tp53_mutated": np.where(tp53, "true", "false"),
+            "salvage": salvage,
+        }
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(directory / "patients.csv", index=False)
+
+
+def python_core(directory: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """The core in this process (imports excluded, as R's library() is).
+
+    Returns the seconds of each part (read_package, derive_all — which does the tmerge-style
+    split —, and the survival engine) and the estimates.
+    """
+    from minihcvd.adam import derive_all
+    from minihcvd.stats import CoxPHFitter, KaplanMeierFitter, logrank_test
+    from minihcvd.trialdata import read_package
+
+    began = time.perf_counter()
+    package = read_package(directory)
+    read = time.perf_counter()
+    adam = derive_all(package)
+    derived = time.perf_counter()
+    subjects = pd.Index(adam.adsl["USUBJID"])
+    amended = (adam.adsl["COHORT"] == "amended").to_numpy()
+    os_rows = adam.adtte[adam.adtte["PARAMCD"] == "OS"]
+    os_amended = amended[subjects.get_indexer(os_rows["USUBJID"])]
+    days = os_rows["AVAL"].to_numpy(float)
+    events = os_rows["CNSR"].to_numpy() == 0
+    km = KaplanMeierFitter().fit(days, events)
+    for arm in (False, True):
+        KaplanMeierFitter().fit(days[os_amended == arm], events[os_amended == arm])
+    logrank = logrank_test(days, os_amended, events)
+    split = adam.sct_intervals
+    split_amended = amended[subjects.get_indexer(split["USUBJID"])]
+    x = np.column_stack((split["SCT"].to_numpy(float), split_amended.astype(float)))
+    cox = CoxPHFitter().fit(x, split["TSTOP"], split["EVENT"], split["TSTART"])
+    finished = time.perf_counter()
+    estimate, lower, upper = km.predict(np.array([12, 24, 36]) * 30.4375)
+    seconds = {
+        "read_package": read - began,
+        "derive_all (incl. split)": derived - read,
+        "KM + log-rank + Cox": finished - derived,
+        "total": finished - began,
+    }
+    return seconds, {
+        "median": km.median_survival_time_,
+        "median_lower": km.median_ci_[0],
+        "median_upper": km.median_ci_[1],
+        "s12": estimate[0],
+        "s24": estimate[1],
+        "s36": estimate[2],
+        "s36_lower": lower[2],
+        "s36_upper": upper[2],
+        "logrank_chisq": logrank.test_statistic,
+        "logrank_p": logrank.p_value,
+        "coef_sct": cox.params_[0],
+        "coef_amended": cox.params_[1],
+        "se_sct": cox.standard_errors_[0],
+        "se_amended": cox.standard_errors_[1],
+        "loglik": cox.log_likelihood_,
+    }
+
+
+def run_r(directory: Path, work: Path) -> tuple[float, dict[str, float]]:
+    """Rscript wall clock (start-up included) and the estimates it wrote (incl. core_seconds)."""
+    script = work / "bench.R"
+    script.write_text(R_SCRIPT, encoding="utf-8")
+    out = work / "r.csv"
+    began = time.perf_counter()
+    subprocess.run(["Rscript", str(script), str(directory), str(out)], check=True)
+    wall = time.perf_counter() - began
+    table = pd.read_csv(out, keep_default_na=False, na_values=["NA"])
+    return wall, dict(zip(table["key"], table["value"].astype(float), strict=True))
+
+
+def run_analyze(directory: Path, out: Path) -> float:
+    """`minihcvd analyze` wall clock (start-up, every analysis and the report included)."""
+    began = time.perf_counter()
+    subprocess.run(
+        [str(MINIHCVD), "analyze", str(directory), "--out", str(out)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - began
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--keep", type=Path, help="keep the package and outputs here")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench_analyze."))
+    package = work / "package"
+    try:
+        generate(args.patients, args.seed, package)
+        r_wall, r_values = run_r(package, work)
+        py_core, py_values = python_core(package)
+        analyze_wall = run_analyze(package, work / "report")
+        # relative to the size of the number (the log-likelihood is about -10^6)
+        differences = {
+            key: abs(py_values[key] - r_values[key]) / max(1.0, abs(r_values[key]))
+            for key in py_values
+        }
+        document = json.loads((work / "report" / "results.json").read_text(encoding="utf-8"))
+        report_median = document["os"]["median_months"] * 30.4375
+        differences["results.json os median"] = abs(report_median - r_values["median"])
+        worst = max(differences, key=lambda key: differences[key])
+        r_core = r_values["core_seconds"]
+        print(f"patients: {args.patients:,}")
+        print("core (read + split + KM + log-rank + Cox), inside each process:")
+        print(f"  R  read.csv + as.Date + tmerge + survfit + survdiff + coxph: {r_core:.2f} s")
+        for part, seconds in py_core.items():
+            print(f"  Python {part}: {seconds:.2f} s")
+        print(
+            f"  ratio {r_core / py_core['total']:.1f}x (target >= 10x); engine alone "
+            f"{r_core / py_core['KM + log-rank + Cox']:.0f}x"
+        )
+        print(
+            f"whole run: Rscript {r_wall:.2f} s, minihcvd analyze (all analyses + report) "
+            f"{analyze_wall:.2f} s, ratio {r_wall / analyze_wall:.1f}x (target >= 4x)"
+        )
+        print(f"max |Python - R| / max(1, |R|) = {max(differences.values()):.1e} ({worst})")
+        agree = max(differences.values()) <= TOLERANCE
+        print("estimates agree with R" if agree else "ESTIMATES DIFFER FROM R")
+        return 0 if agree else 1
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
