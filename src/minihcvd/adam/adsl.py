@@ -133,7 +133,10 @@ def derive_vars_salvage(adsl: pd.DataFrame) -> pd.DataFrame:
     """SALVGRP (Table 1 salvage group) and SALV1FL (``Y`` in first salvage)."""
     require_new(adsl, ["SALVGRP", "SALV1FL"], step="derive_vars_salvage")
     out = adsl.copy(deep=False)
-    salvage = _optional(adsl, "salvage", "str")
+    if "salvage" not in adsl:
+        out["SALVGRP"] = out["SALV1FL"] = None
+        return out
+    salvage = adsl["salvage"]
     out["SALVGRP"] = salvage_group(
         salvage,
         _optional(adsl, "primary_refractory", "boolean"),
@@ -147,6 +150,9 @@ def derive_var_hrcytfl(adsl: pd.DataFrame) -> pd.DataFrame:
     """HRCYTFL: the stated ``high_risk_cytogenetics``, else derived from ``karyotype``."""
     require_new(adsl, ["HRCYTFL"], step="derive_var_hrcytfl")
     out = adsl.copy(deep=False)
+    if "karyotype" not in adsl and "high_risk_cytogenetics" not in adsl:
+        out["HRCYTFL"] = None
+        return out
     derived = pd.Series(
         is_high_risk_karyotype(_optional(adsl, "karyotype", "str")),
         index=adsl.index,

@@ -6,6 +6,8 @@ missing) does not produce a second, confusing problem here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from minihcvd.clinical.outcomes import patient_outcomes
@@ -23,6 +25,8 @@ __all__ = [
 ]
 
 _PATIENTS = "patients.csv"
+#: The ``add(mask, message, field, values=None)`` collector of :func:`check_patients`.
+_Add = Callable[..., None]
 _EVENT_DATES = ("response_date", "relapse_date", "sct_date", "blinatumomab_date")
 
 
@@ -34,7 +38,10 @@ def _column(frame: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 
 
 def check_patients(patients: pd.DataFrame) -> list[TrialDataError]:
-    """Unique ids; start <= response <= relapse; death the last date; codes that agree."""
+    """Unique ids; start <= response <= relapse; death the last date; codes that agree.
+
+    Checks of optional columns run only when the file has them.
+    """
     p = patients
     found: list[TrialDataError] = []
 
@@ -58,59 +65,76 @@ def check_patients(patients: pd.DataFrame) -> list[TrialDataError]:
         "last_followup_date is after death_date: no follow-up after death",
         "last_followup_date",
     )
-    for name in _EVENT_DATES:
-        date = _column(p, name, "datetime64[us]")
+    for name in (name for name in _EVENT_DATES if name in p):
+        date = p[name]
         add(date < start, f"{name} is before start_date", name)
         add(date > death, f"{name} is after death_date: death must be the last date", name)
         add(death.isna() & (date > last), f"{name} is after last_followup_date", name)
-    response = _column(p, "response_date", "datetime64[us]")
-    relapse = _column(p, "relapse_date", "datetime64[us]")
-    add(relapse < response, "relapse_date is before response_date", "relapse_date")
+    if {"response_date", "relapse_date"} <= set(p.columns):
+        add(
+            p["relapse_date"] < p["response_date"],
+            "relapse_date is before response_date",
+            "relapse_date",
+        )
+    if "best_response" in p:
+        _check_response_codes(p, add)
+    _check_baseline_codes(p, add)
+    return found
 
-    best = _column(p, "best_response", "str")
-    responder = best.isin(list(RESPONDER_CODES))
+
+def _check_response_codes(p: pd.DataFrame, add: _Add) -> None:
+    """A responder has a response date, NR/ED have none and are not MRD negative."""
+    best = p["best_response"]
+    response = _column(p, "response_date", "datetime64[us]")
+    failed = best.isin(["NR", "ED"])
     add(
-        responder & response.isna(),
+        best.isin(list(RESPONDER_CODES)) & response.isna(),
         "best_response '{value}' needs a response_date",
         "response_date",
         best,
     )
     add(
-        best.isin(["NR", "ED"]) & response.notna(),
+        failed & response.notna(),
         "response_date given but best_response is '{value}'",
         "response_date",
         best,
     )
-    mrd = _column(p, "mrd_negative", "boolean")
-    add(
-        best.isin(["NR", "ED"]) & mrd.eq(True),
-        "mrd_negative is true but best_response is '{value}'",
-        "mrd_negative",
-        best,
-    )
+    if "mrd_negative" in p:
+        add(
+            failed & p["mrd_negative"].eq(True),
+            "mrd_negative is true but best_response is '{value}'",
+            "mrd_negative",
+            best,
+        )
 
-    flag = _column(p, "high_risk_cytogenetics", "boolean")
-    karyotype = _column(p, "karyotype", "str")
-    add(
-        flag.eq(False) & karyotype.isin(list(HIGH_RISK_KARYOTYPES)),
-        "high_risk_cytogenetics is false but karyotype is '{value}'",
-        "high_risk_cytogenetics",
-        karyotype,
-    )
-    salvage = _column(p, "salvage", "str")
-    refractory = _column(p, "primary_refractory", "boolean")
-    add(
-        refractory.eq(True) & salvage.notna() & salvage.ne("S1"),
-        "primary_refractory is true but salvage is '{value}' (must be S1)",
-        "primary_refractory",
-        salvage,
-    )
-    add(
-        refractory.eq(True) & _column(p, "first_remission_months", "float64").notna(),
-        "first_remission_months given for a primary refractory patient",
-        "first_remission_months",
-    )
-    return found
+
+def _check_baseline_codes(p: pd.DataFrame, add: _Add) -> None:
+    """Cytogenetics and salvage columns that must agree with each other."""
+    if {"high_risk_cytogenetics", "karyotype"} <= set(p.columns):
+        karyotype = p["karyotype"]
+        add(
+            p["high_risk_cytogenetics"].eq(False) & karyotype.isin(list(HIGH_RISK_KARYOTYPES)),
+            "high_risk_cytogenetics is false but karyotype is '{value}'",
+            "high_risk_cytogenetics",
+            karyotype,
+        )
+    if "primary_refractory" not in p:
+        return
+    refractory = p["primary_refractory"].eq(True)
+    if "salvage" in p:
+        salvage = p["salvage"]
+        add(
+            refractory & salvage.notna() & salvage.ne("S1"),
+            "primary_refractory is true but salvage is '{value}' (must be S1)",
+            "primary_refractory",
+            salvage,
+        )
+    if "first_remission_months" in p:
+        add(
+            refractory & p["first_remission_months"].notna(),
+            "first_remission_months given for a primary refractory patient",
+            "first_remission_months",
+        )
 
 
 def check_outcome_consistency(
