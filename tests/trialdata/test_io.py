@@ -199,6 +199,15 @@ class TestWritePackage:
             "patients.csv",
         ]
 
+    def test_example_round_trip(self, tmp_path: Path) -> None:
+        """Every file of the shipped example survives a write and a read unchanged."""
+        example = Path(__file__).resolve().parents[2] / "examples" / "trial-package"
+        package = read_package(example)
+        write_package(package, tmp_path / "copy")
+        again = read_package(tmp_path / "copy")
+        for name in ("patients", "assessments", "adverse_events", "administrations"):
+            assert_frame_equal(getattr(again, name), getattr(package, name))
+
     def test_invalid_package_writes_nothing(self, tmp_path: Path) -> None:
         """An invalid package raises and leaves no folder behind."""
         patients = pd.DataFrame(
