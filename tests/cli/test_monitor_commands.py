@@ -183,7 +183,7 @@ class TestCheck:
 
 class TestSimulate:
     def test_json_shape(self) -> None:
-        """One entry per true median, with the issue's keys."""
+        """One entry per true median, with the issue's keys (a grid: on a local Dask cluster)."""
         code, out, err = run("simulate", "--true-median-months", "5,11.7", "--trials", "500",
                              "--max-patients", "40", "--json")
         scenarios = json.loads(out)["scenarios"]
@@ -200,7 +200,7 @@ class TestSimulate:
         assert run(*DESIGN_ARGS, "--p-lower", "0.05", "--out", str(design))[0] == 0
         code, out, _ = run("simulate", "--true-median-months", "7.7", "--trials", "100",
                            "--accrual-per-month", "1,2", "--design", str(design), "--design",
-                           str(design), "--json")
+                           str(design), "--workers", "1", "--json")
         scenarios = json.loads(out)["scenarios"]
         assert code == 0
         assert [(s["design"], s["accrual_per_month"]) for s in scenarios] == [
@@ -215,7 +215,7 @@ class TestSimulate:
                           dashboard_address=None) as cluster:
             code, out, _ = run(*args, "--scheduler", cluster.scheduler_address)
         assert code == 0
-        assert json.loads(out) == json.loads(run(*args)[1])
+        assert json.loads(out) == json.loads(run(*args, "--workers", "1")[1])
 
     def test_table(self) -> None:
         """The table names the design and the number of trials."""

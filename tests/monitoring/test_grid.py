@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from minihcvd.errors import MonitoringError
-from minihcvd.monitoring import InverseGammaPrior, MonitoringDesign, simulate_grid
+from minihcvd.monitoring import (
+    InverseGammaPrior,
+    MonitoringDesign,
+    local_workers_for_grid,
+    simulate_grid,
+)
 
 DESIGN = MonitoringDesign(
     standard=InverseGammaPrior(100.0, 1100.0), experimental=InverseGammaPrior(3.0, 22.0),
@@ -13,12 +18,32 @@ DESIGN = MonitoringDesign(
 )
 GRID = {"true_medians_months": [5.0, 9.0], "accruals_per_month": [1.0, 2.0], "n_trials": 2000,
         "seed": 3}
+IN_PROCESS = {**GRID, "workers": 1}
+
+
+class TestLocalWorkersForGrid:
+    def test_grid_goes_to_a_local_cluster_by_default(self) -> None:
+        """Several scenarios: a worker per core, never more than scenarios."""
+        import os
+
+        cores = os.cpu_count() or 1
+        assert local_workers_for_grid(4, workers=None) == max(1, min(4, cores))
+        assert local_workers_for_grid(100, workers=None) == cores
+
+    def test_one_scenario_runs_here(self) -> None:
+        """One scenario stays in this process (no cluster start-up)."""
+        assert local_workers_for_grid(1, workers=None) == 1
+
+    def test_explicit_workers_win(self) -> None:
+        """--workers overrides the default either way."""
+        assert local_workers_for_grid(8, workers=1) == 1
+        assert local_workers_for_grid(1, workers=3) == 3
 
 
 class TestSimulateGrid:
     def test_grid_order_and_labels(self) -> None:
         """Designs x medians x accrual rates, in that nesting order."""
-        results = simulate_grid([("a", DESIGN)], **GRID)  # type: ignore[arg-type]
+        results = simulate_grid([("a", DESIGN)], **IN_PROCESS)  # type: ignore[arg-type]
         assert [(r.design_label, r.characteristics.true_median_months,
                  r.characteristics.accrual_per_month) for r in results] == [
             ("a", 5.0, 1.0), ("a", 5.0, 2.0), ("a", 9.0, 1.0), ("a", 9.0, 2.0)]
@@ -26,7 +51,7 @@ class TestSimulateGrid:
     def test_local_cluster_gives_the_in_process_numbers(self) -> None:
         """Seeds follow grid positions, so where a scenario runs does not matter."""
         seen: list[int] = []
-        local = simulate_grid([("a", DESIGN)], **GRID)  # type: ignore[arg-type]
+        local = simulate_grid([("a", DESIGN)], **IN_PROCESS)  # type: ignore[arg-type]
         on_dask = simulate_grid([("a", DESIGN)], workers=2, processes=False,  # type: ignore[arg-type]
                                 progress=seen.append, **GRID)
         assert on_dask == local
@@ -41,7 +66,7 @@ class TestSimulateGrid:
             results = simulate_grid([("a", DESIGN)], scheduler=cluster.scheduler_address,
                                     **GRID)  # type: ignore[arg-type]
             assert cluster.status.name == "running"
-        assert results == simulate_grid([("a", DESIGN)], **GRID)  # type: ignore[arg-type]
+        assert results == simulate_grid([("a", DESIGN)], **IN_PROCESS)  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),

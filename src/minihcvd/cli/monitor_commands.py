@@ -269,7 +269,11 @@ def simulate(
         typer.Option("--design", help="Design TOML; repeat for several (default: the trial's)."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed; each scenario gets its own child stream.")] = 1,
-    workers: Annotated[int, typer.Option(help="K > 1 starts a local Dask cluster.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Local Dask workers (1 = in this process; default: a worker per core "
+                     "for a grid of several scenarios)."),
+    ] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of a Dask scheduler.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

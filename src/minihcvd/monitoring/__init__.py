@@ -22,7 +22,7 @@ from minihcvd.monitoring.design_file import (
     load_design,
     save_design,
 )
-from minihcvd.monitoring.grid import ScenarioResult, simulate_grid
+from minihcvd.monitoring.grid import ScenarioResult, local_workers_for_grid, simulate_grid
 from minihcvd.monitoring.interim import DAYS_PER_MONTH, InterimLook, check_as_of, replay
 from minihcvd.monitoring.posterior import InverseGammaPrior, prob_experimental_better
 from minihcvd.monitoring.simulate import (
@@ -47,6 +47,7 @@ __all__ = [
     "design_trial",
     "elicit_standard_prior",
     "load_design",
+    "local_workers_for_grid",
     "median_interval_months",
     "prob_experimental_better",
     "replay",

@@ -8,6 +8,7 @@ only here, inside the function, to keep the other commands quick to start.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from minihcvd.monitoring.simulate import (
     simulate_operating_characteristics,
 )
 
-__all__ = ["ScenarioResult", "simulate_grid"]
+__all__ = ["ScenarioResult", "local_workers_for_grid", "simulate_grid"]
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,19 @@ def simulate_grid(
     accruals_per_month: Sequence[float],
     n_trials: int,
     seed: int,
-    workers: int = 1,
+    workers: int | None = None,
     scheduler: str | None = None,
     processes: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> list[ScenarioResult]:
     """Every combination, in grid order; ``progress`` receives simulated trial counts.
 
-    ``workers=1`` without ``scheduler`` runs here (threads per core); ``workers > 1`` starts a
-    ``distributed.LocalCluster`` of that many single-threaded workers; ``scheduler`` is the
-    address of a running Dask scheduler.
+    Where it runs is :func:`local_workers_for_grid`'s choice unless ``scheduler`` is the address
+    of a running Dask scheduler.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise MonitoringError(f"workers must be a whole number >= 1, found {workers!r}",
                               field="workers")
     cells = list(itertools.product(designs, true_medians_months, accruals_per_month))
@@ -60,10 +62,25 @@ def simulate_grid(
         (label, design, median, accrual, n_trials, child)
         for ((label, design), median, accrual), child in zip(cells, seeds, strict=True)
     ]
-    if workers == 1 and scheduler is None:
+    local_workers = local_workers_for_grid(len(tasks), workers=workers)
+    if local_workers == 1 and scheduler is None:
         return [_run_cell(*task, progress=progress) for task in tasks]
-    return _run_on_dask(tasks, workers=workers, scheduler=scheduler, processes=processes,
+    return _run_on_dask(tasks, workers=local_workers, scheduler=scheduler, processes=processes,
                         progress=progress)
+
+
+def local_workers_for_grid(n_scenarios: int, *, workers: int | None) -> int:
+    """How many local Dask workers a grid gets; 1 means it runs in this process.
+
+    By default a grid of several scenarios goes to a local cluster with a worker per core
+    (at most one per scenario); one scenario runs here, where the simulator already uses a thread
+    per core and a cluster would only add its start-up time. ``workers`` overrides the choice.
+    """
+    if workers is not None:
+        return workers
+    if n_scenarios <= 1:
+        return 1
+    return max(1, min(n_scenarios, os.cpu_count() or 1))
 
 
 _Task = tuple[str, MonitoringDesign, float, float, int, np.random.SeedSequence]
