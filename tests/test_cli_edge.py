@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typer
 from typer.testing import CliRunner
 
 from minihcvd.cli import app
@@ -30,3 +31,14 @@ class TestUsageErrors:
         assert result.output.strip() == (
             "error: Missing option '--height-cm'. (see 'minihcvd schedule --help')"
         )
+
+
+class TestHelp:
+    def test_commands_in_workflow_order(self) -> None:
+        """`minihcvd --help` lists the demo first, then the workflow from patient to trial."""
+        from minihcvd.cli.app import _COMMAND_ORDER, _ErrorEdgeGroup
+
+        group = typer.main.get_command(app)
+        assert isinstance(group, _ErrorEdgeGroup)
+        with group.make_context("minihcvd", ["--help"], resilient_parsing=True) as ctx:
+            assert tuple(group.list_commands(ctx)) == _COMMAND_ORDER

@@ -30,6 +30,12 @@ def _print_error_line(message: str) -> None:
     err_console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
 
 
+# The order of `minihcvd --help`: the workflow, from one patient's calendar to the whole trial.
+_COMMAND_ORDER = (
+    "demo", "schedule", "validate", "derive", "analyze", "synthesize", "reproduce", "monitor"
+)
+
+
 class _ErrorEdgeGroup(TyperGroup):
     """A group whose invocation turns our errors and usage errors into one line and an exit code.
 
@@ -37,6 +43,12 @@ class _ErrorEdgeGroup(TyperGroup):
     while the sub-command parses its arguments, inside this invocation; Click would print a
     usage panel, we print one line that names the option and points to ``--help``.
     """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Commands in workflow order (registration order follows module imports)."""
+        registered = super().list_commands(ctx)
+        rank = {name: index for index, name in enumerate(_COMMAND_ORDER)}
+        return sorted(registered, key=lambda name: rank.get(name, len(rank)))
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
