@@ -1,0 +1,95 @@
+"""compare_categorical / compare_continuous against R's chisq.test, fisher.test, wilcox.test."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.stats.oracle import ORACLE_DIR, RECORDED_DIR
+
+from minihcvd.errors import AnalysisError
+from minihcvd.stats import group_tests
+from minihcvd.stats.group_tests import compare_categorical, compare_continuous
+
+CASES = pd.read_csv(ORACLE_DIR / "group_tests.csv", keep_default_na=False)
+EXPECTED_TESTS = {"chi2": "chi-squared", "fisher": "Fisher's exact", "wilcox": "Mann–Whitney U"}
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(v) for v in text.split()]
+
+
+def _run(case: pd.Series) -> group_tests.GroupTestResult:
+    if case["kind"] == "table":
+        return compare_categorical([_numbers(row) for row in case["first"].split("|")])
+    return compare_continuous(_numbers(case["first"]), _numbers(case["second"]))
+
+
+def _recorded(directory: Path) -> dict[str, float]:
+    table = pd.read_csv(directory / "group_tests_p.csv")
+    return dict(zip(table["case"], table["p"], strict=True))
+
+
+class TestAgainstR:
+    @pytest.mark.parametrize("index", range(len(CASES)))
+    def test_p_value_equals_r(self, index: int) -> None:
+        """Each case's p equals R's (recorded) and the test is the one the rule picks."""
+        case = CASES.iloc[index]
+        result = _run(case)
+        assert result.p_value == pytest.approx(_recorded(RECORDED_DIR)[case["case"]], abs=1e-9)
+        assert result.test == EXPECTED_TESTS[case["case"].split("_")[0]]
+
+    @pytest.mark.r_oracle
+    def test_recorded_p_values_are_r_now(self, tmp_path: Path) -> None:
+        """Re-running group_tests.R reproduces the recorded p-values."""
+        subprocess.run(
+            ["Rscript", str(ORACLE_DIR / "group_tests.R"), str(ORACLE_DIR), str(tmp_path)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        live, kept = _recorded(tmp_path), _recorded(RECORDED_DIR)
+        assert live.keys() == kept.keys()
+        np.testing.assert_allclose(list(live.values()), list(kept.values()), rtol=1e-12)
+
+
+class TestRuleBoundaries:
+    def test_too_many_tables_falls_back_with_note(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past the enumeration limit the chi-squared p is given, and the note says why."""
+        monkeypatch.setattr(group_tests, "MAX_EXACT_TABLES", 5)
+        result = compare_categorical([[5, 2], [3, 6], [1, 4]])
+        assert result.test == "chi-squared"
+        assert result.note == "expected count < 5 but 42 tables to enumerate: chi-squared p"
+
+    def test_three_groups_with_small_counts(self) -> None:
+        """With three groups and small counts: chi-squared, with a note."""
+        result = compare_categorical([[1, 2, 3], [3, 2, 1]])
+        assert result.test == "chi-squared"
+        assert (
+            result.note
+            == "expected count < 5 but more than two groups: chi-squared p, not Fisher's"
+        )
+
+    def test_empty_level_is_dropped(self) -> None:
+        """A level with no patients does not change the test."""
+        full = compare_categorical([[31, 21], [36, 22]])
+        padded = compare_categorical([[31, 21], [0, 0], [36, 22]])
+        assert padded.p_value == full.p_value
+
+    def test_one_level_is_an_error(self) -> None:
+        """Everyone in one level: no test, one clear error."""
+        with pytest.raises(AnalysisError, match="the table has 1 level"):
+            compare_categorical([[10, 12]])
+
+    def test_constant_values_are_an_error(self) -> None:
+        """All values equal: the rank test has no variance."""
+        with pytest.raises(AnalysisError, match="values that differ"):
+            compare_continuous([1.0] * 60, [1.0] * 60)
+
+    def test_missing_values_are_ignored(self) -> None:
+        """NaN values are left out before ranking."""
+        clean = compare_continuous([1, 2, 3], [4, 5, 6])
+        assert compare_continuous([1, 2, np.nan, 3], [4, 5, 6, np.nan]) == clean
