@@ -66,6 +66,7 @@ def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
         row["by_salvage"] = by_salvage["by_group"]
         row["p_salvage"] = by_salvage["p"]
         row["test_salvage"] = by_salvage["test"]
+        row["note_salvage"] = by_salvage["note"]
         rows.append(row)
     return {"n": cohort.sizes(), "n_by_salvage": salvage.sizes(), "rows": rows}
 
