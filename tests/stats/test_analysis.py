@@ -60,7 +60,12 @@ class TestResultsDocument:
             "sct",
         ]
         assert list(document["landmarks"]) == ["blinatumomab_2m", "sct_4m"]
-        assert set(document["cox"]) == {"univariate", "multivariate"}
+        assert set(document["cox"]) == {
+            "univariate",
+            "multivariate",
+            "univariate_models",
+            "multivariate_model",
+        }
 
     def test_progress_reports_each_step(self, package_dir: Path) -> None:
         """The progress callback hears every step in order."""

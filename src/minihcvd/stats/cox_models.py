@@ -69,6 +69,15 @@ class CoxModel:
     events: int
     lrt_p: float
 
+    def summary(self) -> dict[str, Any]:
+        """The model as a whole: covariates, n, events, likelihood-ratio test p."""
+        return {
+            "covariates": self.covariates,
+            "n": self.n,
+            "events": self.events,
+            "lrt_p": self.lrt_p,
+        }
+
 
 @dataclass
 class CoxModels:
@@ -79,7 +88,7 @@ class CoxModels:
     notes: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """``univariate`` and ``multivariate`` as term → {hr, lower, upper, p}."""
+        """``univariate``/``multivariate`` (term → HR, CI, p) and each model's LRT."""
         univariate = {
             term.term: term.to_json_dict()
             for model in self.univariate.values()
@@ -90,7 +99,14 @@ class CoxModels:
             if self.multivariate is None
             else {term.term: term.to_json_dict() for term in self.multivariate.terms}
         )
-        return {"univariate": univariate, "multivariate": multivariate}
+        return {
+            "univariate": univariate,
+            "multivariate": multivariate,
+            "univariate_models": {name: model.summary() for name, model in self.univariate.items()},
+            "multivariate_model": None
+            if self.multivariate is None
+            else self.multivariate.summary(),
+        }
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,10 @@ base$id <- seq_len(nrow(base))
 td <- tmerge(base, base, id = id, event = event(time, status))
 td <- tmerge(td, transform(p, id = seq_len(nrow(p))), id = id, sct = tdc(sct_time))
 cox("cox.univariate", coxph(Surv(tstart, tstop, event) ~ sct, data = td, ties = "efron"))
-cox("cox.given", coxph(Surv(tstart, tstop, event) ~ sct + pb_blasts_pct + cohort, data = td,
-                       ties = "efron"))
+given <- coxph(Surv(tstart, tstop, event) ~ sct + pb_blasts_pct + cohort, data = td,
+               ties = "efron")
+cox("cox.given", given)
+put("cox.multivariate_model.lrt_p", summary(given)$logtest[["pvalue"]])
+put("cox.multivariate_model.events", given$nevent)
 write.csv(data.frame(key = names(out), value = sprintf("%.17g", unlist(out))), args[2],
           row.names = FALSE, quote = FALSE)
