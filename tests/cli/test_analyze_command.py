@@ -85,6 +85,17 @@ class TestAnalyze:
         assert len(result.stderr.strip().splitlines()) == 1
         assert "patients.csv" in result.stderr
 
+    def test_notes_keep_bracketed_term_names(
+        self, package_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A note naming a term like salvage[S2] is printed literally, not read as markup."""
+        from minihcvd.stats.analysis import AnalysisResults
+
+        monkeypatch.setattr(AnalysisResults, "all_notes", lambda self: ["salvage[S2] skipped"])
+        result = runner.invoke(app, ["analyze", str(package_dir), "--out", str(tmp_path / "o")])
+        assert result.exit_code == 0, result.output
+        assert result.stderr.strip() == "note: salvage[S2] skipped"
+
 
 class TestParsers:
     def test_landmarks(self) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from minihcvd.cli.app import app, console, err_console
@@ -86,6 +87,6 @@ def analyze(
         package = read_package(directory)
         results = analyze_package(package, options, progress=advance)
         report = write_report(results, out, progress=advance)
-    for note in results.all_notes():
-        err_console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=True, markup=True)
-    console.print(f"wrote {report}", soft_wrap=True)
+    for note in results.all_notes():  # notes hold Cox term names like salvage[S2]: escape
+        err_console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
+    console.print(f"wrote {escape(str(report))}", soft_wrap=True)
