@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ from minihcvd.cohort import (
     synthesize,
 )
 from minihcvd.errors import CohortError
-from minihcvd.trialdata import TrialPackage, validate_package, write_package
+from minihcvd.trialdata import TrialPackage, read_package, validate_package, write_package
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,14 @@ class TestSynthesize:
         assert validate_package(tmp_path / "pkg") == []
         assert default_package.administrations is not None
         assert len(default_package.administrations) > 1000
+
+    def test_in_memory_package_analyses_like_the_written_one(
+            self, default_package: TrialPackage, tmp_path: Path) -> None:
+        """Columns have the reader's dtypes: analysing before writing gives the same results."""
+        write_package(default_package, tmp_path / "pkg")
+        in_memory = analyze_cohort(default_package).to_json_dict()
+        from_disk = analyze_cohort(read_package(tmp_path / "pkg")).to_json_dict()
+        assert json.dumps(in_memory, sort_keys=True) == json.dumps(from_disk, sort_keys=True)
 
     def test_exact_targets_hold_on_the_default_seed(self, default_package: TrialPackage) -> None:
         """Every exact-by-construction number (Tables 1-3, SCT, blinatumomab) is the paper's."""

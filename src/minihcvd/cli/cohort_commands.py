@@ -170,7 +170,7 @@ def demo(
     )
     from minihcvd.report import write_report
     from minihcvd.stats.analysis import ANALYSIS_STEPS
-    from minihcvd.trialdata import read_package, write_package
+    from minihcvd.trialdata import write_package
 
     steps = (
         "synthesizing the virtual trial",
@@ -188,8 +188,7 @@ def demo(
         package = synthesize(DEFAULT_SEED)
         advance(steps[1])
         with _writable(out):
-            write_package(package, out / "package")
-        package = read_package(out / "package")
+            write_package(package, out / "package")  # validates it as read back from disk
         results = analyze_cohort(package, progress=advance)
         table = reproduction_table(measure_cohort(package, results.to_json_dict()), [])
         with _writable(out):
