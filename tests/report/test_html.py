@@ -20,6 +20,7 @@ class TestRenderHtml:
             "Methods",
         ):
             assert f">{heading}<" in html
+        assert "<td>Age, years</td>" in html  # Table 1 labels, not column names
         median = document["os"]["median_months"]
         assert f"{median:.1f} (" in html
 

@@ -89,6 +89,11 @@ class TestResponseTable:
         }
         assert table["n_by_salvage"] == {"overall": 8, "Salvage 2+": 7, "Salvage 1": 1}
 
+    def test_mrd_row_without_any_value_is_left_out(self) -> None:
+        """MRD at response never assessed (no assessments): no row of dashes."""
+        rows = response_table(ADSL.assign(MRDRSPFL=None))["rows"]
+        assert "MRD negative at response" not in [r["variable"] for r in rows]
+
     def test_no_response_information(self) -> None:
         """Only early deaths known (derivable from dates): no Table 2."""
         adsl = ADSL.assign(BOR=[None, None, None, "ED", None, None, None, None])

@@ -16,6 +16,29 @@ from minihcvd.report.formatting import (
 
 __all__ = ["render_html"]
 
+#: Table 1 labels for patients.csv's baseline columns (docs/data-format.md); others show as is.
+VARIABLE_LABELS = {
+    "age": "Age, years",
+    "sex": "Sex",
+    "ecog": "ECOG performance status",
+    "wbc": "WBC, ×10⁹/L",
+    "pb_blasts_pct": "Peripheral blood blasts, %",
+    "bm_blasts_pct": "Bone marrow blasts, %",
+    "karyotype": "Karyotype",
+    "high_risk_cytogenetics": "High-risk cytogenetics",
+    "ph_like": "Ph-like",
+    "crlf2": "CRLF2 overexpression",
+    "tp53_mutated": "TP53 mutation",
+    "cns_disease": "CNS disease",
+    "cd19_pct": "CD19 expression, %",
+    "cd20_pct": "CD20 expression, %",
+    "cd22_pct": "CD22 expression, %",
+    "prior_sct": "Prior allogeneic SCT",
+    "salvage": "Salvage status",
+    "first_remission_months": "First CR duration, months",
+    "primary_refractory": "Primary refractory",
+    "SALVGRP": "Salvage group",
+}
 COHORT_HEADINGS = (("original", "Before amendment"), ("amended", "After amendment"))
 SALVAGE_HEADINGS = (("Salvage 1", "Salvage 1"), ("Salvage 2+", "Salvage 2+"))
 
@@ -130,7 +153,7 @@ def _table1_rows(document: dict[str, Any]) -> list[dict[str, str]]:
         show = format_distribution if row["kind"] == "continuous" else format_count
         rows.append(
             {
-                "variable": row["variable"],
+                "variable": VARIABLE_LABELS.get(row["variable"], row["variable"]),
                 "level": row.get("level") or "",
                 "overall": show(row["overall"]),
                 **{key: show(row["by_group"].get(key)) for key, _ in COHORT_HEADINGS},

@@ -57,7 +57,7 @@ def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
     for label, codes in (*RESPONSE_ROWS, ("ORR", ("CR", "CRp", "CRi")), *NON_RESPONSE_ROWS):
         indicators.append((label, bor.isin(codes).astype("boolean").where(known)))
     for label, column in (("MRD negative at response", "MRDRSPFL"), ("MRD negative", "MRDNEGFL")):
-        if column in adsl.columns:
+        if column in adsl.columns and adsl[column].notna().any():
             indicators.append((label, _as_flag(adsl[column].astype(object))))
     rows = []
     for label, flag in indicators:
