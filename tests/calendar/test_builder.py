@@ -49,7 +49,7 @@ def _where(rows: list[Administration]) -> list[tuple[str, int, int]]:
 
 class TestOriginal:
     def test_counts_per_drug(self) -> None:
-        """Per drug: courses x days of the protocol (e.g. mercaptopurine 36 x 28 = 1008)."""
+        """Per drug: courses x days of the protocol (e.g. mercaptopurine 39 x 28 = 1092)."""
         counts = Counter((row.drug, row.route) for row in _calendar().administrations)
         assert counts == {
             ("cyclophosphamide", "IV"): 12,
@@ -63,8 +63,8 @@ class TestOriginal:
             ("pegfilgrastim", "SC"): 8,
             ("ursodiol", "PO"): 112,
             ("prednisone", "PO"): 60,
-            ("mercaptopurine", "PO"): 1008,
-            ("methotrexate", "PO"): 144,
+            ("mercaptopurine", "PO"): 1092,
+            ("methotrexate", "PO"): 156,
         }
 
     def test_odd_course_days(self) -> None:
@@ -124,10 +124,24 @@ class TestOriginal:
         assert max(r.course for r in _rows(calendar, "prednisone")) == 12
         mercaptopurine = _rows(calendar, "mercaptopurine")
         assert {(r.dose, r.doses_per_day) for r in mercaptopurine} == {(50.0, 2)}
-        assert mercaptopurine[-1].date == dt.date(2025, 8, 18) + dt.timedelta(days=36 * 28 - 1)
+        assert mercaptopurine[-1].date == dt.date(2025, 8, 18) + dt.timedelta(days=39 * 28 - 1)
         methotrexate = _rows(calendar, "methotrexate", "PO")
         assert [r.day for r in methotrexate[:4]] == [1, 8, 15, 22]
         assert methotrexate[0].calculation == "10 mg/m2 × 1.92 m2 (Mosteller) = 19.2 mg"
+
+    def test_pomp_lasts_three_years(self) -> None:
+        """The paper gives 3 years of 6-MP and weekly oral methotrexate (vincristine and
+        prednisone for the first year, monthly): 28-day courses must cover 3 years, not the
+        1008 days (about 33 months) that 36 of them would."""
+        calendar = _calendar()
+        mercaptopurine = _rows(calendar, "mercaptopurine")
+        span_days = (mercaptopurine[-1].date - mercaptopurine[0].date).days + 1
+        three_years = (dt.date(2028, 8, 18) - dt.date(2025, 8, 18)).days
+        assert three_years - 7 <= span_days <= three_years
+        assert len(_rows(calendar, "methotrexate", "PO")) == 3 * 52
+        vincristine = [r for r in _rows(calendar, "vincristine") if r.phase == "maintenance"]
+        assert len(vincristine) == 12
+        assert (vincristine[-1].date - mercaptopurine[0].date).days < 365
 
     def test_pegfilgrastim_day_4(self) -> None:
         """Pegfilgrastim 6 mg SC on day 4 of each of the 8 courses, window +2 days."""
@@ -312,7 +326,7 @@ class TestDelays:
         plain, delayed = _calendar(), _calendar(delays=[CourseDelay.parse("3:7")])
         shift = [(b.start - a.start).days for a, b in zip(plain.courses, delayed.courses,
                                                           strict=True)]
-        assert shift == [0, 0] + [7] * 42
+        assert shift == [0, 0] + [7] * 45
         assert delayed.courses[2].notes == ("course delayed 7 days",)
         assert delayed.courses[2].delay_days == 7
 

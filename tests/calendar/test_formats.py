@@ -86,10 +86,27 @@ class TestToIcs:
         assert first.decoded("dtstart") == dt.date(2025, 1, 6)
         description = str(first["description"])
         assert description.splitlines()[0] == (
-            "cyclophosphamide 288 mg IV × 2/day: 150 mg/m2 × 1.92 m2 (Mosteller) = 288 mg"
-            " (source: Jabbour et al., J Hematol Oncol 2023, Methods: Procedures)"
+            "cyclophosphamide 288 mg IV per dose, 2 doses/day: 150 mg/m2 × 1.92 m2 (Mosteller)"
+            " = 288 mg (source: Jabbour et al., J Hematol Oncol 2023, Methods: Procedures)"
         )
         assert UNSTATED_MARK in description
+
+    def test_course_level_marks_kept(self) -> None:
+        """A value the paper does not state at course level (the POMP course length) is in
+        every maintenance event, not only in CSV and JSON: the per-row filter may drop only the
+        marks already written into the calculation."""
+        events = self._events()
+        maintenance = [e for e in events if str(e["summary"]).startswith("maintenance C")]
+        assert maintenance
+        for event in maintenance:
+            description = str(event["description"])
+            assert f"{UNSTATED_MARK}: course length: 'monthly' taken as a 28-day course" in (
+                description
+            )
+        first_day = str(events[0]["description"]).splitlines()
+        # ... while a mark already in the calculation is not repeated as a note
+        assert all(line.count(UNSTATED_MARK) <= 1 for line in first_day)
+        assert sum(UNSTATED_MARK in line for line in first_day) == 3  # dexa, rituximab, ursodiol
 
     def test_adjustment_and_hold(self) -> None:
         """The adjusted dose and the azole hold days are in the file."""
@@ -108,7 +125,7 @@ class TestToRich:
             "intensive course 1 — mini-Hyper-CVD, odd course — starts Mon 2025-01-06 (28 days)"
         )
         assert title in text
-        assert "maintenance course 36 — POMP" in text
+        assert "maintenance course 39 — POMP" in text
         assert "1–4, 11–14" in text  # dexamethasone
         assert "SCT planning: cumulative inotuzumab 5.7 mg/m2" in text
         assert "[1] Jabbour et al., J Hematol Oncol 2023, Methods: Procedures" in text

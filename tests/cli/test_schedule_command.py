@@ -128,6 +128,9 @@ class TestBadInput:
              "field 'bsa_formula': expected one of mosteller, dubois, found 'boyd'"),
             (["--protocol", "amended", *PATIENT, "--format", "pdf"],
              "field 'format': expected one of table, csv, json, ics, found 'pdf'"),
+            (["--protocol", "amended", *PATIENT, "--cd20-pct", "nan"],
+             "field 'cd20_pct': expected 0-100 % (omit the option if CD20 is unknown),"
+             " found nan"),
         ],
     )
     def test_one_line_exit_2_no_file(
@@ -151,6 +154,27 @@ class TestBadInput:
             " greater than 0 (1 problem in all)\n",
         )
         assert not out.exists()
+
+    def test_out_is_a_folder(self, invoke: Invoke, tmp_path: Path) -> None:
+        """--out naming a folder is a one-line error, not a traceback, and writes nothing."""
+        result = invoke("--protocol", "amended", *PATIENT, "--format", "json",
+                        "--out", str(tmp_path))
+        assert (result.exit_code, result.stderr) == (
+            2, f"error: field 'out': expected a file name, found the folder '{tmp_path}'\n"
+        )
+        assert list(tmp_path.iterdir()) == []
+
+    def test_out_cannot_be_written(self, invoke: Invoke, tmp_path: Path) -> None:
+        """A path that cannot be created (a file where a folder should be) is one line, exit 2."""
+        blocker = tmp_path / "blocker"
+        blocker.write_text("", encoding="utf-8")
+        result = invoke("--protocol", "amended", *PATIENT, "--format", "csv",
+                        "--out", str(blocker / "calendar.csv"))
+        assert result.exit_code == 2
+        target = blocker / "calendar.csv"
+        assert result.stderr.startswith(f"error: field 'out': cannot write '{target}'")
+        assert result.stderr.count("\n") == 1
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
 
     def test_existing_file_untouched(self, invoke: Invoke, tmp_path: Path) -> None:
         """An error leaves an earlier output file exactly as it was."""

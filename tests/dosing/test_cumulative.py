@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from decimal import Decimal
 
 import pytest
@@ -49,9 +48,19 @@ class TestCumulativeDose:
 
     @given(st.lists(st.decimals(min_value=0, max_value=2, places=2), max_size=12))
     def test_total_never_exceeds_plan(self, doses: list[Decimal]) -> None:
-        """Whatever is offered, the recorded total stays within the plan."""
+        """Whatever is offered, a dose is refused exactly when it would pass the plan, and the
+        total is the sum of the accepted doses (refusing everything would not pass)."""
         total = CumulativeDose("x", Decimal("2.7"))
+        accepted: list[Decimal] = []
         for dose in doses:
-            with contextlib.suppress(DosingError):
+            fits = sum(accepted, Decimal(0)) + dose <= Decimal("2.7")
+            refused = False
+            try:
                 total.add(dose, where="t")
-        assert total.total_mg_per_m2 <= Decimal("2.7")
+            except DosingError:
+                refused = True
+            assert refused is not fits
+            if fits:
+                accepted.append(dose)
+        assert total.total_mg_per_m2 == sum(accepted, Decimal(0)) <= Decimal("2.7")
+        assert total.count == len(accepted)

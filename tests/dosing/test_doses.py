@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minihcvd.dosing import adjust_dose, body_size, component_dose, format_amount
+from minihcvd.dosing import (
+    adjust_dose,
+    body_size,
+    component_dose,
+    format_amount,
+    round_half_up,
+)
 from minihcvd.errors import DosingError
 from minihcvd.protocol import Component, load_protocol
 
@@ -153,9 +159,14 @@ class TestAdjustDose:
 
     @given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal(100), places=2))
     def test_never_more_than_full(self, percent: Decimal) -> None:
-        """An adjusted dose never exceeds the full dose."""
+        """An adjusted dose is the percentage of the unrounded dose, rounded half-up once, so
+        it never exceeds the full dose; its per-m2 dose scales the same way."""
         base = component_dose(_component("original", "cyclophosphamide"), BODY)
-        assert adjust_dose(base, percent, "x").amount <= base.amount
+        dose = adjust_dose(base, percent, "x")
+        assert dose.amount == round_half_up(base.exact_amount * percent / 100)
+        assert dose.amount <= base.amount
+        assert dose.dose_per_m2 == Decimal(150) * percent / 100
+        assert f"× {format_amount(percent)}%" in dose.calculation
 
 
 class TestFormatAmount:

@@ -89,13 +89,13 @@ class TestProtocol:
         assert Protocol.model_validate(self._raw()) == load_protocol("original")
 
     def test_courses_numbered_within_phase(self) -> None:
-        """8 intensive courses then 36 POMP courses, each numbered from 1."""
+        """8 intensive courses then 39 POMP courses (3 years of 28 days), each numbered from 1."""
         courses = load_protocol("original").courses
         assert [(c.phase, c.number) for c in courses[7:9]] == [
             ("intensive", 8),
             ("maintenance", 1),
         ]
-        assert len(courses) == 44
+        assert len(courses) == 47
 
     def test_planned_total_must_match_components(self) -> None:
         """The stated inotuzumab total is checked against the doses listed."""

@@ -21,7 +21,6 @@ from rich.table import Table
 from rich.text import Text
 
 from minihcvd.calendar.models import (
-    UNSTATED_MARK,
     Administration,
     CourseStart,
     HoldDay,
@@ -182,10 +181,10 @@ def _course_table(
                          row.calculation, row.notes, row.source), []).append(row)
     for run in runs.values():
         first = run[0]
-        per_day = f" × {first.doses_per_day}/day" if first.doses_per_day > 1 else ""
+        per_day = _per_day(first.doses_per_day)
         detail = Text(first.calculation)
         for note in first.notes:
-            if note not in shown_elsewhere and not note.startswith(UNSTATED_MARK):
+            if note not in shown_elsewhere and note not in first.calculation:
                 detail.append(f"\n{note}", style="italic")
         table.add_row(
             _ranges([row.day for row in run]),
@@ -253,9 +252,18 @@ def _runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def _per_day(doses_per_day: int) -> str:
+    """`` per dose, 2 doses/day`` after an amount given more than once a day (else nothing).
+
+    The amount is always per administration; saying so keeps 288 mg twice daily from being
+    read as 288 mg a day.
+    """
+    return f" per dose, {doses_per_day} doses/day" if doses_per_day > 1 else ""
+
+
 def _describe(row: Administration) -> str:
-    per_day = f" × {row.doses_per_day}/day" if row.doses_per_day > 1 else ""
-    extra = [note for note in row.notes if not note.startswith(UNSTATED_MARK)]
+    per_day = _per_day(row.doses_per_day)
+    extra = [note for note in row.notes if note not in row.calculation]
     notes = f" — {'; '.join(extra)}" if extra else ""
     return (
         f"{row.drug} {_number(row.dose)} {row.unit} {row.route}{per_day}: {row.calculation}"

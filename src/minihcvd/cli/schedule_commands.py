@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -90,6 +91,15 @@ def schedule(
         raise CalendarError(
             f"expected one of {', '.join(FORMATS)}, found {output_format!r}", field="format"
         )
+    if cd20_pct is not None and not math.isfinite(cd20_pct):
+        # The library reads NaN as "unknown" (a missing value in a data frame); typed on the
+        # command line it is a mistake, and would silently drop rituximab.
+        raise CalendarError(
+            f"expected 0-100 % (omit the option if CD20 is unknown), found {cd20_pct!r}",
+            field="cd20_pct",
+        )
+    if out is not None and out.is_dir():
+        raise CalendarError(f"expected a file name, found the folder {str(out)!r}", field="out")
     calendar = build_calendar(
         _protocol(protocol),
         height_cm=height_cm,
@@ -112,7 +122,12 @@ def schedule(
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
     else:
-        write_bytes_atomic(out, data)
+        try:
+            write_bytes_atomic(out, data)
+        except OSError as error:
+            raise CalendarError(
+                f"cannot write {str(out)!r} ({error.strerror or error})", field="out"
+            ) from None
         console.print(
             f"wrote {out} ({len(calendar.administrations)} administrations)",
             soft_wrap=True, markup=False, highlight=False,
