@@ -40,6 +40,8 @@ def patients_frame(n: int, seed: int) -> pd.DataFrame:
     relapse[relapse >= os_days] = np.nan
     sct = np.where(rng.random(n) < 0.47, np.ceil(rng.uniform(1, 250, n)), np.nan)
     sct[sct > os_days] = np.nan
+    sct[:3] = 1.0  # transplanted on the start day (the tmerge split at t = 1)
+    sct[3:6] = os_days[3:6]  # transplanted on the day of death or last follow-up: no split
     blin = np.where(
         (cohort == "amended") & (rng.random(n) < 0.7), np.ceil(rng.uniform(40, 90, n)), np.nan
     )
