@@ -498,3 +498,79 @@ class TestNumpyInputs:
         calendar = _calendar(height_cm=np.int64(175), weight_kg=np.float64(76),
                              cd20_pct=np.float32(30))
         assert (calendar.bsa_m2, len(_rows(calendar, "rituximab"))) == (1.92, 8)
+
+
+# Per-administration amount before BSA of every drug and route the amended calendar gives,
+# written out from the paper: per m2 (True) or flat (False).
+_AMENDED_DOSES: dict[tuple[str, str, str], tuple[set[float], bool]] = {
+    ("cyclophosphamide", "IV", "intensive"): ({150}, True),
+    ("dexamethasone", "IV", "intensive"): ({20}, False),
+    ("vincristine", "IV", "intensive"): ({2}, False),
+    ("methotrexate", "IV", "intensive"): ({250}, True),
+    ("cytarabine", "IV", "intensive"): ({500}, True),
+    ("inotuzumab ozogamicin", "IV", "intensive"): ({0.6, 0.3}, True),
+    ("rituximab", "IV", "intensive"): ({375}, True),
+    ("methotrexate", "IT", "intensive"): ({12}, False),
+    ("cytarabine", "IT", "intensive"): ({100}, False),
+    ("pegfilgrastim", "SC", "intensive"): ({6}, False),
+    ("ursodiol", "PO", "intensive"): ({300}, False),
+    ("blinatumomab", "IV", "intensive"): ({9, 28}, False),
+    ("blinatumomab", "IV", "maintenance"): ({28}, False),
+    ("vincristine", "IV", "maintenance"): ({2}, False),
+    ("prednisone", "PO", "maintenance"): ({50}, False),
+    ("mercaptopurine", "PO", "maintenance"): ({50}, False),
+    ("methotrexate", "PO", "maintenance"): ({10}, True),
+}
+
+
+class TestDoseProperties:
+    @given(
+        st.floats(min_value=100, max_value=250),
+        st.floats(min_value=45, max_value=350),
+        st.sampled_from(["mosteller", "dubois"]),
+    )
+    def test_flat_stay_flat_and_per_m2_follow_bsa(
+        self, height_cm: float, weight_kg: float, formula: str
+    ) -> None:
+        """For any patient of 45 kg or more: flat doses are the protocol's amounts whatever the
+        body size (vincristine never above 2 mg); every per-m2 dose is amount x BSA rounded
+        half-up to 0.01 mg, and the BSA is the formula's value to 0.01 m2."""
+        calendar = _calendar("amended", height_cm=height_cm, weight_kg=weight_kg,
+                             bsa_formula=formula, cd20_pct=50)
+        exact_bsa = (
+            math.sqrt(height_cm * weight_kg / 3600) if formula == "mosteller"
+            else 0.007184 * height_cm**0.725 * weight_kg**0.425
+        )
+        assert abs(calendar.bsa_m2 - exact_bsa) <= 0.005 + 1e-9
+        seen: set[tuple[str, str, str]] = set()
+        for row in calendar.administrations:
+            key = (row.drug, row.route, row.phase)
+            seen.add(key)
+            amounts, per_m2 = _AMENDED_DOSES[key]
+            if per_m2:
+                assert any(
+                    abs(row.dose - amount * calendar.bsa_m2) <= 0.005 + 1e-9
+                    for amount in amounts
+                ), row
+            else:
+                assert row.dose in amounts, row
+        assert seen == set(_AMENDED_DOSES)
+        assert max(r.dose for r in _rows(calendar, "vincristine")) == 2.0
+
+    @given(
+        st.floats(min_value=100, max_value=250),
+        st.floats(min_value=20, max_value=44.99),
+        st.sampled_from(["mosteller", "dubois"]),
+    )
+    def test_blinatumomab_under_45_kg_never_above_flat(
+        self, height_cm: float, weight_kg: float, formula: str
+    ) -> None:
+        """Under 45 kg: 5 then 15 mcg/m2/day x BSA, never above 9 / 28 mcg/day."""
+        calendar = _calendar("amended", height_cm=height_cm, weight_kg=weight_kg,
+                             bsa_formula=formula)
+        for row in _rows(calendar, "blinatumomab"):
+            first_days = row.phase == "intensive" and row.course == 5 and row.day <= 4
+            per_m2, ceiling = (5, 9.0) if first_days else (15, 28.0)
+            expected = min(round(per_m2 * calendar.bsa_m2 + 1e-9, 2), ceiling)
+            assert row.dose == pytest.approx(expected, abs=1e-9), row
+            assert row.dose <= ceiling and not row.stated_in_paper
