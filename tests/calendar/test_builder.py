@@ -26,7 +26,7 @@ from minihcvd.calendar import (
     parse_start_date,
 )
 from minihcvd.errors import CalendarError, DosingError, MinihcvdError
-from minihcvd.protocol import load_protocol
+from minihcvd.protocol import Protocol, load_protocol
 
 START = dt.date(2025, 1, 6)
 
@@ -574,3 +574,21 @@ class TestDoseProperties:
             expected = min(round(per_m2 * calendar.bsa_m2 + 1e-9, 2), ceiling)
             assert row.dose == pytest.approx(expected, abs=1e-9), row
             assert row.dose <= ceiling and not row.stated_in_paper
+
+
+class TestOrdering:
+    def test_date_order_with_the_largest_protocol(self) -> None:
+        """A site protocol of 999 components plus the triple IT components still lists the
+        administrations in date order (the sort key once had a fixed width of 1000)."""
+        raw = load_protocol("amended").model_dump()
+        extra = 999 - len(raw["components"])
+        raw["components"] = [*raw["components"], *(
+            {"id": f"extra-{i}", "drug": "ursodiol", "route": "PO", "phase": "intensive",
+             "courses": (1,), "days": (28,), "dose": 1.0, "unit": "mg", "source": "test"}
+            for i in range(extra)
+        )]
+        plan = Protocol.model_validate(raw)
+        calendar = build_calendar(plan, height_cm=175, weight_kg=76, start=START,
+                                  cd20_pct=50, cns_disease=True)
+        dates = [row.date for row in calendar.administrations]
+        assert dates == sorted(dates)

@@ -80,6 +80,21 @@ class TestComponent:
             Component.model_validate(_component(low_weight=low))
 
 
+    def test_low_weight_unit_matches_the_infusion(self) -> None:
+        """A low-weight dose in mg/m2 for an infusion in mcg/day would come out in mg (1000
+        times the intended amount, read as mcg): refused."""
+        low = {"below_weight_kg": 45, "dose": 5, "unit": "mg/m2", "source": "label"}
+        with pytest.raises(ValidationError, match=r"low_weight\.unit must be mcg/m2/day"):
+            Component.model_validate(_component(unit="mcg/day", low_weight=low))
+
+    def test_ommaya_dose_needs_flat_mg(self) -> None:
+        """An Ommaya dose on a per-m2 IT dose would be silently ignored: refused."""
+        with pytest.raises(ValidationError, match="dose_via_ommaya needs a flat dose in mg"):
+            Component.model_validate(
+                _component(route="IT", unit="mg/m2", dose_via_ommaya=6)
+            )
+
+
 class TestProtocol:
     def _raw(self) -> dict[str, Any]:
         return load_protocol("original").model_dump()

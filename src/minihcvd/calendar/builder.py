@@ -34,7 +34,6 @@ from minihcvd.protocol import Component, Protocol, load_protocol
 __all__ = ["build_calendar", "parse_start_date"]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MAX_COMPONENTS = 1000  # sort key: date ordinal x this + the component's place in the protocol
 FIRST_START = dt.date(2000, 1, 1)
 LAST_START = dt.date(2099, 12, 31)
 
@@ -85,6 +84,10 @@ def build_calendar(
     adjustment_for = _adjustment_lookup(adjustments, components)
     tracker = CumulativeDose(INOTUZUMAB, Decimal(repr(plan.inotuzumab_planned_total_mg_per_m2)))
     keyed: list[tuple[int, Administration]] = []
+    # sort key: date ordinal x (number of components) + the component's place, so rows of one
+    # day keep the protocol's order (a fixed width would let a long site protocol plus the
+    # triple IT components spill into the next day)
+    width = len(components) + 1
     make_row = tuple.__new__  # the fastest way to fill a named tuple from a prepared tuple
     for order, component in enumerate(components):
         base = component_dose(component, body, via_ommaya=via_ommaya)
@@ -110,7 +113,7 @@ def build_calendar(
                         where=f"{component.phase} course {number} day {day}",
                     )
                 row = make_row(Administration, (when, component.phase, number, day, *shared))
-                keyed.append((ordinal * _MAX_COMPONENTS + order, row))
+                keyed.append((ordinal * width + order, row))
     keyed.sort(key=itemgetter(0))
     rows = tuple(map(itemgetter(1), keyed))
     return TreatmentCalendar(

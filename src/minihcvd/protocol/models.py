@@ -151,8 +151,13 @@ class Component(_Sourced):
     def _consistent(self) -> Component:
         if self.dose_via_ommaya is not None and self.route != "IT":
             raise ValueError("dose_via_ommaya is only for intrathecal (IT) doses")
+        if self.dose_via_ommaya is not None and self.unit != "mg":
+            raise ValueError("dose_via_ommaya needs a flat dose in mg (unit mg)")
         if self.low_weight is not None and self.unit != "mcg/day":
             raise ValueError("low_weight is only for flat continuous infusions (unit mcg/day)")
+        if self.low_weight is not None and self.low_weight.unit != "mcg/m2/day":
+            # an mg/m2 label dose would be written out in mg for an infusion dosed in mcg/day
+            raise ValueError("low_weight.unit must be mcg/m2/day for an infusion in mcg/day")
         return self
 
 
