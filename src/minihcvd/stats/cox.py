@@ -92,7 +92,9 @@ class CoxPHFitter:
         while iterations < MAX_ITERATIONS and not converged:
             iterations += 1
             new_loglik, new_score, new_information = sets.evaluate(new_beta)
-            converged = abs(1.0 - loglik / new_loglik) <= CONVERGENCE_EPS and not halving
+            # R's |1 - loglik / new_loglik| <= eps, written without dividing by a zero loglik
+            change = abs(new_loglik - loglik)
+            converged = change <= CONVERGENCE_EPS * abs(new_loglik) and not halving
             if converged or iterations == MAX_ITERATIONS:
                 break
             if new_loglik < loglik:
