@@ -105,7 +105,11 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
         title = (
             f"OS from the {spec.months:g}-month landmark by {spec.exposure} ({landmark.population})"
         )
-        figure = _comparison_figure(landmark.comparison, title)
+        by = f"by {spec.months:g} months"
+        labels = {"yes": f"{spec.exposure} {by}", "no": f"no {spec.exposure} {by}"}
+        figure = _comparison_figure(
+            landmark.comparison, title, labels=labels, xlabel="Months from the landmark"
+        )
         if figure is not None:
             figures.append(render(figure, f"landmark_{key}", title))
     model = results.cox.multivariate
@@ -115,9 +119,16 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
     return figures
 
 
-def _comparison_figure(comparison: GroupComparison, title: str) -> Any:
+def _comparison_figure(
+    comparison: GroupComparison,
+    title: str,
+    *,
+    labels: dict[str, str] | None = None,
+    xlabel: str = "Months",
+) -> Any:
     if not comparison.groups:
         return None
-    curves = [(level, summary.fitter) for level, summary in comparison.groups.items()]
+    names = labels or {}
+    curves = [(names.get(level, level), s.fitter) for level, s in comparison.groups.items()]
     p = None if comparison.logrank is None else comparison.logrank.p_value
-    return km_figure(curves, title=title, logrank_p=p)
+    return km_figure(curves, title=title, logrank_p=p, xlabel=xlabel)
