@@ -105,6 +105,36 @@ class TestFormats:
         assert json.loads(result.stdout)["protocol"] == "amended"
 
 
+class TestMarksInEveryFormat:
+    @pytest.mark.parametrize("protocol", ["original", "original-reduced", "amended"])
+    @pytest.mark.parametrize("output_format", ["table", "csv", "json", "ics"])
+    def test_not_stated_values_shown(
+        self, invoke: Invoke, tmp_path: Path, protocol: str, output_format: str
+    ) -> None:
+        """Each format of each protocol carries the marks of the values the paper does not
+        state: the rituximab dose, the prophylactic IT doses and the POMP course length."""
+        out = tmp_path / f"calendar.{output_format}"
+        result = invoke("--protocol", protocol, *PATIENT, "--cd20-pct", "50",
+                        "--format", output_format, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        if output_format == "ics":
+            parsed = icalendar.Calendar.from_ical(out.read_bytes())
+            text = "\n".join(str(event["description"]) for event in parsed.walk("VEVENT"))
+        else:
+            text = out.read_text(encoding="utf-8")
+        text = " ".join(text.replace("│", " ").split())  # table cells wrap; compare words
+        mark = "not stated in the trial paper — confirm"
+        assert mark in text
+        if output_format != "table":  # long table cells wrap mid-sentence
+            for detail in (
+                "dose 375 mg/m2 (the paper gives days and courses only)",
+                "dose 12 mg (6 mg via Ommaya) and the courses 1-4 (8 doses in all)",
+                "dose 100 mg and the courses 1-4 (8 doses in all)",
+                "course length: 'monthly' taken as a 28-day course",
+            ):
+                assert f"{mark}: {detail}" in text, detail
+
+
 class TestBadInput:
     @pytest.mark.parametrize(
         ("args", "line"),

@@ -80,7 +80,9 @@ class TestComponentDose:
     def test_blinatumomab_flat_at_45_kg(self) -> None:
         """At 45 kg exactly, the flat 9 mcg/day applies (the label's cut is under 45 kg)."""
         dose = component_dose(_component("amended", "blinatumomab-c5-start"), body_size(160, 45))
-        assert (dose.amount, dose.unit, dose.notes) == (Decimal(9), "mcg/day", ())
+        assert (dose.amount, dose.unit, dose.notes) == (
+            Decimal(9), "mcg/day", ("continuous IV infusion, 4 weeks on then 2 weeks off",)
+        )
 
     def test_blinatumomab_under_45_kg_by_bsa(self) -> None:
         """Under 45 kg: 5 then 15 mcg/m2/day (label); 150 cm 40 kg is 1.29 m2."""
@@ -91,6 +93,7 @@ class TestComponentDose:
         assert full.calculation == "15 mcg/m2/day × 1.29 m2 (Mosteller) = 19.35 mcg/day"
         assert full.notes == (
             "weight 40 kg is under 45 kg: BSA-based label dose instead of 28 mcg/day",
+            "continuous IV infusion, 4 weeks on then 2 weeks off",
         )
         assert not full.stated_in_paper
         assert full.source == (

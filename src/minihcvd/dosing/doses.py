@@ -61,7 +61,7 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
             f" {low.source}",
             stated_in_paper=low.stated_in_paper,
             unstated_detail=low.unstated_detail,
-            notes=(note,),
+            notes=(note, *_component_notes(component)),
         )
     nominal = Decimal(repr(component.dose))
     per_m2_dose: Decimal | None = None
