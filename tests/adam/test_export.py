@@ -16,6 +16,10 @@ class TestXptNames:
             "USUBJID",
         ]
 
+    def test_valid_sas_names_from_any_column(self) -> None:
+        """Names start with a letter or underscore and hold only ASCII letters, digits, _."""
+        assert xpt_names(["1st_line", "âge", "a-b", "€"]) == ["_1ST_LIN", "GE", "AB", "VAR"]
+
 
 class TestVariableLabels:
     def test_fit_xport_v5(self) -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
-from tests.adam.helpers import dates
+from tests.adam.helpers import dates, mini_adsl
 
+from minihcvd.adam.adtte import derive_param_tte, empty_adtte
 from minihcvd.adam.sct import derive_sct_intervals
+from minihcvd.adam.sources import death_event, last_alive_censor
 
 
 class TestDeriveSctIntervals:
@@ -96,3 +102,58 @@ class TestSctIntervalProperties:
         assert table["EVENT"].sum() == (0 if censored else 1)
         split = sct_day is not None and sct_day < total
         assert table["SCT"].tolist() == ([0, 1] if split else [0])
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _case_intervals() -> pd.DataFrame:
+    """derive_sct_intervals on the R edge cases, through ADTTE's OS like the pipeline."""
+    cases = pd.read_csv(DATA / "sct_cases.csv", dtype=str, keep_default_na=False)
+    end = dates(*cases["end_date"])
+    died = cases["died"].eq("1").to_numpy()
+    adsl = mini_adsl(
+        USUBJID=cases["id"],
+        TRTSDT=dates(*cases["start_date"]),
+        DTHDT=end.where(died),
+        LSTALVDT=end,
+        SCTDT=dates(*(value or None for value in cases["sct_date"])),
+    )
+    adtte = derive_param_tte(
+        empty_adtte(),
+        source=adsl,
+        start_date="TRTSDT",
+        event_sources=[death_event],
+        censor_sources=[last_alive_censor],
+        paramcd="OS",
+        param="OS",
+    )
+    return derive_sct_intervals(adtte, adsl)
+
+
+def _r_rows(path: Path) -> pd.DataFrame:
+    table = pd.read_csv(path).rename(columns=str.upper)
+    return table.rename(columns={"ID": "USUBJID", "DEATH": "EVENT"}).astype(
+        {"USUBJID": "object", "TSTART": "int64", "TSTOP": "int64", "EVENT": "int64", "SCT": "int64"}
+    )
+
+
+class TestAgainstRTmerge:
+    def test_matches_recorded_r_output(self) -> None:
+        """Row by row equal to R's tmerge(event(os_time, died), tdc(sct_time)) on the edge
+        cases: SCT on day 1, on the death day, after last follow-up, none, on day 1 with death
+        on day 1 or 2 (R's output recorded in tests/adam/data/sct_tmerge_r.csv)."""
+        expected = _r_rows(DATA / "sct_tmerge_r.csv")
+        assert_frame_equal(_case_intervals().astype({"USUBJID": "object"}), expected)
+
+    @pytest.mark.r_oracle
+    def test_recorded_output_is_what_r_computes_now(self, tmp_path: Path) -> None:
+        """Re-running sct_tmerge.R reproduces the recorded table."""
+        out = tmp_path / "tmerge.csv"
+        subprocess.run(
+            ["Rscript", str(DATA / "sct_tmerge.R"), str(DATA / "sct_cases.csv"), str(out)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        assert_frame_equal(_r_rows(out), _r_rows(DATA / "sct_tmerge_r.csv"))

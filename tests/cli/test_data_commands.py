@@ -8,6 +8,7 @@ import pyreadstat
 from tests.trialdata.helpers import PATIENTS_HEADER, write_package_files
 from typer.testing import CliRunner
 
+from minihcvd.adam.export import VARIABLE_LABELS
 from minihcvd.cli import app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "trial-package"
@@ -85,6 +86,17 @@ class TestDerive:
         assert meta.column_names_to_labels["TRTSDT"] == "Date of First Exposure to Treatment"
         assert meta.original_variable_types["TRTEDT"] == "DATE9"  # numeric even when missing
         assert len(frame) == 7
+        tables = {"adrs": "ADRS", "adtte": "ADTTE", "adae": "ADAE", "sct_intervals": "SCTINT"}
+        for name, table in tables.items():
+            frame, meta = pyreadstat.read_xport(str(out / f"{name}.xpt"))
+            assert meta.table_name == table
+            assert len(frame) == len((out / f"{name}.csv").read_text("utf-8").splitlines()) - 1
+            labels = meta.column_names_to_labels
+            expected = {k: VARIABLE_LABELS[k] for k in labels if k in VARIABLE_LABELS}
+            assert expected and all(labels[k] == v for k, v in expected.items()), name
+        frame, meta = pyreadstat.read_xport(str(out / "adtte.xpt"))
+        assert meta.column_names_to_labels["CNSR"] == "Censor (0 Event, 1 Censored)"
+        assert frame["AVAL"].tolist()[:3] == [1612, 306, 19]
 
     def test_invalid_package_writes_nothing(self, tmp_path: Path) -> None:
         """Validation problems are listed, exit 2, and no output folder appears."""
@@ -97,6 +109,45 @@ class TestDerive:
             "  patients.csv, row 1, field 'last_followup_date': a value is required",
         ]
         assert not out.exists()
+
+    def test_output_path_that_is_a_file(self, tmp_path: Path) -> None:
+        """--out naming a file is one error line with exit 2, not a traceback."""
+        out = tmp_path / "adam"
+        out.write_text("not a folder", encoding="utf-8")
+        result = runner.invoke(app, ["derive", str(EXAMPLE), "--out", str(out)])
+        assert result.exit_code == 2
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.stderr.splitlines() == [
+            f"error: {out}: the output path exists and is not a folder"
+        ]
+
+    def test_refuses_to_leave_stale_datasets(self, tmp_path: Path) -> None:
+        """Files of an earlier run that this run would not replace (its ADAE, its XPT files)
+        are refused instead of being left beside the new ones; nothing is written."""
+        out = tmp_path / "adam"
+        first = runner.invoke(app, ["derive", str(EXAMPLE), "--out", str(out), "--xpt"])
+        assert first.exit_code == 0
+        write_package_files(
+            tmp_path / "pkg", patients=f"{PATIENTS_HEADER}\nP001,original,2020-01-01,2020-03-01,"
+        )
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        result = runner.invoke(app, ["derive", str(tmp_path / "pkg"), "--out", str(out)])
+        assert result.exit_code == 2
+        assert "adae.csv" in result.stderr and "adsl.xpt" in result.stderr
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    def test_xpt_with_any_extra_column_name(self, tmp_path: Path) -> None:
+        """Extra columns whose names are not SAS names still give readable XPT files."""
+        write_package_files(
+            tmp_path / "pkg",
+            patients=f"{PATIENTS_HEADER},1st_line,âge\nP1,original,2020-01-01,2020-03-01,,x,3",
+        )
+        out = tmp_path / "adam"
+        result = runner.invoke(app, ["derive", str(tmp_path / "pkg"), "--out", str(out), "--xpt"])
+        assert result.exit_code == 0, result.stderr
+        frame, meta = pyreadstat.read_xport(str(out / "adsl.xpt"))
+        assert meta.column_names_to_labels["_1ST_LIN"] == "1st_line"
+        assert frame["_1ST_LIN"].tolist() == ["x"]
 
     def test_missing_optional_files(self, tmp_path: Path) -> None:
         """patients.csv alone derives ADSL, ADRS, ADTTE and the SCT table, no ADAE."""

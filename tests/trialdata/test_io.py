@@ -223,6 +223,21 @@ class TestWritePackage:
             write_package(TrialPackage(patients=patients), tmp_path / "out")
         assert not (tmp_path / "out").exists()
 
+    def test_output_path_that_is_a_file(self, tmp_path: Path) -> None:
+        """A file where the folder should go is a TrialDataError, not an OSError."""
+        package = read_package(
+            write_package_files(
+                tmp_path / "in",
+                patients="""
+                patient_id,cohort,start_date,last_followup_date,death_date
+                P1,original,2013-01-10,2014-05-01,
+                """,
+            )
+        )
+        (tmp_path / "out").write_text("x", encoding="utf-8")
+        with pytest.raises(TrialDataError, match="exists and is not a folder"):
+            write_package(package, tmp_path / "out")
+
     def test_refuses_stale_optional_file(self, tmp_path: Path) -> None:
         """A folder holding a file the package lacks is refused (it would be read back)."""
         write_package_files(

@@ -8,6 +8,7 @@ digit), and the label carries the variable's meaning or its original name.
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Final
 
@@ -84,6 +85,7 @@ _TITLES: Final = {
 }
 _XPT_TABLE: Final = {"sct_intervals": "SCTINT"}
 _SAS_EPOCH: Final = pd.Timestamp("1960-01-01")
+_SAS_NAME_CHARACTERS: Final = frozenset(string.ascii_uppercase + string.digits + "_")
 
 
 def dataset_frames(datasets: AdamDatasets) -> dict[str, pd.DataFrame]:
@@ -99,10 +101,14 @@ def dataset_frames(datasets: AdamDatasets) -> dict[str, pd.DataFrame]:
 
 
 def xpt_names(columns: list[str]) -> list[str]:
-    """Upper-case names of at most 8 characters, unique (a digit replaces the end if needed)."""
+    """SAS names: upper-case ASCII letters, digits and ``_``, not starting with a digit, at
+    most 8 characters, unique (a digit replaces the end if needed)."""
     names: list[str] = []
     for column in columns:
-        base = "".join(ch for ch in column.upper() if ch.isalnum() or ch == "_")[:8] or "VAR"
+        kept = "".join(ch for ch in column.upper() if ch in _SAS_NAME_CHARACTERS)
+        if kept[:1].isdigit():
+            kept = "_" + kept
+        base = kept[:8] or "VAR"
         name, number = base, 1
         while name in names:
             suffix = str(number)
@@ -139,30 +145,58 @@ def _xpt_frame(
     return out.set_axis(names, axis=1), labels, xpt_formats
 
 
-def write_datasets(datasets: AdamDatasets, out_dir: Path, *, xpt: bool = False) -> list[Path]:
-    """Write every dataset as ``<name>.csv`` (and ``<name>.xpt``) into ``out_dir`` at once."""
-    written: list[str] = []
-    with atomic_output_dir(Path(out_dir)) as staging:
-        for name, frame in dataset_frames(datasets).items():
-            (staging / f"{name}.csv").write_text(format_csv(frame), encoding="utf-8")
-            written.append(f"{name}.csv")
-            if not xpt:
-                continue
-            import pyreadstat  # lazily: only ``--xpt`` needs it
+def _file_names(xpt: bool, stems: list[str]) -> list[str]:
+    return [f"{stem}.{ext}" for stem in stems for ext in (("csv", "xpt") if xpt else ("csv",))]
 
-            data, labels, formats = _xpt_frame(frame)
-            table = _XPT_TABLE.get(name, name.upper())
-            try:
-                pyreadstat.write_xport(
-                    data,
-                    str(staging / f"{name}.xpt"),
-                    file_label=_TITLES[name],
-                    column_labels=labels,
-                    table_name=table,
-                    file_format_version=5,
-                    variable_format=formats,
-                )
-            except Exception as error:  # pyreadstat raises its own unexported error types
-                raise DerivationError(f"cannot write {name}.xpt: {error}") from error
-            written.append(f"{name}.xpt")
-    return [Path(out_dir) / name for name in written]
+
+def write_datasets(datasets: AdamDatasets, out_dir: Path, *, xpt: bool = False) -> list[Path]:
+    """Write every dataset as ``<name>.csv`` (and ``<name>.xpt``) into ``out_dir`` at once.
+
+    Raises ``DerivationError`` (nothing written) if ``out_dir`` is not a writable folder, or if
+    it holds a dataset file this run would not replace (e.g. ``adae.csv`` from a package with
+    adverse events, or ``.xpt`` files without ``--xpt``): it would be mistaken for this run's.
+    """
+    out_dir = Path(out_dir)
+    frames = dataset_frames(datasets)
+    produced = _file_names(xpt, list(frames))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DerivationError("the output path exists and is not a folder", file=out_dir)
+    stale = [
+        name
+        for name in _file_names(True, list(_TITLES))
+        if name not in produced and (out_dir / name).exists()
+    ]
+    if stale:
+        raise DerivationError(
+            f"holds {', '.join(stale)} from an earlier run, which this run would not replace; "
+            "remove them or write to a new folder",
+            file=out_dir,
+        )
+    try:
+        with atomic_output_dir(out_dir) as staging:
+            for name, frame in frames.items():
+                (staging / f"{name}.csv").write_text(format_csv(frame), encoding="utf-8")
+                if xpt:
+                    _write_xpt(name, frame, staging / f"{name}.xpt")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise DerivationError(f"cannot write the datasets: {reason}", file=out_dir) from error
+    return [out_dir / name for name in produced]
+
+
+def _write_xpt(name: str, frame: pd.DataFrame, path: Path) -> None:
+    import pyreadstat  # lazily: only ``--xpt`` needs it
+
+    data, labels, formats = _xpt_frame(frame)
+    try:
+        pyreadstat.write_xport(
+            data,
+            str(path),
+            file_label=_TITLES[name],
+            column_labels=labels,
+            table_name=_XPT_TABLE.get(name, name.upper()),
+            file_format_version=5,
+            variable_format=formats,
+        )
+    except Exception as error:  # pyreadstat raises its own unexported error types
+        raise DerivationError(f"cannot write {name}.xpt: {error}") from error

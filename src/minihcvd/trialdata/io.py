@@ -262,7 +262,7 @@ def write_package(package: TrialPackage, directory: Path) -> None:
 
     Raises ``ValidationFailed`` (nothing written) if the package is invalid, and
     ``TrialDataError`` if ``directory`` holds an optional file this package does not have (it
-    would be read back as part of the package).
+    would be read back as part of the package) or cannot be written.
     """
     directory = Path(directory)
     texts = {
@@ -286,6 +286,12 @@ def write_package(package: TrialPackage, directory: Path) -> None:
     problems += _cross_check(frames)
     if problems:
         raise ValidationFailed(_order(problems))
-    with atomic_output_dir(directory) as staging:
-        for name, text in texts.items():
-            (staging / name).write_text(text, encoding="utf-8")
+    if directory.exists() and not directory.is_dir():
+        raise TrialDataError("the output path exists and is not a folder", file=directory)
+    try:
+        with atomic_output_dir(directory) as staging:
+            for name, text in texts.items():
+                (staging / name).write_text(text, encoding="utf-8")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise TrialDataError(f"cannot write the package: {reason}", file=directory) from error
