@@ -15,9 +15,9 @@ import numpy as np
 from scipy.special import chdtrc, ndtr, ndtri
 
 from minihcvd.errors import AnalysisError
-from minihcvd.stats._checks import BoolArray, FloatArray, check_alpha, check_event_observed
+from minihcvd.stats._checks import FloatArray, check_alpha, check_event_observed
 
-__all__ = ["CoxPHFitter"]
+__all__ = ["CoxPHFitter", "RiskIndex"]
 
 CONVERGENCE_EPS = 1e-9
 MAX_ITERATIONS = 20
@@ -47,41 +47,36 @@ class CoxPHFitter:
         names: list[str] | None = None,
     ) -> CoxPHFitter:
         """Fit on a (rows × covariates) matrix; ``entry`` (default 0) opens each interval."""
-        stop = _as_vector(durations, "durations")
+        return self.fit_risk_index(
+            covariates, RiskIndex(durations, event_observed, entry), names=names
+        )
+
+    def fit_risk_index(
+        self, covariates: Any, risk_index: RiskIndex, *, names: list[str] | None = None
+    ) -> CoxPHFitter:
+        """Fit on rows whose event-time structure is already indexed (many models, same rows)."""
         x = np.asarray(covariates, dtype=np.float64)
         if x.ndim == 1:
             x = x[:, None]
-        if x.ndim != 2 or x.shape[0] != stop.size:
+        if x.ndim != 2 or x.shape[0] != risk_index.n_rows:
             raise AnalysisError(
-                f"covariates have shape {x.shape}; expected ({stop.size}, number of covariates)"
+                f"covariates have shape {x.shape};"
+                f" expected ({risk_index.n_rows}, number of covariates)"
             )
         if not np.all(np.isfinite(x)):
             raise AnalysisError("covariates have missing values; drop incomplete rows first")
-        start = np.zeros_like(stop) if entry is None else _as_vector(entry, "entry")
-        if start.size != stop.size or np.any(start >= stop):
-            raise AnalysisError("every interval needs entry < duration (counting-process data)")
-        events = check_event_observed(event_observed, stop.size)
         labels = names if names is not None else [f"x{i + 1}" for i in range(x.shape[1])]
         if len(labels) != x.shape[1]:
             raise AnalysisError(f"{len(labels)} names given for {x.shape[1]} covariates")
-        if not events.any():
-            raise AnalysisError("the Cox model needs at least one event; all are censored")
         constant = [name for name, column in zip(labels, x.T, strict=True) if np.ptp(column) == 0]
         if constant:
             raise AnalysisError(f"covariate(s) {', '.join(constant)} take a single value")
-        self._calc_fit(x, start, stop, events, labels)
+        self._calc_fit(x, risk_index, labels)
         return self
 
-    def _calc_fit(
-        self,
-        x: FloatArray,
-        start: FloatArray,
-        stop: FloatArray,
-        events: BoolArray,
-        names: list[str],
-    ) -> None:
+    def _calc_fit(self, x: FloatArray, risk_index: RiskIndex, names: list[str]) -> None:
         centred = x - x.mean(axis=0)
-        sets = _RiskSets(centred, start, stop, events)
+        sets = _RiskSets(centred, risk_index)
         beta = np.zeros(x.shape[1])
         loglik, score, information = sets.evaluate(beta)
         loglik_null = loglik
@@ -127,29 +122,40 @@ class CoxPHFitter:
         self.log_likelihood_null_ = float(loglik_null)
         self.lrt_statistic_ = 2.0 * (self.log_likelihood_ - self.log_likelihood_null_)
         self.lrt_p_value_ = float(chdtrc(x.shape[1], self.lrt_statistic_))
-        self.n_ = int(stop.size)
-        self.events_ = int(events.sum())
+        self.n_ = risk_index.n_rows
+        self.events_ = risk_index.n_events
         self.iterations_ = iterations
 
 
-class _RiskSets:
-    """Index arithmetic for Efron's partial likelihood on counting-process rows, done once.
+class RiskIndex:
+    """The event-time structure of counting-process rows, built once per set of rows.
 
     With the m distinct event times t_0 < … < t_(m-1), row i is at risk at t_j exactly for
-    ``entry_index[i] <= j < exit_index[i]`` (t_j > start_i and t_j <= stop_i). Risk-set sums
-    are then reverse cumulative sums of per-row weights dropped at those two indices (bincount,
-    no sorting per iteration), and the second-moment part of the information matrix is one
-    weighted Gram matrix: sum_j c_j S2(t_j) = X' diag(w_i (C[exit_i] - C[entry_i])) X.
+    ``entry_index[i] <= j < exit_index[i]`` (t_j > start_i and t_j <= stop_i: a row that starts
+    on an event day is not at risk then). Models on the same rows (the univariate screen) share
+    it, so its sorting and searching is paid once.
     """
 
-    def __init__(self, x: FloatArray, start: FloatArray, stop: FloatArray, events: BoolArray):
-        self.x = x
+    def __init__(self, durations: Any, event_observed: Any = None, entry: Any = None) -> None:
+        stop = _as_vector(durations, "durations")
+        start = np.zeros_like(stop) if entry is None else _as_vector(entry, "entry")
+        if start.size != stop.size or np.any(start >= stop):
+            raise AnalysisError("every interval needs entry < duration (counting-process data)")
+        events = check_event_observed(event_observed, stop.size)
+        if not events.any():
+            raise AnalysisError("the Cox model needs at least one event; all are censored")
+        self.n_rows = int(stop.size)
+        self.n_events = int(events.sum())
         death_rows = np.flatnonzero(events)
         order = np.argsort(stop[death_rows], kind="stable")
         self.death_rows = death_rows[order]
         times, first, tied = np.unique(stop[self.death_rows], return_index=True, return_counts=True)
         self.n_times = times.size
-        self.entry_index = np.searchsorted(times, start, side="right")
+        self.entry_index = (
+            np.zeros(stop.size, dtype=np.intp)
+            if entry is None
+            else np.searchsorted(times, start, side="right")
+        )
         self.exit_index = np.searchsorted(times, stop, side="right")
         # Efron: the r-th of d tied deaths removes the fraction r/d of the tied deaths' weight
         self.first_death = first
@@ -157,6 +163,25 @@ class _RiskSets:
         self.efron_fraction = (
             np.arange(self.death_rows.size) - np.repeat(first, tied)
         ) / np.repeat(tied, tied)
+
+
+class _RiskSets:
+    """Efron's partial likelihood for one covariate matrix on indexed rows.
+
+    Risk-set sums are reverse cumulative sums of per-row weights dropped at the rows' entry and
+    exit indices (bincount, no sorting per iteration), and the second-moment part of the
+    information matrix is one weighted Gram matrix:
+    sum_j c_j S2(t_j) = X' diag(w_i (C[exit_i] - C[entry_i])) X.
+    """
+
+    def __init__(self, x: FloatArray, index: RiskIndex):
+        self.death_rows = index.death_rows
+        self.n_times = index.n_times
+        self.entry_index = index.entry_index
+        self.exit_index = index.exit_index
+        self.first_death = index.first_death
+        self.time_of_death = index.time_of_death
+        self.efron_fraction = index.efron_fraction
         self.columns = np.ascontiguousarray(x.T)
         self.death_columns = np.ascontiguousarray(x[self.death_rows].T)
         self.death_column_sums = self.death_columns.sum(axis=1)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats.covariates import SCT, encode_covariate
-from minihcvd.stats.cox import CoxPHFitter
+from minihcvd.stats.cox import CoxPHFitter, RiskIndex
 
 __all__ = [
     "CoxModel",
@@ -111,13 +111,26 @@ class CoxModels:
 
 @dataclass(frozen=True)
 class OutcomeRows:
-    """Counting-process rows of OS: the ADSL row of each, (start, stop], event, SCT state."""
+    """Counting-process rows of OS: the ADSL row of each, (start, stop], event, SCT state.
+
+    ``risk_index`` builds the event-time index of a subset of rows once and keeps it, so the
+    univariate models (which mostly use the same complete rows) share it.
+    """
 
     subject: np.ndarray
-    start: np.ndarray
+    start: np.ndarray | None  # None: every row starts at 0
     stop: np.ndarray
     event: np.ndarray
     sct: np.ndarray
+    _indexes: dict[bytes, RiskIndex] = field(default_factory=dict, compare=False, repr=False)
+
+    def risk_index(self, rows: np.ndarray) -> RiskIndex:
+        """The RiskIndex of the rows selected by the boolean mask ``rows``."""
+        key = np.packbits(rows).tobytes()
+        if key not in self._indexes:
+            entry = None if self.start is None else self.start[rows]
+            self._indexes[key] = RiskIndex(self.stop[rows], self.event[rows], entry)
+        return self._indexes[key]
 
 
 @dataclass(frozen=True)
@@ -140,7 +153,7 @@ def cox_outcome(
     stop = os_table["AVAL"].to_numpy(dtype=np.float64)
     plain = OutcomeRows(
         subject=subjects.get_indexer(os_table["USUBJID"]),
-        start=np.zeros_like(stop),
+        start=None,
         stop=stop,
         event=(os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64),
         sct=np.zeros_like(stop),
@@ -205,13 +218,11 @@ def fit_cox_model(adsl: pd.DataFrame, outcome: CoxOutcome, covariates: Sequence[
     else:
         rows = outcome.plain
         x = baseline[rows.subject]
-    subject, start, stop, event = rows.subject, rows.start, rows.stop, rows.event
+    subject = rows.subject
     complete = np.isfinite(x).all(axis=1)
     if not complete.any():
         raise AnalysisError(f"no patient has a value for every one of {', '.join(covariates)}")
-    fitter = CoxPHFitter().fit(
-        x[complete], stop[complete], event[complete], start[complete], names=names
-    )
+    fitter = CoxPHFitter().fit_risk_index(x[complete], rows.risk_index(complete), names=names)
     n_patients = int(np.count_nonzero(np.bincount(subject[complete])))
     terms = [
         CoxTerm(
