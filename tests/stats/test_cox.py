@@ -8,7 +8,7 @@ import pytest
 from tests.stats.oracle import DATASETS, TOLERANCE, dataset, recorded
 
 from minihcvd.errors import AnalysisError
-from minihcvd.stats.cox import CoxPHFitter
+from minihcvd.stats.cox import CoxPHFitter, RiskIndex
 
 COUNTING_PROCESS_MODELS = {"sct", "sct+x+z"}
 
@@ -116,3 +116,20 @@ class TestBadInput:
         """NaN in a covariate must be dropped by the caller, never fitted silently."""
         with pytest.raises(AnalysisError, match="missing values"):
             CoxPHFitter().fit([0.0, np.nan, 1.0], [1, 2, 3], [1, 1, 0])
+
+
+class TestRiskIndex:
+    def test_shared_index_gives_the_same_fit(self) -> None:
+        """Fitting two models on one RiskIndex equals fitting each from the raw arrays."""
+        data = dataset("ties")
+        index = RiskIndex(data["time"], data["status"])
+        for column in ("x", "z"):
+            shared = CoxPHFitter().fit_risk_index(data[column], index)
+            alone = CoxPHFitter().fit(data[column], data["time"], data["status"])
+            np.testing.assert_array_equal(shared.params_, alone.params_)
+
+    def test_rows_must_match(self) -> None:
+        """Covariates for another number of rows are refused."""
+        index = RiskIndex([1, 2, 3], [1, 0, 1])
+        with pytest.raises(AnalysisError, match=r"shape \(2, 1\); expected \(3, number"):
+            CoxPHFitter().fit_risk_index([0.0, 1.0], index)
