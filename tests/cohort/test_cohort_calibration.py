@@ -1,7 +1,8 @@
 """The calibrated survival targets hold on average over seeds, within stated tolerances.
 
 Tolerances are about three standard errors of a 20-seed mean (seed-to-seed spread measured
-during calibration; docs/virtual-cohort.md).
+over 200 seeds) plus the remaining calibration gap; the amended cohort's 3-year OS (43 patients,
+shorter follow-up) varies most between seeds (docs/virtual-cohort.md).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ TOLERANCES = {
     "os_median/overall": 3.5,
     "os_3y/overall": 4.0,
     "os_3y/original": 5.0,
-    "os_3y/amended": 5.0,
+    "os_3y/amended": 8.0,
     "rfs_3y/overall": 4.0,
     "followup_median/overall": 4.0,
     "alive/overall": 3.0,

@@ -10,17 +10,15 @@ Ph-like disease. With a patient count other than 110 every count is scaled in pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from statistics import NormalDist
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from minihcvd.cohort.targets import published_value
+from minihcvd.cohort.continuous import CONTINUOUS, continuous_values
+from minihcvd.cohort.targets import PUBLISHED_COHORT_SIZES, published_value, scaled_count
 
 __all__ = [
     "AMENDMENT_DATE",
@@ -36,7 +34,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 COHORTS: Final = ("original", "amended")
-PUBLISHED_COHORT_SIZES: Final = {"original": 67, "amended": 43}
 #: First and last treatment start (Results, first paragraph) and the amendment (Methods).
 ENROLLMENT_FIRST: Final = date(2012, 11, 12)
 ENROLLMENT_LAST: Final = date(2021, 7, 23)
@@ -73,57 +70,6 @@ _TP53_HOTR_WEIGHT: Final = 30.0
 _CRLF2_PH_LIKE_WEIGHT: Final = 4.0
 
 
-@dataclass(frozen=True)
-class _Continuous:
-    """How a continuous Table 1 variable is drawn between its published anchors."""
-
-    column: str
-    target: str  # prefix of the target ids: <target>_median, _min, _max
-    to_scale: Callable[[FloatArray], FloatArray]
-    from_scale: Callable[[FloatArray], FloatArray]
-    spread: float  # standard deviation of the parent normal on the transformed scale
-    decimals: int
-    threshold: float | None = None
-    threshold_target: str | None = None
-
-
-def _identity(x: FloatArray) -> FloatArray:
-    return x
-
-
-def _logit_pct(x: FloatArray) -> FloatArray:
-    p = np.clip(x / 100.0, 0.005, 0.995)
-    return np.asarray(np.log(p / (1 - p)))
-
-
-def _expit_pct(z: FloatArray) -> FloatArray:
-    return np.asarray(100.0 / (1.0 + np.exp(-z)))
-
-
-def _reflect_log(x: FloatArray) -> FloatArray:
-    return np.asarray(np.log(100.5 - x))
-
-
-def _reflect_exp(z: FloatArray) -> FloatArray:
-    return np.asarray(100.5 - np.exp(z))
-
-
-#: Standard normal CDF and quantile, elementwise (a few hundred values; avoids importing scipy).
-_ndtr: Final = np.vectorize(NormalDist().cdf, otypes=[float])
-_ndtri: Final = np.vectorize(NormalDist().inv_cdf, otypes=[float])
-
-_CONTINUOUS: Final = (
-    _Continuous("age", "age", _identity, _identity, 14.0, 0),
-    _Continuous("wbc", "wbc", np.log, np.exp, 1.3, 1, 50.0, "wbc_50plus"),
-    _Continuous("pb_blasts_pct", "pb_blasts", np.log1p, np.expm1, 1.6, 0),
-    _Continuous(
-        "bm_blasts_pct", "bm_blasts", _logit_pct, _expit_pct, 1.4, 0, 50.0, "bm_blasts_50plus"
-    ),
-    _Continuous("cd22_pct", "cd22", _reflect_log, _reflect_exp, 1.2, 1),
-    _Continuous("cd19_pct", "cd19", _reflect_log, _reflect_exp, 1.2, 1),
-)
-
-
 def cohort_sizes(n_patients: int) -> dict[str, int]:
     """Patients per cohort: 67 + 43 for 110, otherwise in the same proportion."""
     return allocate(PUBLISHED_COHORT_SIZES, n_patients)
@@ -142,12 +88,6 @@ def allocate(counts: dict[str, int], total: int) -> dict[str, int]:
     return scaled
 
 
-def _count(target_id: str, cohort: str, n: int) -> int:
-    """Published count of ``target_id`` in ``cohort``, scaled to a cohort of ``n`` patients."""
-    count = published_value(target_id, cohort)
-    return min(n, round(count * n / PUBLISHED_COHORT_SIZES[cohort]))
-
-
 def _deck(rng: np.random.Generator, counts: dict[str, int], n: int) -> npt.NDArray[np.object_]:
     """A shuffled array holding each category exactly its (scaled) number of times."""
     scaled = allocate(counts, n)
@@ -164,37 +104,6 @@ def _flags(rng: np.random.Generator, n_true: int, weights: FloatArray) -> npt.ND
         p = weights[eligible] / weights[eligible].sum()
         flags[rng.choice(eligible, size=n_true, replace=False, p=p)] = True
     return flags
-
-
-def _anchored(rng: np.random.Generator, spec: _Continuous, cohort: str, n: int) -> FloatArray:
-    """``n`` values with the cohort's published median, min, max and threshold count."""
-    if n == 0:
-        return np.empty(0)
-    median = published_value(f"{spec.target}_median", cohort)
-    low = published_value(f"{spec.target}_min", cohort)
-    high = published_value(f"{spec.target}_max", cohort)
-    lower = np.full(n, low)
-    upper = np.full(n, high)
-    lower_half, upper_half = (n - 1) // 2, n // 2
-    upper[:lower_half] = median
-    lower[upper_half + 1 :] = median
-    if spec.threshold is not None and spec.threshold_target is not None:
-        step = 10.0**-spec.decimals
-        first_above = n - _count(spec.threshold_target, cohort, n)
-        upper[:first_above] = np.minimum(upper[:first_above], spec.threshold - step)
-        lower[first_above:] = np.maximum(lower[first_above:], spec.threshold)
-    a, b = spec.to_scale(lower), spec.to_scale(upper)
-    centre = float(spec.to_scale(np.array([median]))[0])
-    pa, pb = (
-        _ndtr((np.minimum(a, b) - centre) / spec.spread),
-        _ndtr((np.maximum(a, b) - centre) / spec.spread),
-    )
-    uniform = np.clip(rng.uniform(pa, pb), 1e-12, 1 - 1e-12)
-    draws = spec.from_scale(centre + spec.spread * _ndtri(uniform))
-    values = np.clip(np.round(draws, spec.decimals), lower, upper)
-    values[lower_half : upper_half + 1] = median
-    values[0], values[-1] = (low, high) if n > 1 else (median, median)
-    return np.asarray(rng.permutation(values))
 
 
 def _enrollment_dates(rng: np.random.Generator, sizes: dict[str, int]) -> pd.Series:
@@ -217,10 +126,8 @@ def _enrollment_dates(rng: np.random.Generator, sizes: dict[str, int]) -> pd.Ser
 
 def _cohort_baseline(rng: np.random.Generator, cohort: str, n: int) -> pd.DataFrame:
     frame = pd.DataFrame(index=range(n))
-    for spec in _CONTINUOUS:
-        frame[spec.column] = _anchored(rng, spec, cohort, n)
-    frame["sex"] = np.where(_flags(rng, _count("male", cohort, n), np.ones(n)), "M", "F")
-    ecog_high = _flags(rng, _count("ecog_2plus", cohort, n), np.ones(n))
+    frame["sex"] = np.where(_flags(rng, scaled_count("male", cohort, n), np.ones(n)), "M", "F")
+    ecog_high = _flags(rng, scaled_count("ecog_2plus", cohort, n), np.ones(n))
     frame["ecog"] = np.where(
         ecog_high, rng.choice([2, 3], n, p=[0.85, 0.15]), rng.choice([0, 1], n, p=[0.4, 0.6])
     )
@@ -229,18 +136,19 @@ def _cohort_baseline(rng: np.random.Generator, cohort: str, n: int) -> pd.DataFr
     frame["karyotype"] = karyotype
     frame["high_risk_cytogenetics"] = np.isin(karyotype, ["KMT2A", "Ho-Tr"])
     hotr = np.where(karyotype == "Ho-Tr", _TP53_HOTR_WEIGHT, 1.0)
-    tested = _flags(rng, _count("tp53_tested", cohort, n), hotr)
-    mutated = _flags(rng, _count("tp53_mutated", cohort, n), np.where(tested, hotr, 0.0))
+    tested = _flags(rng, scaled_count("tp53_tested", cohort, n), hotr)
+    mutated = _flags(rng, scaled_count("tp53_mutated", cohort, n), np.where(tested, hotr, 0.0))
     frame["tp53_mutated"] = pd.Series(mutated, dtype="boolean").where(tested)
 
-    ph_like = _flags(rng, _count("ph_like", cohort, n), np.ones(n))
+    ph_like = _flags(rng, scaled_count("ph_like", cohort, n), np.ones(n))
     frame["ph_like"] = ph_like
-    crlf2_tested = _flags(rng, _count("crlf2_tested", cohort, n), np.ones(n))
+    crlf2_tested = _flags(rng, scaled_count("crlf2_tested", cohort, n), np.ones(n))
     ph_weight = np.where(ph_like, _CRLF2_PH_LIKE_WEIGHT, 1.0)
-    crlf2 = _flags(rng, _count("crlf2_positive", cohort, n), np.where(crlf2_tested, ph_weight, 0))
+    crlf2_weight = np.where(crlf2_tested, ph_weight, 0)
+    crlf2 = _flags(rng, scaled_count("crlf2_positive", cohort, n), crlf2_weight)
     frame["crlf2"] = pd.Series(crlf2, dtype="boolean").where(crlf2_tested)
 
-    cd20_high = _flags(rng, _count("cd20_20plus", cohort, n), np.ones(n))
+    cd20_high = _flags(rng, scaled_count("cd20_20plus", cohort, n), np.ones(n))
     frame["cd20_pct"] = np.round(
         np.where(cd20_high, rng.uniform(20, 100, n), 20 * rng.beta(0.6, 2.0, n)), 1
     )
@@ -255,7 +163,7 @@ def _cohort_baseline(rng: np.random.Generator, cohort: str, n: int) -> pd.DataFr
         np.round(12.0 + rng.gamma(1.5, 12.0, n), 1),
     )
     weights = np.array([_PRIOR_SCT_WEIGHT[g] for g in salvage_group])
-    frame["prior_sct"] = _flags(rng, _count("prior_sct", cohort, n), weights)
+    frame["prior_sct"] = _flags(rng, scaled_count("prior_sct", cohort, n), weights)
     frame["cohort"] = cohort
     return frame
 
@@ -275,6 +183,10 @@ def generate_baseline(rng: np.random.Generator, n_patients: int) -> pd.DataFrame
     """One row per patient in enrollment order, ids ``P001``…, with Table 1's columns."""
     sizes = cohort_sizes(n_patients)
     frames = [_cohort_baseline(rng, c, sizes[c]) for c in COHORTS]
+    for spec in CONTINUOUS:
+        values = continuous_values(rng, spec, sizes)
+        for c, cohort_frame in zip(COHORTS, frames, strict=True):
+            cohort_frame[spec.column] = values[c]
     frame = pd.concat(frames, ignore_index=True)
     cns = _flags(rng, round(published_value("cns_disease") * n_patients / 110), np.ones(len(frame)))
     frame["cns_disease"] = cns

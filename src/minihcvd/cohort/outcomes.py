@@ -11,7 +11,8 @@ it is drawn (docs/virtual-cohort.md explains and justifies each step):
    piecewise-exponential proportional-hazards model whose covariate effects are the paper's
    multivariate Cox hazard ratios plus an MRD effect; its baseline scale is calibrated. Death
    after relapse and the survival of non-responders are exponential with a long-term-survivor
-   fraction, under the same pre-treatment hazard ratios.
+   fraction, under the same pre-treatment hazard ratios except the amended regimen's, which
+   acts through the remission (so the fitted multivariate HR comes out near the paper's).
 4. Transplant (exact counts per cohort) and blinatumomab (exact per cohort) go to responders
    still in remission at the drawn time. After a transplant the first-event hazard changes by
    a time-dependent hazard ratio and a first event is more often death in remission.
@@ -90,13 +91,13 @@ class OutcomeModel:
     #: interval starts in months and relative level, times a calibrated scale.
     interval_starts_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 60.0)
     relative_hazard: tuple[float, ...] = (0.8, 1.0, 0.5, 0.2, 0.25, 0.1)
-    baseline_hazard_per_day: float = 8.5e-4
+    baseline_hazard_per_day: float = 8.0e-4
     #: Share of first events that are death in remission, without and after transplant.
     death_in_remission_share: float = 0.25
     death_in_remission_share_after_sct: float = 0.45
     #: Death after relapse: median months, and the share who survive long term.
     post_relapse_median_months: float = 4.5
-    post_relapse_long_term_share: float = 0.3
+    post_relapse_long_term_share: float = 0.4
     #: Non-responders (alive beyond day 28): median months and long-term share.
     no_response_median_months: float = 4.0
     no_response_long_term_share: float = 0.08
@@ -331,6 +332,8 @@ def generate_outcomes(
     pretreatment = _linear_predictor(model, baseline)
     mrd_negative = np.equal(mrd_overall, True)
     linear = pretreatment + np.log(model.hr_mrd_not_negative) * ~mrd_negative
+    # The amended regimen acts through remission (its HR is on the first event only).
+    after_failure = pretreatment - np.log(model.hr_amended) * (cohort == "amended")
 
     first_event = response_day + _hazard_draw(rng, model, linear, np.zeros(n))
     sct_day = np.round(
@@ -368,7 +371,7 @@ def generate_outcomes(
             _mixture_days(
                 rng,
                 model,
-                pretreatment,
+                after_failure,
                 model.post_relapse_median_months,
                 model.post_relapse_long_term_share,
             )
@@ -379,7 +382,7 @@ def generate_outcomes(
         _mixture_days(
             rng,
             model,
-            pretreatment[no_response],
+            after_failure[no_response],
             model.no_response_median_months,
             model.no_response_long_term_share,
         )

@@ -20,16 +20,20 @@ from minihcvd.errors import CohortError
 __all__ = [
     "GROUPS",
     "KINDS",
+    "PUBLISHED_COHORT_SIZES",
     "PublishedTarget",
     "Table3Row",
     "published_targets",
     "published_value",
+    "scaled_count",
     "table3_rows",
 ]
 
 GROUPS: Final = ("overall", "original", "amended")
 KINDS: Final = ("exact", "calibrated", "modelled", "unmodelled")
 _FILE: Final = "published_targets.yaml"
+#: Patients per protocol version (Methods: the amendment started with patient #68).
+PUBLISHED_COHORT_SIZES: Final = {"original": 67, "amended": 43}
 
 Group = Literal["overall", "original", "amended"]
 
@@ -112,7 +116,6 @@ def _entry_targets(entry: dict[str, Any]) -> list[PublishedTarget]:
                 field=str(entry["id"]),
             )
         ci = entry.get("ci", {}).get(group)
-        kind = entry.get("overall_kind", entry["kind"]) if group == "overall" else entry["kind"]
         measure = entry["measure"]
         measure = measure[group] if isinstance(measure, dict) else measure
         where = "overall" if group == "overall" else f"by_group.{group}"
@@ -125,7 +128,7 @@ def _entry_targets(entry: dict[str, Any]) -> list[PublishedTarget]:
                 value=float(value),
                 unit=entry["unit"],
                 place=entry["place"],
-                kind=kind,
+                kind=entry["kind"],
                 measure=measure,
                 ci=(float(ci[0]), float(ci[1])) if ci else None,
                 note=" ".join(entry["note"].split()) if entry.get("note") else None,
@@ -165,3 +168,9 @@ def published_value(target_id: str, group: str = "overall") -> float:
         if target.id == target_id and target.group == group:
             return target.value
     raise CohortError(f"no published target {target_id!r} for group {group!r}", file=_FILE)
+
+
+def scaled_count(target_id: str, cohort: str, n: int) -> int:
+    """Published count of ``target_id`` in ``cohort``, scaled to a cohort of ``n`` patients."""
+    count = published_value(target_id, cohort)
+    return min(n, round(count * n / PUBLISHED_COHORT_SIZES[cohort]))
