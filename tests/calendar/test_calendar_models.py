@@ -35,6 +35,7 @@ class TestToJsonDict:
             "height_cm": 175.0, "weight_kg": 76.0, "bsa_m2": 1.92, "bsa_formula": "mosteller",
             "bsa_calculated_m2": 1.92, "bsa_cap_m2": None, "cd20_pct": 50.0,
             "cns_disease": False,
+            "bsa_calculation": "BSA Mosteller √(175 cm × 76 kg / 3600) = 1.9221 → 1.92 m2",
         }
 
     def test_administration(self) -> None:

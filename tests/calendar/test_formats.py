@@ -44,8 +44,9 @@ class TestToCsv:
         kinds = [row["kind"] for row in rows]
         assert kinds == (
             ["administration"] * len(calendar.administrations) + ["hold"] * len(calendar.holds)
-            + ["milestone"] + ["note"] * len(calendar.notes)
+            + ["milestone"] + ["note"] * (len(calendar.notes) + 1)
         )
+        assert rows[-1]["calculation"] == calendar.bsa_calculation  # BSA rounding shown
         assert list(rows[0]) == list(CSV_COLUMNS)
 
     def test_marks_and_adjustments(self) -> None:
@@ -129,6 +130,10 @@ class TestToRich:
         assert "1–4, 11–14" in text  # dexamethasone
         assert "SCT planning: cumulative inotuzumab 5.7 mg/m2" in text
         assert "[1] Jabbour et al., J Hematol Oncol 2023, Methods: Procedures" in text
+
+    def test_bsa_worked_out_in_the_header(self) -> None:
+        """The BSA's formula, unrounded value and rounding head the table."""
+        assert "BSA Mosteller √(175 cm × 76 kg / 3600) = 1.9221 → 1.92 m2" in _text(_calendar())
 
     def test_adjustment_hold_and_mark_visible(self) -> None:
         """Adjustments, the azole hold and not-stated marks show in the table."""

@@ -121,6 +121,26 @@ class TestBodySize:
         assert body.bsa_m2 == min(body.bsa_calculated_m2, round_half_up(Decimal(str(cap))))
 
 
+class TestBsaCalculation:
+    @pytest.mark.parametrize(
+        ("height_cm", "weight_kg", "formula", "cap", "text"),
+        [
+            (175, 76, "mosteller", None,
+             "BSA Mosteller √(175 cm × 76 kg / 3600) = 1.9221 → 1.92 m2"),
+            (175, 76, "dubois", None,
+             "BSA DuBois 0.007184 × 175 cm^0.725 × 76 kg^0.425 = 1.9139 → 1.91 m2"),
+            (190, 120, "mosteller", 2.0,
+             "BSA Mosteller √(190 cm × 120 kg / 3600) = 2.5166 → 2.52 m2, capped at 2.00 m2"
+             " for dosing"),
+        ],
+    )
+    def test_rounding_and_cap_written_out(
+        self, height_cm: float, weight_kg: float, formula: str, cap: float | None, text: str
+    ) -> None:
+        """The BSA's rounding to 0.01 m2 (and any cap) is shown, not hidden."""
+        assert body_size(height_cm, weight_kg, formula, cap).bsa_calculation == text
+
+
 class TestRoundHalfUp:
     def test_half_rounds_up(self) -> None:
         """0.005 rounds up (a pharmacist's rounding, not banker's)."""

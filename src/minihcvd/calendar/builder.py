@@ -132,6 +132,7 @@ def build_calendar(
         holds=hold_days(plan, rows),
         sct_planning=sct_planning(plan, rows, tracker.total_mg_per_m2, weeks),
         notes=calendar_notes(plan, body, cd20, cns_disease, start),
+        bsa_calculation=body.bsa_calculation,
     )
 
 

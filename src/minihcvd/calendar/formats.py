@@ -85,8 +85,9 @@ def to_csv(calendar: TreatmentCalendar) -> str:
             ["milestone", sct.earliest_sct_date.isoformat(), "", "", "", "earliest allogeneic SCT",
              "", "", "", "", sct.summary, sct.source, "true", ""]
         )
-    for note in calendar.notes:
-        writer.writerow(["note", "", "", "", "", "", "", "", "", "", note, "", "", ""])
+    for note in (*calendar.notes, calendar.bsa_calculation):
+        if note:
+            writer.writerow(["note", "", "", "", "", "", "", "", "", "", note, "", "", ""])
     return buffer.getvalue()
 
 
@@ -96,7 +97,10 @@ def to_ics(calendar: TreatmentCalendar, *, generated_at: dt.datetime) -> bytes:
     cal.add("prodid", "-//minihcvd//treatment calendar//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"minihcvd {calendar.protocol}")
-    description = "\n".join((calendar.protocol_title, *calendar.notes))
+    description = "\n".join(
+        line for line in (calendar.protocol_title, calendar.bsa_calculation, *calendar.notes)
+        if line
+    )
     cal.add("x-wr-caldesc", icalendar.vText(description))
     by_date: dict[dt.date, list[Administration]] = {}
     for row in calendar.administrations:
@@ -135,6 +139,8 @@ def to_rich(calendar: TreatmentCalendar) -> RenderableType:
         f"protocol {calendar.protocol}; height {calendar.height_cm:g} cm, weight"
         f" {calendar.weight_kg:g} kg, BSA {calendar.bsa_m2:.2f} m2 ({calendar.bsa_formula})\n"
     )
+    if calendar.bsa_calculation:
+        header.append(f"{calendar.bsa_calculation}\n")
     for note in calendar.notes:
         header.append(f"• {note}\n", style="yellow")
     parts: list[RenderableType] = [header]

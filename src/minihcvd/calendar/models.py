@@ -175,6 +175,7 @@ class TreatmentCalendar:
     holds: tuple[HoldDay, ...]
     sct_planning: SctPlanning
     notes: tuple[str, ...] = field(default=())
+    bsa_calculation: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
         """The stable JSON contract (issue #2), plus the documented extra keys."""
@@ -190,6 +191,7 @@ class TreatmentCalendar:
                 "bsa_cap_m2": self.bsa_cap_m2,
                 "cd20_pct": self.cd20_pct,
                 "cns_disease": self.cns_disease,
+                "bsa_calculation": self.bsa_calculation,
             },
             "administrations": [row.to_json_dict() for row in self.administrations],
             "holds": [row.to_json_dict() for row in self.holds],

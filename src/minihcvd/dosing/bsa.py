@@ -47,6 +47,7 @@ class BodySize:
     formula: BsaFormula
     bsa_calculated_m2: Decimal
     bsa_cap_m2: Decimal | None
+    bsa_unrounded_m2: float | None = None
 
     @property
     def bsa_m2(self) -> Decimal:
@@ -54,6 +55,24 @@ class BodySize:
         if self.bsa_cap_m2 is not None and self.bsa_calculated_m2 > self.bsa_cap_m2:
             return self.bsa_cap_m2
         return self.bsa_calculated_m2
+
+    @property
+    def bsa_calculation(self) -> str:
+        """The BSA worked out, rounding and any cap included, e.g.
+        ``Mosteller √(175 cm × 76 kg / 3600) = 1.9221 → 1.92 m2``."""
+        name = _FORMULA_LABELS[self.formula]
+        h, w = f"{self.height_cm:g}", f"{self.weight_kg:g}"
+        formula = (
+            f"√({h} cm × {w} kg / 3600)" if self.formula == "mosteller"
+            else f"0.007184 × {h} cm^0.725 × {w} kg^0.425"
+        )
+        exact = (
+            f"{self.bsa_unrounded_m2:.4f} → " if self.bsa_unrounded_m2 is not None else ""
+        )
+        text = f"BSA {name} {formula} = {exact}{self.bsa_calculated_m2} m2"
+        if self.bsa_m2 != self.bsa_calculated_m2:
+            text += f", capped at {self.bsa_m2} m2 for dosing"
+        return text
 
     @property
     def bsa_label(self) -> str:
@@ -95,6 +114,7 @@ def body_size(
         formula=cast(BsaFormula, formula),
         bsa_calculated_m2=round_half_up(Decimal(repr(bsa))),
         bsa_cap_m2=cap,
+        bsa_unrounded_m2=bsa,
     )
 
 
