@@ -119,6 +119,21 @@ class TestDeriveParamTte:
                 param="OS",
             )
 
+    def test_missing_origin(self) -> None:
+        """A selected subject without a start date is refused, not given a missing AVAL."""
+        adsl = _adsl().assign(RSPDT=dates("2020-01-20", None, None, "2020-01-28"))
+        with pytest.raises(DerivationError, match="subject P3 has no RSPDT"):
+            derive_param_tte(
+                empty_adtte(),
+                source=adsl,
+                start_date="RSPDT",
+                event_sources=[relapse_event, death_event],
+                censor_sources=[last_alive_censor],
+                paramcd="RFS",
+                param="RFS",
+                subject_filter="RSPFL",
+            )
+
     def test_event_before_start(self) -> None:
         """An event before the start date is a derivation error, not a negative time."""
         adsl = _adsl().assign(DTHDT=dates("2019-12-01", None, None, None))

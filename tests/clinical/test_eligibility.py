@@ -48,6 +48,25 @@ class TestAssessEligibility:
             CriterionResult("no NYHA class 3-4 heart failure", "fail", "nyha_class = 3"),
         ]
 
+    def test_nan_is_unknown_not_a_failure(self) -> None:
+        """A NaN lab value (missing in a data frame) is unknown, not a failed threshold."""
+        patient = EligibilityInput(
+            **{**ELIGIBLE.__dict__, "ejection_fraction_pct": float("nan"), "bilirubin_mg_dl": None}
+        )
+        result = assess_eligibility(patient)
+        assert result.status == "unknown"
+        assert [(c.criterion, c.status) for c in result.criteria if c.status != "pass"] == [
+            ("ejection fraction > 50%", "unknown"),
+            ("bilirubin <= 1.95 mg/dL", "unknown"),
+        ]
+
+    def test_thresholds_just_outside(self) -> None:
+        """ECOG 4, bilirubin 1.96 and creatinine 2.01 each fail on their own."""
+        for name, value in (("ecog", 4), ("bilirubin_mg_dl", 1.96), ("creatinine_mg_dl", 2.01)):
+            patient = EligibilityInput(**{**ELIGIBLE.__dict__, name: value})
+            failed = [c.reason for c in assess_eligibility(patient).criteria if c.status == "fail"]
+            assert failed == [f"{name} = {value}"]
+
     def test_unknown_without_failure(self) -> None:
         """Nothing known yet: unknown, not ineligible."""
         assert assess_eligibility(EligibilityInput()).status == "unknown"

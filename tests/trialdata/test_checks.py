@@ -56,6 +56,23 @@ class TestCheckPatients:
         ]
 
 
+    def test_response_date_needs_a_best_response(self, tmp_path: Path) -> None:
+        """A response date without the response category would silently drop the patient from
+        the responders (no RSPFL, no RFS row): it is a problem."""
+        write_package_files(
+            tmp_path,
+            patients=f"""
+            {PATIENTS_HEADER},best_response,response_date,relapse_date
+            P1,original,2020-01-01,2020-12-01,,,2020-01-28,2020-06-01
+            P2,original,2020-01-01,2020-12-01,,CR,2020-01-28,
+            """,
+        )
+        assert _problems(tmp_path) == [
+            "patients.csv, row 1, field 'best_response': response_date given without a "
+            "best_response (CR, CRp or CRi)"
+        ]
+
+
 class TestLinkedFiles:
     def test_unknown_ids_and_dates_outside_follow_up(self, tmp_path: Path) -> None:
         """Other files name known patients and stay within their time on study."""

@@ -131,6 +131,10 @@ def derive_param_tte(
             "SRCVAR": picked["ADT_VAR"],
         }
     )
+    no_origin = rows["STARTDT"].isna()
+    if bool(no_origin.any()):
+        where = rows.loc[no_origin, "USUBJID"].iloc[0]
+        raise DerivationError(f"{step}: subject {where} has no {start_date} (the time origin)")
     early = rows["AVAL"].lt(1).fillna(False)
     if bool(early.any()):
         where = rows.loc[early, "USUBJID"].iloc[0]

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-__all__ = ["compute_duration_days", "yes_no"]
+from minihcvd.clinical import study_day
 
-_DAY = np.timedelta64(1, "D")
+__all__ = ["compute_duration_days", "yes_no"]
 
 
 def compute_duration_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Days from ``start`` to ``end``, both counted (``end - start + 1``); Int64, NA if missing.
 
-    Works on whole days: any time of day is dropped first.
+    The day count is the clinical rules' own (:func:`minihcvd.clinical.study_day`, which early
+    death uses too), so ADaM durations and rule decisions cannot drift apart. Works on whole
+    days: any time of day is dropped first.
     """
-    days: pd.Series = (end.dt.normalize() - start.dt.normalize()) / _DAY + 1
-    return days.round().astype("Int64")
+    start, end = start.align(end)
+    days = study_day(start.to_numpy(dtype="datetime64[D]"), end.to_numpy(dtype="datetime64[D]"))
+    return pd.Series(days, index=end.index).round().astype("Int64")
 
 
 def yes_no(flag: pd.Series) -> pd.Series:

@@ -5,6 +5,7 @@ group and high-risk cytogenetics, and the adverse-event reporting window. Each m
 docstring cites the paper and states the decisions taken where its wording leaves a gap.
 """
 
+from minihcvd.clinical._arrays import study_day
 from minihcvd.clinical.adverse_events import (
     CTCAE_VERSIONS,
     ctcae_grade_label,
@@ -48,5 +49,6 @@ __all__ = [
     "response_at_assessment",
     "salvage_group",
     "shows_relapse",
+    "study_day",
     "summarise_assessments",
 ]

@@ -4,8 +4,8 @@ Inclusion: relapsed or refractory, Philadelphia-chromosome-negative, CD22-positi
 ALL; ECOG performance status 0–3; ejection fraction above 50%; bilirubin <= 1.95 mg/dL;
 creatinine <= 2.0 mg/dL. Exclusion: active infection not controlled by antibiotics, NYHA class 3–4
 heart failure, a second active malignancy. Each criterion is ``pass``, ``fail`` or ``unknown``
-(value not given) with the reason; CD22 positivity is taken as the laboratory reports it (the
-paper gives no cut-off).
+(value not given, or NaN) with the reason; CD22 positivity is taken as the laboratory reports it
+(the paper gives no cut-off).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class EligibilityResult:
 def _judge(
     criterion: str, value: T | None, passes: Callable[[T], bool], shown: str
 ) -> CriterionResult:
-    if value is None:
+    if value is None or value != value:  # NaN (a missing lab value from a table) is unknown
         return CriterionResult(criterion, "unknown", f"{shown} not given")
     verdict: Status = "pass" if passes(value) else "fail"
     return CriterionResult(criterion, verdict, f"{shown} = {value}")

@@ -187,6 +187,12 @@ def check_outcome_consistency(
             file=_PATIENTS,
             field="best_response",
         )
+    found += problems_at(
+        resolved["response_date"].notna() & resolved["best_response"].isna(),
+        "response_date given without a best_response (CR, CRp or CRi)",
+        file=_PATIENTS,
+        field="best_response",
+    )
     relapse = resolved["relapse_date"]
     found += problems_at(
         relapse.notna() & resolved["response_date"].isna(),
