@@ -592,3 +592,29 @@ class TestOrdering:
                                   cd20_pct=50, cns_disease=True)
         dates = [row.date for row in calendar.administrations]
         assert dates == sorted(dates)
+
+
+class TestSctProperty:
+    @given(
+        st.sampled_from(["original", "original-reduced", "amended"]),
+        st.dictionaries(st.integers(min_value=1, max_value=4), st.integers(1, 60), max_size=4),
+        st.one_of(st.none(), st.integers(min_value=1, max_value=52)),
+    )
+    def test_earliest_sct_is_weeks_after_the_last_inotuzumab(
+        self, protocol: str, delays: dict[int, int], weeks: int | None
+    ) -> None:
+        """Whatever the delays of courses 1-4: the last inotuzumab dose is day 3 (original) or
+        day 8 (amended) of course 4 as it was moved, and the earliest SCT is N weeks (14 by
+        default) after it."""
+        calendar = _calendar(
+            protocol, sct_weeks=weeks,
+            delays=[CourseDelay("intensive", course, days) for course, days in delays.items()],
+        )
+        course_4 = calendar.courses[3].start
+        last_day = 8 if protocol == "amended" else 3
+        sct = calendar.sct_planning
+        assert sct.last_inotuzumab_date == course_4 + dt.timedelta(days=last_day - 1)
+        assert course_4 == START + dt.timedelta(days=3 * 28 + sum(delays.values()))
+        assert sct.earliest_sct_date == sct.last_inotuzumab_date + dt.timedelta(
+            days=7 * (14 if weeks is None else weeks)
+        )
