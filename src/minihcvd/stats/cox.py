@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import chdtrc, ndtr, ndtri
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import FloatArray, check_alpha, check_event_observed
+from minihcvd.stats._distributions import chi2_sf, normal_quantile, two_sided_normal_p
 
 __all__ = ["CoxPHFitter", "RiskIndex"]
 
@@ -108,7 +108,7 @@ class CoxPHFitter:
         variance = np.linalg.inv(new_information)
         _check_finite_coefficients(new_beta, variance @ new_score, names)
         se = np.sqrt(np.diag(variance))
-        z = float(ndtri(1.0 - self.alpha / 2.0))
+        z = normal_quantile(1.0 - self.alpha / 2.0)
         self.names_ = names
         self.params_ = new_beta
         self.standard_errors_ = se
@@ -116,12 +116,12 @@ class CoxPHFitter:
         self.confidence_intervals_ = np.column_stack(
             (np.exp(new_beta - z * se), np.exp(new_beta + z * se))
         )
-        self.p_values_ = 2.0 * ndtr(-np.abs(new_beta / se))
+        self.p_values_ = two_sided_normal_p(new_beta / se)
         self.variance_matrix_ = variance
         self.log_likelihood_ = float(new_loglik)
         self.log_likelihood_null_ = float(loglik_null)
         self.lrt_statistic_ = 2.0 * (self.log_likelihood_ - self.log_likelihood_null_)
-        self.lrt_p_value_ = float(chdtrc(x.shape[1], self.lrt_statistic_))
+        self.lrt_p_value_ = chi2_sf(self.lrt_statistic_, x.shape[1])
         self.n_ = risk_index.n_rows
         self.events_ = risk_index.n_events
         self.iterations_ = iterations

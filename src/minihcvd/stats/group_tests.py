@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import chdtrc, gammaln, ndtr
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import FloatArray, IntArray
+from minihcvd.stats._distributions import chi2_sf, log_factorials, two_sided_normal_p
 
 __all__ = ["GroupTestResult", "compare_categorical", "compare_continuous"]
 
@@ -124,17 +124,17 @@ def _normal_u_p(statistic: float, n: int, m: int, tie_sizes: IntArray) -> float:
     if sigma == 0:
         raise AnalysisError("the Mann–Whitney U test needs values that differ")
     z = (centred - np.sign(centred) * 0.5) / sigma
-    return float(min(1.0, 2.0 * ndtr(-abs(z))))
+    return float(min(1.0, two_sided_normal_p(z)[0]))
 
 
 def _pearson(table: IntArray, expected: FloatArray) -> float:
     statistic = float(((table - expected) ** 2 / expected).sum())
     df = (table.shape[0] - 1) * (table.shape[1] - 1)
-    return float(chdtrc(df, statistic))
+    return chi2_sf(statistic, df)
 
 
-def _log_choose(n: Any, k: Any) -> FloatArray:
-    result: FloatArray = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+def _log_choose(log_factorial: FloatArray, n: Any, k: Any) -> FloatArray:
+    result: FloatArray = log_factorial[n] - log_factorial[k] - log_factorial[n - k]
     return result
 
 
@@ -159,18 +159,19 @@ def _fisher_two_groups(table: IntArray) -> float:
     table = table[np.argsort(table.sum(axis=1), kind="stable")]
     rows = table.sum(axis=1)
     total = int(table[:, 0].sum())
+    lf = log_factorials(int(rows.sum()))
     remaining = np.concatenate((np.cumsum(rows[::-1])[::-1][1:], [0]))
     sums = np.zeros(1, dtype=np.int64)
     log_p = np.zeros(1)
     for bound, left in zip(rows[:-1], remaining[:-1], strict=True):
         x = np.arange(int(bound) + 1)
         new_sums = (sums[:, None] + x[None, :]).ravel()
-        new_log_p = (log_p[:, None] + _log_choose(bound, x)[None, :]).ravel()
+        new_log_p = (log_p[:, None] + _log_choose(lf, bound, x)[None, :]).ravel()
         feasible = (new_sums <= total) & (new_sums >= total - left)
         sums, log_p = new_sums[feasible], new_log_p[feasible]
-    log_p = log_p + _log_choose(rows[-1], total - sums)
-    observed = float(_log_choose(rows, table[:, 0]).sum())
-    log_norm = float(_log_choose(rows.sum(), total))
+    log_p = log_p + _log_choose(lf, rows[-1], total - sums)
+    observed = float(_log_choose(lf, rows, table[:, 0]).sum())
+    log_norm = float(_log_choose(lf, rows.sum(), total))
     extreme = log_p <= observed + np.log1p(FISHER_RELATIVE_TOLERANCE)
     return float(min(1.0, np.exp(log_p[extreme] - log_norm).sum()))
 

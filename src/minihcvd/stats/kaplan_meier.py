@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import (
@@ -24,6 +23,7 @@ from minihcvd.stats._checks import (
     check_event_observed,
     check_times,
 )
+from minihcvd.stats._distributions import normal_quantile
 
 __all__ = ["KaplanMeierFitter", "median_followup"]
 
@@ -116,7 +116,7 @@ def confidence_band(
     survival: FloatArray, std_err: FloatArray, *, ci_type: str, alpha: float
 ) -> tuple[FloatArray, FloatArray]:
     """Pointwise CI of S(t) from the SE of the cumulative hazard (R's ``survfit_confint``)."""
-    z = float(ndtri(1.0 - alpha / 2.0))
+    z = normal_quantile(1.0 - alpha / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         if ci_type == "plain":
             half = z * std_err * survival

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import chdtrc
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import (
@@ -21,6 +20,7 @@ from minihcvd.stats._checks import (
     check_event_observed,
     check_labels,
 )
+from minihcvd.stats._distributions import chi2_sf
 
 __all__ = ["LogrankResult", "logrank_test"]
 
@@ -102,7 +102,7 @@ def _calc_logrank(
         expected=[float(v) for v in expected],
         test_statistic=statistic,
         degrees_of_freedom=df,
-        p_value=float(chdtrc(df, statistic)) if df > 0 else float("nan"),
+        p_value=chi2_sf(statistic, df),
     )
 
 
