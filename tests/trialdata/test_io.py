@@ -139,6 +139,28 @@ class TestValidatePackage:
             "patients.csv, row 2: malformed CSV: row has more fields than the header's 5"
         ]
 
+    def test_malformed_quoted_rows_keep_their_numbers(self, tmp_path: Path) -> None:
+        """In a file with quotes (values may hold commas and line breaks) long rows are still
+        reported with their data row, blank lines and multi-line values counted right."""
+        header = "patient_id,cohort,start_date,last_followup_date,death_date"
+        (tmp_path / "patients.csv").write_text(
+            f'{header}\n"P1",original,2020-01-01,2020-02-01,,y\n\n'
+            '"P2\n,x",original,2020-01-01,2020-02-01,,x\n"P3",original,2020-01-01,2020-02-01,\n',
+            encoding="utf-8",
+        )
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv, row 1: malformed CSV: row has more fields than the header's 5",
+            "patients.csv, row 2: malformed CSV: row has more fields than the header's 5",
+        ]
+        (tmp_path / "patients.csv").write_text(
+            f'{header}\n"P1",original,2020-01-01,2020-02-01,\n\n'
+            '"P2\n,x",original,2020-01-01,2020-02-01,,x\n',
+            encoding="utf-8",
+        )
+        assert _lines(validate_package(tmp_path)) == [
+            "patients.csv, row 2: malformed CSV: row has more fields than the header's 5",
+        ]
+
     def test_short_row(self, tmp_path: Path) -> None:
         """A row with too few fields is reported, and its cells checked as empty."""
         write_package_files(

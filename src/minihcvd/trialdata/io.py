@@ -106,10 +106,24 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
             )
     except pd.errors.ParserWarning:
         return None, [
-            Problem("malformed CSV: rows have more fields than the header", file=spec.name)
+            Problem(
+                f"malformed CSV: row has more fields than the header's {len(names)}",
+                file=spec.name,
+                row=row,
+            )
+            for row in _long_quoted_rows(data, len(names))
         ]
     except pd.errors.ParserError as error:
         detail = str(error).split("C error: ")[-1].strip()
+        if re.match(r"Expected \d+ fields", detail):  # the parser's line count is not our row
+            return None, [
+                Problem(
+                    f"malformed CSV: row has more fields than the header's {len(names)}",
+                    file=spec.name,
+                    row=row,
+                )
+                for row in _long_quoted_rows(data, len(names))
+            ]
         return None, [
             Problem(
                 f"malformed CSV: {_PLACE.sub('', detail)}", file=spec.name, row=_data_row(detail)
@@ -144,6 +158,18 @@ def _fields_per_row(data: bytes) -> npt.NDArray[np.intp] | None:
     carriage_return = (ends > starts) & (raw[np.maximum(ends - 1, 0)] == ord("\r"))
     filled = (ends - starts) > carriage_return
     return np.asarray(fields[filled][1:], dtype=np.intp)  # without the header
+
+
+def _long_quoted_rows(data: bytes, width: int) -> list[int | None]:
+    """Data rows with more than ``width`` fields in a file with quotes (error path only: the
+    CSV module reads the records, whose quoted values may hold commas and line breaks)."""
+    records = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), skipinitialspace=True)
+    filled = (record for record in records if any(record))
+    next(filled, None)  # the header
+    rows: list[int | None] = [
+        number for number, record in enumerate(filled, start=1) if len(record) > width
+    ]
+    return rows or [None]
 
 
 def _read_file(directory: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
