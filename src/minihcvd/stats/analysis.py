@@ -30,7 +30,12 @@ from minihcvd.stats.survival_summary import (
     number_or_none,
     summarize,
 )
-from minihcvd.stats.tables import adverse_event_table, baseline_table, response_table
+from minihcvd.stats.tables import (
+    SALVAGE_LABELS,
+    adverse_event_table,
+    baseline_table,
+    response_table,
+)
 from minihcvd.trialdata import TrialPackage
 
 __all__ = [
@@ -46,7 +51,7 @@ __all__ = [
 #: (ADSL column, value → level, levels in display order).
 FACTORS: dict[str, tuple[str, dict[Any, str], tuple[str, ...]]] = {
     "cohort": ("COHORT", {v: v for v in COHORT_LEVELS}, COHORT_LEVELS),
-    "salvage": ("SALV1FL", {"Y": "Salvage 1", "N": "Salvage 2+"}, ("Salvage 1", "Salvage 2+")),
+    "salvage": ("SALV1FL", SALVAGE_LABELS, tuple(SALVAGE_LABELS.values())),
     "mrd": (
         "MRDNEGFL",
         {"Y": "MRD negative", "N": "MRD positive"},

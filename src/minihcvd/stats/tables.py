@@ -18,8 +18,9 @@ from minihcvd.errors import AnalysisError
 from minihcvd.stats.covariates import COHORT_LEVELS, FLAG_VALUES
 from minihcvd.stats.group_tests import compare_categorical, compare_continuous
 
-__all__ = ["adverse_event_table", "baseline_table", "response_table"]
+__all__ = ["SALVAGE_LABELS", "adverse_event_table", "baseline_table", "response_table"]
 
+#: ADSL SALV1FL → the paper's two salvage groups (Fig. 1C, Table 2).
 SALVAGE_LABELS = {"Y": "Salvage 1", "N": "Salvage 2+"}
 RESPONSE_ROWS = (("CR", ("CR",)), ("CRp", ("CRp",)), ("CRi", ("CRi",)))
 NON_RESPONSE_ROWS = (("No response", ("NR",)), ("Early death", ("ED",)))
