@@ -9,11 +9,20 @@ class TestXptNames:
     def test_short_unique_upper_case(self) -> None:
         """Long names are cut to 8 characters and clashes get a digit."""
         assert xpt_names(["cohort", "COHORT", "pb_blasts_pct", "pb_blasts_abs", "USUBJID"]) == [
-            "COHORT",
             "COHORT1",
+            "COHORT",
             "PB_BLAST",
             "PB_BLAS1",
             "USUBJID",
+        ]
+
+    def test_derived_variables_keep_their_names(self) -> None:
+        """An input column that shortens to a derived variable's name yields it the name."""
+        assert xpt_names(["dthfl", "trtsdt", "DTHFL", "TRTSDT"]) == [
+            "DTHFL1",
+            "TRTSDT1",
+            "DTHFL",
+            "TRTSDT",
         ]
 
     def test_valid_sas_names_from_any_column(self) -> None:

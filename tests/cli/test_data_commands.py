@@ -84,6 +84,8 @@ class TestDerive:
         assert all(len(name) <= 8 for name in meta.column_names)
         assert meta.column_names_to_labels["PB_BLAST"] == "pb_blasts_pct"
         assert meta.column_names_to_labels["TRTSDT"] == "Date of First Exposure to Treatment"
+        assert meta.column_names_to_labels["COHORT"] == "Protocol Version Cohort"
+        assert meta.column_names_to_labels["COHORT1"] == "cohort"
         assert meta.original_variable_types["TRTEDT"] == "DATE9"  # numeric even when missing
         assert len(frame) == 7
         tables = {"adrs": "ADRS", "adtte": "ADTTE", "adae": "ADAE", "sct_intervals": "SCTINT"}

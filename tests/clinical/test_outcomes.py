@@ -54,6 +54,35 @@ class TestSummariseAssessments:
         assert pd.isna(summary.loc["A", "relapse_date"])
 
 
+    def test_best_response_order_and_mrd_assays(self) -> None:
+        """CRp beats CRi and NR beats NE; flow and NGS MRD are judged on their own thresholds
+        and columns; MRD after the relapse does not count as the best MRD."""
+        assessments = pd.DataFrame(
+            {
+                "patient_id": ["A", "A", "A", "A", "B", "B"],
+                "assessment_date": _d(
+                    "2020-01-28", "2020-02-20", "2020-04-01", "2020-05-01", "2020-01-28",
+                    "2020-02-28",
+                ),
+                "bm_blasts_pct": [2.0, 1.0, 30.0, 1.0, 1.0, 50.0],
+                "anc_10e9_per_l": [0.5, 1.5, 1.0, 2.0, None, 0.2],
+                "platelets_10e9_per_l": [50.0, 60.0, 20.0, 150.0, 150.0, 10.0],
+                "extramedullary_disease": pd.Series([False] * 6, dtype="boolean"),
+                # A: flow 5e-5 (negative) at response with NGS 5e-5 (positive); after the
+                # relapse on 2020-04-01 flow and NGS are 0, which must not count.
+                "mrd_flow_level": [5e-5, 2e-4, None, 0.0, None, None],
+                "mrd_ngs_level": [5e-5, 2e-4, None, 0.0, None, None],
+            }
+        )
+        summary = summarise_assessments(assessments)
+        assert summary["best_response"].tolist() == ["CRp", "NR"]
+        assert summary.loc["A", "relapse_date"] == pd.Timestamp("2020-04-01")
+        assert summary.loc["A", "mrd_negative_at_response"]
+        assert summary.loc["A", "mrd_negative"]
+        assert not summary.loc["A", "mrd_ngs_negative_at_response"]
+        assert not summary.loc["A", "mrd_ngs_negative"]
+
+
 class TestPatientOutcomes:
     def test_precedence_and_early_death(self) -> None:
         """Assessments win where a patient has rows; D uses patients.csv; E died day 10."""

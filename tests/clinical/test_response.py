@@ -76,6 +76,10 @@ class TestIsEarlyDeath:
             False,
         ]
 
+    def test_response_on_the_death_day_is_not_early_death(self) -> None:
+        """A response assessed on the day of death counts as before the death."""
+        assert is_early_death(["2020-01-01"], ["2020-01-20"], ["2020-01-20"]).tolist() == [False]
+
     def test_returns_numpy_booleans(self) -> None:
         """The result is a plain boolean array, usable as a mask."""
         result = is_early_death(["2020-01-01"], ["2020-01-05"], [None])

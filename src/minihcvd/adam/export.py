@@ -100,19 +100,37 @@ def dataset_frames(datasets: AdamDatasets) -> dict[str, pd.DataFrame]:
     return {name: frame for name, frame in frames.items() if frame is not None}
 
 
+def _is_sas_name(column: str) -> bool:
+    return (
+        0 < len(column) <= 8
+        and set(column) <= _SAS_NAME_CHARACTERS
+        and not column[0].isdigit()
+    )
+
+
 def xpt_names(columns: list[str]) -> list[str]:
     """SAS names: upper-case ASCII letters, digits and ``_``, not starting with a digit, at
-    most 8 characters, unique (a digit replaces the end if needed)."""
+    most 8 characters, unique (a digit replaces the end if needed).
+
+    A column whose name already is such a name (the derived ADaM variables) keeps it; a kept
+    input column that shortens to the same name gets the digit, so e.g. ADSL's ``COHORT`` is
+    the derived variable and the input ``cohort`` becomes ``COHORT1``.
+    """
+    taken = {column for column in columns if _is_sas_name(column)}
     names: list[str] = []
     for column in columns:
+        if _is_sas_name(column):
+            names.append(column)
+            continue
         kept = "".join(ch for ch in column.upper() if ch in _SAS_NAME_CHARACTERS)
         if kept[:1].isdigit():
             kept = "_" + kept
         base = kept[:8] or "VAR"
         name, number = base, 1
-        while name in names:
+        while name in taken:
             suffix = str(number)
             name, number = base[: 8 - len(suffix)] + suffix, number + 1
+        taken.add(name)
         names.append(name)
     return names
 
