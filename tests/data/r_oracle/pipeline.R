@@ -29,6 +29,12 @@ km <- function(prefix, fit) {
   }
 }
 km("os", survfit(Surv(time, status) ~ 1, data = p, conf.type = "log-log"))
+resp <- p[!is.na(p$response_date) & p$best_response %in% c("CR", "CRp", "CRi"), ]
+relapse_or_death <- pmin(day(resp$relapse_date), day(resp$death_date), na.rm = TRUE)
+rfs_event <- !is.na(relapse_or_death)
+rfs_time <- ifelse(rfs_event, relapse_or_death, day(resp$last_followup_date)) -
+  day(resp$response_date) + 1
+km("rfs", survfit(Surv(rfs_time, as.integer(rfs_event)) ~ 1, conf.type = "log-log"))
 for (g in levels(p$cohort)) {
   km(paste0("os_by.cohort.groups.", g),
      survfit(Surv(time, status) ~ 1, data = p[p$cohort == g, ], conf.type = "log-log"))
