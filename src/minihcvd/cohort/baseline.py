@@ -25,7 +25,6 @@ __all__ = [
     "COHORTS",
     "ENROLLMENT_FIRST",
     "ENROLLMENT_LAST",
-    "PUBLISHED_COHORT_SIZES",
     "allocate",
     "cohort_sizes",
     "generate_baseline",
