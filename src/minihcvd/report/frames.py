@@ -25,9 +25,9 @@ MONTHS = ("12", "24", "36")
 def survival_frame(document: dict[str, Any]) -> pd.DataFrame:
     """One row per curve: OS, RFS, every OS-by-factor group and landmark group."""
     rows: list[dict[str, Any]] = []
-    for endpoint in ("os", "rfs"):
+    for endpoint, population in (("os", "all patients"), ("rfs", "responders")):
         if document[endpoint] is not None:
-            rows.append(_survival_row(endpoint.upper(), "all patients", document[endpoint], None))
+            rows.append(_survival_row(endpoint.upper(), population, document[endpoint], None))
     for factor, comparison in document["os_by"].items():
         for level, summary in comparison["groups"].items():
             rows.append(_survival_row(f"OS by {factor}", level, summary, comparison["logrank_p"]))
@@ -35,7 +35,7 @@ def survival_frame(document: dict[str, Any]) -> pd.DataFrame:
         for level, summary in landmark["groups"].items():
             label = f"OS after landmark {key} ({landmark['population']})"
             rows.append(_survival_row(label, f"exposed: {level}", summary, landmark["logrank_p"]))
-    return pd.DataFrame(rows)
+    return _frame(rows)
 
 
 def _survival_row(
@@ -73,7 +73,7 @@ def baseline_frame(document: dict[str, Any]) -> pd.DataFrame:
     table = document["table1"]
     if table is None:
         return pd.DataFrame()
-    return pd.DataFrame([_flatten(row) for row in table["rows"]])
+    return _frame([_flatten(row) for row in table["rows"]])
 
 
 def response_frame(document: dict[str, Any]) -> pd.DataFrame:
@@ -81,7 +81,7 @@ def response_frame(document: dict[str, Any]) -> pd.DataFrame:
     table = document["response"]
     if table is None:
         return pd.DataFrame()
-    return pd.DataFrame([_flatten(row) for row in table["rows"]])
+    return _frame([_flatten(row) for row in table["rows"]])
 
 
 def adverse_event_frame(document: dict[str, Any]) -> pd.DataFrame:
@@ -89,7 +89,7 @@ def adverse_event_frame(document: dict[str, Any]) -> pd.DataFrame:
     table = document["adverse_events"]
     if table is None:
         return pd.DataFrame()
-    return pd.DataFrame([_flatten(row) for row in table["rows"]])
+    return _frame([_flatten(row) for row in table["rows"]])
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -102,3 +102,8 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows as a frame whose counts stay integers next to missing cells (110, not 110.0)."""
+    return pd.DataFrame(rows).convert_dtypes()
