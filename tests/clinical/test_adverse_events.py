@@ -44,6 +44,20 @@ class TestInReportingWindow:
         assert result.tolist() == [True]
 
 
+    def test_sos_clause_needs_inotuzumab(self) -> None:
+        """Known doses without inotuzumab: an SOS 6 months after the last dose is outside the
+        window; with unknown doses (no last dose either) it stays open-ended."""
+        result = in_reporting_window(
+            _d("2020-09-30", "2020-09-30"),
+            _d("2020-01-01", "2020-01-01"),
+            _d("2020-03-31", None),
+            [False, False],
+            [True, True],
+            _d(None, None),
+        )
+        assert result.tolist() == [False, True]
+
+
 class TestIsSosTerm:
     def test_terms(self) -> None:
         """Full names and bare abbreviations match; words containing 'sos' do not."""

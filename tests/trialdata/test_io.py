@@ -96,6 +96,20 @@ class TestValidatePackage:
         """patients.csv is required."""
         assert _lines(validate_package(tmp_path)) == ["patients.csv: required file is missing"]
 
+    def test_folder_in_place_of_a_file(self, tmp_path: Path) -> None:
+        """A folder named like a package file is reported as such, not as a missing file."""
+        write_package_files(
+            tmp_path,
+            patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date
+            P1,original,2013-01-10,2014-05-01,
+            """,
+        )
+        (tmp_path / "assessments.csv").mkdir()
+        assert _lines(validate_package(tmp_path)) == [
+            "assessments.csv: is a folder or special file, not a CSV file"
+        ]
+
     def test_empty_file(self, tmp_path: Path) -> None:
         """An empty file says so."""
         (tmp_path / "patients.csv").write_text("", encoding="utf-8")

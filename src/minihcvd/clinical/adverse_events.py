@@ -8,6 +8,8 @@ sinusoidal obstruction syndrome (SOS) of any cause within 2 years after inotuzum
   month's end, e.g. 31 Dec + 2 months = 28/29 Feb); both window ends are inclusive;
 - before the first dose nothing is in the window (pre-treatment events are baseline);
 - without a known last dose the window is open-ended (every event from the first dose counts);
+- the SOS clause needs inotuzumab: a patient whose doses are known (a last dose) but include no
+  inotuzumab has no SOS window beyond the general one (an unknown dose history stays open-ended);
 - SOS is recognised from the term: "sinusoidal obstruction", "veno-occlusive"/"venoocclusive",
   or the bare abbreviations "SOS"/"VOD" (case-insensitive).
 """
@@ -74,7 +76,7 @@ def in_reporting_window(
     after_last = (onset > last_dose_date).to_numpy(dtype=bool, na_value=False)
     sos_end = last_inotuzumab_date + pd.DateOffset(years=SOS_WINDOW_YEARS_AFTER_INOTUZUMAB)
     sos_window = (onset <= sos_end).to_numpy(dtype=bool, na_value=False) | (
-        last_inotuzumab_date.isna().to_numpy(dtype=bool)
+        last_inotuzumab_date.isna().to_numpy(dtype=bool) & open_ended
     )
     reportable = on_treatment | open_ended | (related & after_last) | (sos_flag & sos_window)
     return np.asarray(started & reportable, dtype=bool)

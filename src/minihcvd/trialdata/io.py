@@ -174,6 +174,8 @@ def _long_quoted_rows(data: bytes, width: int) -> list[int | None]:
 
 def _read_file(directory: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
     path = directory / spec.name
+    if path.exists() and not path.is_file():
+        return None, [Problem("is a folder or special file, not a CSV file", file=spec.name)]
     if not path.is_file():
         missing = [Problem("required file is missing", file=spec.name)] if spec.required else []
         return None, missing
