@@ -81,16 +81,15 @@ def encode_covariate(adsl: pd.DataFrame, name: str) -> Covariate:
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
         values = column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         return Covariate(name, [name], values[:, None])
-    text = column.astype(object).where(column.notna(), None)
-    levels = sorted({str(v) for v in pd.unique(text.dropna())})
+    codes, uniques = pd.factorize(column)  # hash-based; missing values get code -1
+    code_of = {str(value): code for code, value in enumerate(uniques)}
+    levels = sorted(code_of)
+    missing = codes < 0
     if set(levels) <= FLAG_VALUES:
-        flag = np.where(text.isna(), np.nan, (text == "Y").astype(float))
-        return Covariate(name, [name], flag[:, None])
+        flag = np.where(missing, np.nan, codes == code_of.get("Y", -2))
+        return Covariate(name, [name], flag[:, None].astype(np.float64))
     if len(levels) < 2:
         raise AnalysisError(f"covariate {name!r} has a single level ({', '.join(levels)})")
-    missing = text.isna().to_numpy()
-    columns = [
-        np.where(missing, np.nan, (text.astype(str) == level).to_numpy(dtype=float))
-        for level in levels[1:]
-    ]
-    return Covariate(name, [f"{name}[{level}]" for level in levels[1:]], np.column_stack(columns))
+    columns = [np.where(missing, np.nan, codes == code_of[level]) for level in levels[1:]]
+    values = np.column_stack(columns).astype(np.float64)
+    return Covariate(name, [f"{name}[{level}]" for level in levels[1:]], values)
