@@ -181,8 +181,28 @@ class TestLoadProtocolFile:
     def test_missing_base(self, tmp_path: Path) -> None:
         """extends must name a sibling file."""
         path = self._write(tmp_path, "x.yaml", "extends: nowhere\n")
-        with pytest.raises(ProtocolError, match="base protocol 'nowhere' not found"):
+        with pytest.raises(ProtocolError, match="base protocol 'nowhere' not found next to"):
             load_protocol_file(path)
+
+    def test_site_variant_of_a_shipped_protocol(self, tmp_path: Path) -> None:
+        """A site file anywhere may extend a shipped version and record its own decision on a
+        value the paper does not state (here the rituximab dose); the value stays marked."""
+        detail = "{unstated_detail: 'dose 375 mg/m2, confirmed by pharmacy (SOP 12)'}"
+        path = self._write(
+            tmp_path,
+            "site.yaml",
+            "extends: amended\nname: amended-site\ncomponent_overrides:\n"
+            f"  rituximab-odd: {detail}\n  rituximab-even: {detail}\n",
+        )
+        site = load_protocol_file(path)
+        rituximab = [c for c in site.components if c.drug == "rituximab"]
+        assert {(c.dose, c.stated_in_paper, c.unstated_detail) for c in rituximab} == {
+            (375, False, "dose 375 mg/m2, confirmed by pharmacy (SOP 12)")
+        }
+        shipped = load_protocol("amended")
+        assert [c for c in site.components if c.drug != "rituximab"] == [
+            c for c in shipped.components if c.drug != "rituximab"
+        ]
 
     def test_extends_cycle(self, tmp_path: Path) -> None:
         """A file extending itself stops with an error, not a recursion crash."""

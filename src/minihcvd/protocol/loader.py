@@ -1,6 +1,7 @@
 """Find, read and validate protocol YAML files; a bad file is one ``ProtocolError`` line.
 
-A file may build on another with ``extends: <name>`` (a sibling file) and replace fields of
+A file may build on another with ``extends: <name>`` (a sibling file, else the shipped protocol
+of that name) and replace fields of
 named components with ``component_overrides: {<id>: {<field>: <value>}}``; every other top-level
 key replaces the base file's key. ``original-reduced`` is written this way.
 """
@@ -84,9 +85,14 @@ def _read_resolved(path: Path, depth: int) -> dict[str, Any]:
             field="extends",
         )
     base_path = path.with_name(f"{base_name}{_SUFFIX}")
+    if not base_path.is_file() and base_name in protocol_names():
+        # a site's variant of a shipped version: `extends: amended` from any folder
+        base_path = Path(str(_DATA / f"{base_name}{_SUFFIX}"))
     if not base_path.is_file():
         raise ProtocolError(
-            f"base protocol {base_name!r} not found next to the file", file=path.name,
+            f"base protocol {base_name!r} not found next to the file or among the shipped"
+            f" protocols ({', '.join(protocol_names())})",
+            file=path.name,
             field="extends",
         )
     merged = _read_resolved(base_path, depth + 1)
