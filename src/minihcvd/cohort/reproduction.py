@@ -66,34 +66,31 @@ class ReproductionTable:
     n_seeds: int
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per published number, for the report and the CSV file."""
-        return pd.DataFrame(
-            {
-                "number": [r.target.label for r in self.rows],
-                "group": [r.target.group for r in self.rows],
-                "place in paper": [r.target.place for r in self.rows],
-                "kind": [r.target.kind for r in self.rows],
-                "unit": [r.target.unit for r in self.rows],
-                "paper": [r.target.value for r in self.rows],
-                "default seed": [
-                    _rounded(r.default_value, r.target.decimals + 1) for r in self.rows
-                ],
-                "2.5%": [_rounded(r.low, r.target.decimals + 1) for r in self.rows],
-                "97.5%": [_rounded(r.high, r.target.decimals + 1) for r in self.rows],
-                "outside range": [
-                    "" if r.outside is None else ("yes" if r.outside else "") for r in self.rows
-                ],
-            }
-        )
+        """One row per published number, values as printed (the report and the CSV file).
+
+        Measured values get one decimal more than the paper prints; the range columns are
+        present only when there are seeds.
+        """
+        columns: dict[str, list[str]] = {
+            "number": [r.target.label for r in self.rows],
+            "group": [r.target.group for r in self.rows],
+            "place in paper": [r.target.place for r in self.rows],
+            "kind": [r.target.kind for r in self.rows],
+            "unit": [r.target.unit for r in self.rows],
+            "paper": [f"{r.target.value:g}" for r in self.rows],
+            "default seed": [_shown(r.default_value, r.target.decimals) for r in self.rows],
+        }
+        if self.n_seeds:
+            columns["2.5%"] = [_shown(r.low, r.target.decimals) for r in self.rows]
+            columns["97.5%"] = [_shown(r.high, r.target.decimals) for r in self.rows]
+            columns["outside range"] = ["yes" if r.outside else "" for r in self.rows]
+        return pd.DataFrame(columns)
 
     def to_markdown(self) -> str:
         """The table as a Markdown pipe table (for docs/virtual-cohort.md)."""
-        frame = self.to_frame().astype(object).where(lambda f: f.notna(), "—")
+        frame = self.to_frame()
         lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-        lines += [
-            "| " + " | ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in row) + " |"
-            for row in frame.itertuples(index=False)
-        ]
+        lines += ["| " + " | ".join(row) + " |" for row in frame.itertuples(index=False)]
         return "\n".join(lines) + "\n"
 
     def outside(self) -> list[ReproductionRow]:
@@ -127,8 +124,9 @@ class ReproductionTable:
         }
 
 
-def _rounded(value: float, digits: int) -> float:
-    return value if math.isnan(value) else round(value, digits)
+def _shown(value: float, decimals: int) -> str:
+    """A measured value with one decimal more than the paper prints; a dash when missing."""
+    return "—" if math.isnan(value) else f"{round(value, decimals + 1):g}"
 
 
 def reproduction_table(
