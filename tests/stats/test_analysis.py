@@ -124,9 +124,11 @@ class TestSkippedAnalyses:
         patients = pd.read_csv(tmp_path / "patients.csv", dtype=str, keep_default_na=False)
         required = ["patient_id", "cohort", "start_date", "last_followup_date", "death_date"]
         patients[required].to_csv(tmp_path / "patients.csv", index=False)
-        document = analyze_package(read_package(tmp_path)).to_json_dict()
+        options = AnalysisOptions(covariates=("cohort",))
+        document = analyze_package(read_package(tmp_path), options).to_json_dict()
         assert document["os"]["n"] == 110
         assert document["os_by"]["cohort"]["logrank_p"] is not None
+        assert list(document["cox"]["multivariate"]) == ["cohort[amended]"]
         assert document["rfs"] is None
         assert document["response"] is None
         assert document["adverse_events"] is None
