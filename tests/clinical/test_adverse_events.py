@@ -60,7 +60,7 @@ class TestInReportingWindow:
 
 class TestIsSosTerm:
     def test_terms(self) -> None:
-        """Full names and bare abbreviations match; words containing 'sos' do not."""
+        """Full names and the abbreviations as words match; words containing 'sos' do not."""
         terms = [
             "Hepatic sinusoidal obstruction syndrome",
             "VOD",
@@ -68,8 +68,13 @@ class TestIsSosTerm:
             "Veno-occlusive disease",
             "Sosa syndrome",
             "Hyperglycemia",
+            "Hepatic VOD/SOS",
+            "Venoocclusive liver disease",
+            "Episode",
         ]
-        assert is_sos_term(terms).tolist() == [True, True, True, True, False, False]
+        assert is_sos_term(terms).tolist() == [
+            True, True, True, True, False, False, True, True, False
+        ]
 
 
 class TestCtcaeGradeLabel:

@@ -11,7 +11,7 @@ sinusoidal obstruction syndrome (SOS) of any cause within 2 years after inotuzum
 - the SOS clause needs inotuzumab: a patient whose doses are known (a last dose) but include no
   inotuzumab has no SOS window beyond the general one (an unknown dose history stays open-ended);
 - SOS is recognised from the term: "sinusoidal obstruction", "veno-occlusive"/"venoocclusive",
-  or the bare abbreviations "SOS"/"VOD" (case-insensitive).
+  or the abbreviations "SOS"/"VOD" as words (e.g. "Hepatic VOD/SOS"; case-insensitive).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ SOS_WINDOW_YEARS_AFTER_INOTUZUMAB: Final = 2
 CTCAE_VERSIONS: Final = ("3.0", "4.0", "4.03", "5.0", "6.0")
 #: CTCAE general grade meanings, 1–5.
 CTCAE_GRADES: Final = {1: "Mild", 2: "Moderate", 3: "Severe", 4: "Life-threatening", 5: "Death"}
-_SOS_PATTERN = r"sinusoidal obstruction|veno-?occlusive|^\s*(?:sos|vod)\s*$"
+_SOS_PATTERN = r"sinusoidal obstruction|veno-?occlusive|\b(?:sos|vod)\b"
 
 
 def is_sos_term(term: Any) -> BoolArray:
