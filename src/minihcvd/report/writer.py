@@ -38,6 +38,14 @@ FACTOR_TITLES = {
     "cytogenetics": "OS by cytogenetic risk (Additional file 1, Fig. S5)",
 }
 
+#: What a reader must know next to a comparison's curves.
+FACTOR_CAVEATS = {
+    "sct": (
+        ". Transplanted patients had to survive until their transplant (immortal-time bias):"
+        " see the 4-month SCT landmark and the time-dependent Cox term sct."
+    ),
+}
+
 
 class Reproduction(Protocol):
     """The virtual cohort's comparison with the paper (``minihcvd.cohort.ReproductionTable``)."""
@@ -99,7 +107,8 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
     for factor, comparison in results.os_by.items():
         figure = _comparison_figure(comparison, FACTOR_TITLES.get(factor, f"OS by {factor}"))
         if figure is not None:
-            figures.append(render(figure, f"os_by_{factor}", FACTOR_TITLES.get(factor, factor)))
+            caption = FACTOR_TITLES.get(factor, factor) + FACTOR_CAVEATS.get(factor, "")
+            figures.append(render(figure, f"os_by_{factor}", caption))
     for key, landmark in results.landmarks.items():
         spec = landmark.landmark
         title = (
