@@ -85,3 +85,49 @@ class TestDeriveAll:
             check_dtype=False,
         )
         assert datasets.adsl["SCTDT"].tolist() == dates("2013-05-20", None, None, None).tolist()
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "trial-package"
+
+
+class TestExamplePackage:
+    def test_documented_cases(self) -> None:
+        """The cases docs/data-format.md describes for the shipped example: outcomes from
+        assessments (P001, P002, P004, P005) or patients.csv (P003, P006, P007), the CRi with
+        platelets recovered (P005), relapse from a marrow (P002), early death (P003), death on
+        the SCT day (P006: one SCT row, the death counted before the transplant)."""
+        datasets = derive_all(read_package(EXAMPLE))
+        columns = ["USUBJID", "BOR", "RSPDT", "RELDT", "EDTHFL", "MRDNEGFL", "MRDRSPFL"]
+        adsl = datasets.adsl[[*columns, "MRDNGSFL", "RSPSRC"]].astype(object)
+        adsl = adsl.where(adsl.notna(), None)
+        assert adsl.values.tolist() == [
+            ["P001", "CR", pd.Timestamp("2013-03-29"), None, "N", "Y", "N", "Y", "assessments"],
+            ["P002", "CRp", pd.Timestamp("2014-06-27"), pd.Timestamp("2015-01-12"), "N", "N",
+             "N", None, "assessments"],
+            ["P003", "ED", None, None, "Y", None, None, None, "patients"],
+            ["P004", "NR", None, None, "N", None, None, None, "assessments"],
+            ["P005", "CRi", pd.Timestamp("2018-03-09"), None, "N", "Y", "Y", "Y", "assessments"],
+            ["P006", "CR", pd.Timestamp("2019-10-04"), None, "N", "Y", None, None, "patients"],
+            ["P007", "CRp", pd.Timestamp("2020-03-27"), pd.Timestamp("2020-11-16"), "N", "N",
+             None, None, "patients"],
+        ]
+        rfs = datasets.adtte[datasets.adtte["PARAMCD"].eq("RFS")]
+        assert rfs[["USUBJID", "AVAL", "CNSR", "SRCVAR"]].astype(object).values.tolist() == [
+            ["P001", 1587, 1, "LSTALVDT"],
+            ["P002", 200, 0, "RELDT"],
+            ["P005", 1302, 1, "LSTALVDT"],
+            ["P006", 102, 0, "DTHDT"],
+            ["P007", 235, 0, "RELDT"],
+        ]
+        sct = datasets.sct_intervals
+        assert sct[sct["USUBJID"].eq("P006")].values.tolist() == [["P006", 0, 127, 1, 0]]
+        assert sct[sct["USUBJID"].eq("P001")].values.tolist() == [
+            ["P001", 0, 134, 0, 0],
+            ["P001", 134, 1612, 0, 1],
+        ]
+        adae = datasets.adae
+        assert adae is not None
+        assert adae[["AETERM", "TRTEMFL"]].values.tolist()[3:5] == [
+            ["Hepatic sinusoidal obstruction syndrome", "Y"],
+            ["Headache", "N"],
+        ]
