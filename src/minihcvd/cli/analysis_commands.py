@@ -87,6 +87,7 @@ def analyze(
         package = read_package(directory)
         results = analyze_package(package, options, progress=advance)
         report = write_report(results, out, progress=advance)
+        progress.update(task, completed=len(steps))
     for note in results.all_notes():  # notes hold Cox term names like salvage[S2]: escape
         err_console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
     console.print(f"wrote {escape(str(report))}", soft_wrap=True)
