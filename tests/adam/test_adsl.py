@@ -62,6 +62,21 @@ class TestDeriveVarsTrtDates:
         )
 
 
+    def test_no_inotuzumab_dose_at_all(self) -> None:
+        """Administrations without any inotuzumab row give a missing INOLSTDT (this raised a
+        TypeError from pandas before)."""
+        given = pd.DataFrame(
+            {
+                "patient_id": ["P1"],
+                "date": dates("2020-01-03"),
+                "drug": pd.array(["vincristine"], dtype="str"),
+            }
+        )
+        adsl = derive_vars_subject(_patients()).pipe(derive_vars_trt_dates, administrations=given)
+        assert adsl["TRTEDT"].tolist()[0] == pd.Timestamp("2020-01-03")
+        assert adsl["INOLSTDT"].isna().all()
+
+
 class TestDeriveVarsDeath:
     def test_flag(self) -> None:
         """DTHFL Y with a death date."""

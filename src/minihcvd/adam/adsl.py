@@ -74,9 +74,16 @@ def derive_vars_trt_dates(
         last = administrations.groupby("patient_id")["date"].max()
         inotuzumab = administrations["drug"].str.lower().str.contains(_INOTUZUMAB, na=False)
         last_ino = administrations[inotuzumab].groupby("patient_id")["date"].max()
-        out["TRTEDT"] = out["USUBJID"].map(last).astype(missing.dtype)
-        out["INOLSTDT"] = out["USUBJID"].map(last_ino).astype(missing.dtype)
+        # reindex, not map: an empty lookup (no inotuzumab dose at all) must give NaT too
+        out["TRTEDT"] = _per_subject(last, out["USUBJID"], missing)
+        out["INOLSTDT"] = _per_subject(last_ino, out["USUBJID"], missing)
     return out
+
+
+def _per_subject(values: pd.Series, subjects: pd.Series, like: pd.Series) -> pd.Series:
+    """A per-patient date looked up for each ADSL row (NaT where the patient has none)."""
+    found = values.reindex(subjects.to_numpy()).to_numpy(dtype=like.dtype)
+    return pd.Series(found, index=subjects.index, dtype=like.dtype)
 
 
 def derive_vars_death(adsl: pd.DataFrame) -> pd.DataFrame:
