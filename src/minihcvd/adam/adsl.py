@@ -82,8 +82,8 @@ def derive_vars_trt_dates(
 
 def _per_subject(values: pd.Series, subjects: pd.Series, like: pd.Series) -> pd.Series:
     """A per-patient date looked up for each ADSL row (NaT where the patient has none)."""
-    found = values.reindex(subjects.to_numpy()).to_numpy(dtype=like.dtype)
-    return pd.Series(found, index=subjects.index, dtype=like.dtype)
+    found = values.reindex(subjects.to_numpy()).astype(like.dtype)
+    return pd.Series(found.to_numpy(), index=subjects.index, dtype=like.dtype)
 
 
 def derive_vars_death(adsl: pd.DataFrame) -> pd.DataFrame:
