@@ -11,8 +11,8 @@ it is drawn (docs/virtual-cohort.md explains and justifies each step):
    piecewise-exponential proportional-hazards model whose covariate effects are the paper's
    multivariate Cox hazard ratios plus an MRD effect; its baseline scale is calibrated. Death
    after relapse and the survival of non-responders are exponential with a long-term-survivor
-   fraction, under the same pre-treatment hazard ratios except the amended regimen's, which
-   acts through the remission (so the fitted multivariate HR comes out near the paper's).
+   fraction, under the same hazard ratios except the amended regimen's, which acts through
+   the remission (so the fitted multivariate HR comes out near the paper's).
 4. Transplant (exact counts per cohort) and blinatumomab (exact per cohort) go to responders
    still in remission at the drawn time. After a transplant the first-event hazard changes by
    a time-dependent hazard ratio and a first event is more often death in remission.
@@ -68,16 +68,16 @@ class OutcomeModel:
     #: Piecewise-constant baseline hazard of the first event after response (per day):
     #: interval starts in months and relative level, times a calibrated scale.
     interval_starts_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 60.0)
-    relative_hazard: tuple[float, ...] = (0.8, 1.0, 0.5, 0.2, 0.25, 0.1)
-    baseline_hazard_per_day: float = 8.0e-4
+    relative_hazard: tuple[float, ...] = (1.0, 1.0, 0.4, 0.2, 0.25, 0.1)
+    baseline_hazard_per_day: float = 7.7e-4
     #: Share of first events that are death in remission, without and after transplant.
     death_in_remission_share: float = 0.25
     death_in_remission_share_after_sct: float = 0.45
     #: Death after relapse: median months, and the share who survive long term.
-    post_relapse_median_months: float = 4.5
+    post_relapse_median_months: float = 12.0
     post_relapse_long_term_share: float = 0.4
     #: Non-responders (alive beyond day 28): median months and long-term share.
-    no_response_median_months: float = 4.0
+    no_response_median_months: float = 6.0
     no_response_long_term_share: float = 0.08
     #: Hazard of the long-term survivors (per day), about 2% a year.
     long_term_hazard_per_day: float = 5.5e-5
@@ -92,7 +92,7 @@ class OutcomeModel:
     #: Follow-up: share of patients whose last contact falls before the data cut-off, at a
     #: uniform fraction (at least this much) of their potential follow-up; calibrated to the
     #: median follow-up of 48 months (the paper gives no cut-off date nor losses).
-    lost_to_followup_share: float = 0.45
+    lost_to_followup_share: float = 0.52
     lost_at_least_fraction: float = 0.3
     cutoff: pd.Timestamp = field(default_factory=lambda: pd.Timestamp("2022-05-15"))
 
@@ -208,8 +208,10 @@ def generate_outcomes(
     pretreatment = _linear_predictor(model, baseline)
     mrd_negative = np.equal(mrd_overall, True)
     linear = pretreatment + np.log(model.hr_mrd_not_negative) * ~mrd_negative
-    # The amended regimen acts through remission (its HR is on the first event only).
+    # After relapse or without response: the amended regimen acted through the remission (its
+    # HR is on the first event only); never reaching MRD negativity marks resistant disease.
     after_failure = pretreatment - np.log(model.hr_amended) * (cohort == "amended")
+    after_failure += np.log(model.hr_mrd_not_negative) * (responder & ~mrd_negative)
 
     first_event = response_day + _hazard_draw(rng, model, linear, np.zeros(n))
     sct_day = np.round(

@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_SEED", "MAX_PATIENTS", "synthesize"]
 
 #: The demo's cohort: of seeds 1-200, the one whose calibrated numbers lie closest to the middle
 #: of their distribution over those seeds (a typical cohort, chosen without looking at the paper).
-DEFAULT_SEED: Final = 185
+DEFAULT_SEED: Final = 147
 #: Doses are built patient by patient (about 5 ms each); beyond this a run would take minutes.
 MAX_PATIENTS: Final = 10_000
 _SPECS: Final = {spec.name: spec for spec in FILES}
