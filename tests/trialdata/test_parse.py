@@ -9,6 +9,22 @@ from minihcvd.trialdata.parse import parse_file
 from minihcvd.trialdata.schema import ASSESSMENTS
 
 
+class TestDates:
+    def test_only_padded_iso_dates(self) -> None:
+        """Dates must be YYYY-MM-DD exactly: unpadded, timed or impossible dates are refused."""
+        raw = pd.DataFrame(
+            {
+                "patient_id": ["P1"] * 5,
+                "assessment_date": [
+                    "2020-01-05", "2020-1-5", "2020-01-05T00:00", "2021-02-30", "2020-01-5"
+                ],
+            }
+        )
+        typed, problems = parse_file(raw, ASSESSMENTS)
+        assert typed["assessment_date"].notna().tolist() == [True, False, False, False, False]
+        assert [p.row for p in problems if p.field == "assessment_date"] == [2, 3, 4, 5]
+
+
 class TestParseFile:
     def test_kinds_and_bad_cells(self) -> None:
         """Numbers, ranges, booleans and dates parse; bad cells become missing and problems."""

@@ -51,7 +51,9 @@ def _code(text: pd.Series, empty: pd.Series, spec: ColumnSpec) -> tuple[pd.Serie
 
 def _date(text: pd.Series, empty: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
     values = pd.to_datetime(text.where(~empty), format=DATE_FORMAT, errors="coerce")
-    return values, ~empty & values.isna()
+    # the parser also takes unpadded dates (2020-1-5); the format is YYYY-MM-DD, 10 characters
+    bad = ~empty & (values.isna() | text.str.len().ne(len("YYYY-MM-DD")))
+    return values.where(~bad), bad
 
 
 def _bool(text: pd.Series, empty: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
