@@ -16,7 +16,6 @@ from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.boundary import check_p_lower, stopping_boundary
@@ -127,7 +126,7 @@ def shape_from_median_interval(low_months: float, high_months: float) -> float:
             f"{high_months}",
             field="historical_median_range",
         )
-    from scipy import optimize  # slow to import; only this elicitation needs it
+    from scipy import optimize, special  # slow to import; only this elicitation needs them
 
     target = math.log(high_months / low_months)
 
