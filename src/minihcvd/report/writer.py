@@ -7,7 +7,8 @@ Everything is written into a staging folder and moved into place only when all o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,7 +25,10 @@ from minihcvd.report.frames import (
     survival_frame,
 )
 from minihcvd.report.html import render_html
+from minihcvd.report.parallel import render_jobs
 from minihcvd.stats.analysis import AnalysisResults
+from minihcvd.stats.cox_models import CoxTerm
+from minihcvd.stats.kaplan_meier import KaplanMeierFitter
 from minihcvd.stats.survival_summary import GroupComparison
 
 __all__ = ["Reproduction", "build_figures", "write_report"]
@@ -96,36 +100,82 @@ def write_report(
 
 
 def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
-    """Fig. 1A (OS and RFS), OS by each factor, each landmark, and the Cox forest plot."""
-    figures: list[RenderedFigure] = []
+    """Fig. 1A (OS and RFS), OS by each factor, each landmark, and the Cox forest plot.
+
+    Each figure is one job (build and render); the jobs run on two cores where there are two
+    (:mod:`minihcvd.report.parallel`) and come back in this order.
+    """
+    jobs: list[Callable[[], RenderedFigure]] = []
     if results.os is not None:
         curves = [("OS", results.os.fitter)]
         if results.rfs is not None:
             curves.append(("RFS", results.rfs.fitter))
         title = "Overall and relapse-free survival (Fig. 1A)"
-        figures.append(render(km_figure(curves, title=title, ylabel="Survival"), "os_rfs", title))
+        jobs.append(
+            partial(_km_job, curves, "os_rfs", title, title=title, ylabel="Survival")
+        )
     for factor, comparison in results.os_by.items():
-        figure = _comparison_figure(comparison, FACTOR_TITLES.get(factor, f"OS by {factor}"))
-        if figure is not None:
+        if comparison.groups:
+            title = FACTOR_TITLES.get(factor, f"OS by {factor}")
             caption = FACTOR_TITLES.get(factor, factor) + FACTOR_CAVEATS.get(factor, "")
-            figures.append(render(figure, f"os_by_{factor}", caption))
+            jobs.append(partial(_comparison_job, comparison, f"os_by_{factor}", caption, title))
     for key, landmark in results.landmarks.items():
-        spec = landmark.landmark
-        title = (
-            f"OS from the {spec.months:g}-month landmark by {spec.exposure} ({landmark.population})"
-        )
-        by = f"by {spec.months:g} months"
-        labels = {"yes": f"{spec.exposure} {by}", "no": f"no {spec.exposure} {by}"}
-        figure = _comparison_figure(
-            landmark.comparison, title, labels=labels, xlabel="Months from the landmark"
-        )
-        if figure is not None:
-            figures.append(render(figure, f"landmark_{key}", title))
+        if landmark.comparison.groups:
+            spec = landmark.landmark
+            title = (
+                f"OS from the {spec.months:g}-month landmark by {spec.exposure}"
+                f" ({landmark.population})"
+            )
+            by = f"by {spec.months:g} months"
+            labels = {"yes": f"{spec.exposure} {by}", "no": f"no {spec.exposure} {by}"}
+            jobs.append(
+                partial(
+                    _comparison_job,
+                    landmark.comparison,
+                    f"landmark_{key}",
+                    title,
+                    title,
+                    labels=labels,
+                    xlabel="Months from the landmark",
+                )
+            )
     model = results.cox.multivariate
     if model is not None:
         title = "Multivariate Cox model of OS"
-        figures.append(render(forest_figure(model.terms, title=title), "forest_cox", title))
-    return figures
+        jobs.append(partial(_forest_job, model.terms, "forest_cox", title))
+    if not jobs:
+        return []
+    _import_matplotlib()  # once, before any fork: the helper process inherits it
+    return render_jobs(jobs)
+
+
+def _import_matplotlib() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure  # noqa: F401
+
+
+def _km_job(
+    curves: list[tuple[str, KaplanMeierFitter]], name: str, caption: str, **options: Any
+) -> RenderedFigure:
+    return render(km_figure(curves, **options), name, caption)
+
+
+def _forest_job(terms: Sequence[CoxTerm], name: str, title: str) -> RenderedFigure:
+    return render(forest_figure(terms, title=title), name, title)
+
+
+def _comparison_job(
+    comparison: GroupComparison,
+    name: str,
+    caption: str,
+    title: str,
+    *,
+    labels: dict[str, str] | None = None,
+    xlabel: str = "Months",
+) -> RenderedFigure:
+    figure = _comparison_figure(comparison, title, labels=labels, xlabel=xlabel)
+    return render(figure, name, caption)
 
 
 def _comparison_figure(

@@ -82,3 +82,21 @@ def check_times(times: Sequence[float] | FloatArray) -> FloatArray:
 
 def _first(mask: BoolArray) -> int:
     return int(np.flatnonzero(mask)[0])
+
+
+def unique_times(times: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
+    """``np.unique(times, return_inverse=True, return_counts=True)``, without a sort when the
+    times are already in order (callers that split one sample into groups sort it once).
+
+    The outputs are the same arrays either way: they are defined by the values, not the method.
+    """
+    if times.size and not np.all(times[1:] >= times[:-1]):
+        timeline, inverse, counts = np.unique(times, return_inverse=True, return_counts=True)
+        return timeline, inverse.reshape(-1).astype(np.int64), counts.astype(np.int64)
+    starts = np.empty(times.size, dtype=np.bool_)
+    starts[:1] = True
+    np.not_equal(times[1:], times[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    counts = np.diff(np.append(first, times.size)).astype(np.int64)
+    inverse = np.cumsum(starts, dtype=np.int64) - 1
+    return times[first], inverse, counts

@@ -176,15 +176,19 @@ def analyze_adam(
     candidates = [*baseline_covariates(adsl), COHORT, SCT]
     _check_covariates(options.covariates, adsl, candidates)
     results = AnalysisResults(options=options, n_patients=len(adsl))
-    os_table = _tte(adam.adtte, "OS", adsl)
+    subjects = pd.Index(adsl["USUBJID"])  # one hash table for every lookup by subject
+    os_table = _tte(adam.adtte, "OS", adsl, subjects)
     if os_table.empty:
         raise AnalysisError("the package has no patient with an overall-survival time")
-    days = os_table["AVAL"].to_numpy(dtype=np.float64)
-    events = (os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64)
+    # sorted by time once: the curves and log-rank tests below then need no sort of their own
+    # (their results do not depend on the order of the patients)
+    order = np.argsort(os_table["AVAL"].to_numpy(dtype=np.float64), kind="stable")
+    days = os_table["AVAL"].to_numpy(dtype=np.float64)[order]
+    events = (os_table["CNSR"].to_numpy(dtype=np.float64)[order] == 0).astype(np.float64)
 
     report(ANALYSIS_STEPS[1])
     results.os = summarize(days, events, ci_type=options.ci_type)
-    results.rfs = _rfs(adam.adtte, adsl, options.ci_type, results.notes)
+    results.rfs = _rfs(adam.adtte, adsl, subjects, options.ci_type, results.notes)
     follow = median_followup(days, events)
     results.followup_months = (
         number_or_none(follow[0] / DAYS_PER_MONTH),
@@ -198,7 +202,7 @@ def analyze_adam(
             note = f"{name}: the package has no {column} values; comparison skipped"
             results.os_by[name] = GroupComparison(name, note=note)
             continue
-        labels = os_table[column].astype(object).map(mapping)
+        labels = os_table[column].astype(object).map(mapping).to_numpy()[order]
         results.os_by[name] = compare_groups(
             name, days, events, labels, levels=levels, ci_type=options.ci_type
         )
@@ -210,7 +214,7 @@ def analyze_adam(
         )
 
     report(ANALYSIS_STEPS[4])
-    outcome = cox_outcome(adsl, os_table, adam.sct_intervals)
+    outcome = cox_outcome(adsl, os_table, adam.sct_intervals, subjects=subjects)
     results.cox = fit_cox_models(adsl, outcome, candidates=candidates, given=options.covariates)
 
     report(ANALYSIS_STEPS[5])
@@ -236,10 +240,13 @@ def _check_covariates(
         )
 
 
-def _tte(adtte: pd.DataFrame, paramcd: str, adsl: pd.DataFrame) -> pd.DataFrame:
-    """One parameter's rows with the subject's ADSL columns alongside."""
+def _tte(
+    adtte: pd.DataFrame, paramcd: str, adsl: pd.DataFrame, subjects: pd.Index
+) -> pd.DataFrame:
+    """One parameter's rows with the subject's ADSL columns alongside (``subjects``: ADSL's
+    USUBJID as an index)."""
     rows = adtte[(adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()]
-    position = pd.Index(adsl["USUBJID"]).get_indexer(rows["USUBJID"])
+    position = subjects.get_indexer(pd.Index(rows["USUBJID"]))
     if (position < 0).any() or pd.Index(position).has_duplicates:
         raise AnalysisError(f"ADTTE {paramcd} rows do not match ADSL subjects one to one")
     joined: pd.DataFrame = adsl.iloc[position].reset_index(drop=True)
@@ -249,9 +256,9 @@ def _tte(adtte: pd.DataFrame, paramcd: str, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rfs(
-    adtte: pd.DataFrame, adsl: pd.DataFrame, ci_type: str, notes: list[str]
+    adtte: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.Index, ci_type: str, notes: list[str]
 ) -> SurvivalSummary | None:
-    table = _tte(adtte, "RFS", adsl)
+    table = _tte(adtte, "RFS", adsl, subjects)
     if table.empty:
         notes.append("RFS skipped: no responder has a response date")
         return None

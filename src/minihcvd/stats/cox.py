@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from minihcvd.errors import AnalysisError
-from minihcvd.stats._checks import FloatArray, check_alpha, check_event_observed
+from minihcvd.stats._checks import FloatArray, check_alpha, check_event_observed, unique_times
 from minihcvd.stats._distributions import chi2_sf, normal_quantile, two_sided_normal_p
 
 __all__ = ["CoxPHFitter", "RiskIndex"]
@@ -149,7 +149,8 @@ class RiskIndex:
         death_rows = np.flatnonzero(events)
         order = np.argsort(stop[death_rows], kind="stable")
         self.death_rows = death_rows[order]
-        times, first, tied = np.unique(stop[self.death_rows], return_index=True, return_counts=True)
+        times, _, tied = unique_times(stop[self.death_rows])  # sorted: no second sort
+        first = np.concatenate(([0], np.cumsum(tied)[:-1]))
         self.n_times = times.size
         self.entry_index = (
             np.zeros(stop.size, dtype=np.intp)
@@ -157,6 +158,10 @@ class RiskIndex:
             else np.searchsorted(times, start, side="right")
         )
         self.exit_index = np.searchsorted(times, stop, side="right")
+        # rows entering after the first event time (index > 0); the others only touch the
+        # risk-set sums' unused slot 0, so they can be left out of every entry sum
+        self.late_rows = np.flatnonzero(self.entry_index > 0)
+        self.late_entry_index = self.entry_index[self.late_rows]
         # Efron: the r-th of d tied deaths removes the fraction r/d of the tied deaths' weight
         self.first_death = first
         self.time_of_death = np.repeat(np.arange(times.size), tied)
@@ -177,8 +182,9 @@ class _RiskSets:
     def __init__(self, x: FloatArray, index: RiskIndex):
         self.death_rows = index.death_rows
         self.n_times = index.n_times
-        self.entry_index = index.entry_index
         self.exit_index = index.exit_index
+        self.late_rows = index.late_rows
+        self.late_entry_index = index.late_entry_index
         self.first_death = index.first_death
         self.time_of_death = index.time_of_death
         self.efron_fraction = index.efron_fraction
@@ -189,9 +195,9 @@ class _RiskSets:
     def _at_risk_sum(self, weights: FloatArray) -> FloatArray:
         """Sum of ``weights`` over each event time's risk set (late sums from few terms)."""
         size = self.n_times + 1
-        drops = np.bincount(self.exit_index, weights, size) - np.bincount(
-            self.entry_index, weights, size
-        )
+        drops = np.bincount(self.exit_index, weights, size).astype(np.float64, copy=False)
+        if self.late_rows.size:
+            drops -= np.bincount(self.late_entry_index, weights[self.late_rows], size)
         totals: FloatArray = np.cumsum(drops[::-1])[::-1][1:]
         return totals
 
@@ -227,7 +233,10 @@ class _RiskSets:
         score = self.death_column_sums - (s1 * c).sum(axis=1) + (d1 * e).sum(axis=1)
         # sum over slots of (S2 - f D2) / den, as row-weighted Gram matrices
         per_time = np.concatenate(([0.0], np.cumsum(c)))
-        row_weight = weight * (per_time[self.exit_index] - per_time[self.entry_index])
+        at_risk_weight = per_time[self.exit_index]  # minus per_time[entry] = 0 at entry 0
+        if self.late_rows.size:
+            at_risk_weight[self.late_rows] -= per_time[self.late_entry_index]
+        row_weight = weight * at_risk_weight
         tied_weight = death_weight * e[group]
         second = _gram(columns, row_weight) - _gram(death_columns, tied_weight)
         cross = _gram_pair(s1, d1, e2)

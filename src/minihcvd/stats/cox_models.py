@@ -146,13 +146,19 @@ class CoxOutcome:
 
 
 def cox_outcome(
-    adsl: pd.DataFrame, os_table: pd.DataFrame, sct_intervals: pd.DataFrame | None
+    adsl: pd.DataFrame,
+    os_table: pd.DataFrame,
+    sct_intervals: pd.DataFrame | None,
+    *,
+    subjects: pd.Index | None = None,
 ) -> CoxOutcome:
-    """Locate every OS row and SCT interval in ADSL (by USUBJID) once."""
-    subjects = pd.Index(adsl["USUBJID"])
+    """Locate every OS row and SCT interval in ADSL (by USUBJID) once (``subjects``: ADSL's
+    USUBJID as an index, if the caller has it)."""
+    if subjects is None:
+        subjects = pd.Index(adsl["USUBJID"])
     stop = os_table["AVAL"].to_numpy(dtype=np.float64)
     plain = OutcomeRows(
-        subject=subjects.get_indexer(os_table["USUBJID"]),
+        subject=subjects.get_indexer(pd.Index(os_table["USUBJID"])),
         start=None,
         stop=stop,
         event=(os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64),
@@ -161,7 +167,7 @@ def cox_outcome(
     if sct_intervals is None:
         return CoxOutcome(plain, None)
     split = OutcomeRows(
-        subject=subjects.get_indexer(sct_intervals["USUBJID"]),
+        subject=subjects.get_indexer(pd.Index(sct_intervals["USUBJID"])),
         start=sct_intervals["TSTART"].to_numpy(dtype=np.float64),
         stop=sct_intervals["TSTOP"].to_numpy(dtype=np.float64),
         event=sct_intervals["EVENT"].to_numpy(dtype=np.float64),

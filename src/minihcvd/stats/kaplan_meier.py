@@ -22,6 +22,7 @@ from minihcvd.stats._checks import (
     check_durations,
     check_event_observed,
     check_times,
+    unique_times,
 )
 from minihcvd.stats._distributions import normal_quantile
 
@@ -51,7 +52,7 @@ class KaplanMeierFitter:
         return self
 
     def _calc_fit(self, times: FloatArray, events: BoolArray) -> None:
-        timeline, inverse, counts = np.unique(times, return_inverse=True, return_counts=True)
+        timeline, inverse, counts = unique_times(times)
         deaths = np.bincount(inverse, weights=events, minlength=timeline.size)
         at_risk = times.size - np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.float64)
         survival = np.cumprod(1.0 - deaths / at_risk)

@@ -19,10 +19,11 @@ from minihcvd.stats._checks import (
     check_durations,
     check_event_observed,
     check_labels,
+    unique_times,
 )
 from minihcvd.stats._distributions import chi2_sf
 
-__all__ = ["LogrankResult", "logrank_test"]
+__all__ = ["LogrankResult", "logrank_test", "logrank_test_codes"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,16 @@ class LogrankResult:
 def logrank_test(durations: Any, groups: Any, event_observed: Any = None) -> LogrankResult:
     """Test equality of the survival curves of two or more groups (chi-squared, k − 1 df)."""
     times = check_durations(durations)
-    events = check_event_observed(event_observed, times.size)
     levels, codes = check_labels(groups, times.size)
+    return logrank_test_codes(times, levels, codes, event_observed)
+
+
+def logrank_test_codes(
+    durations: Any, levels: list[str], codes: IntArray, event_observed: Any = None
+) -> LogrankResult:
+    """:func:`logrank_test` on groups already coded: ``levels`` sorted, ``codes`` indexing it."""
+    times = check_durations(durations)
+    events = check_event_observed(event_observed, times.size)
     if len(levels) < 2:
         raise AnalysisError(f"the log-rank test needs at least two groups; found only {levels!r}")
     if not events.any():
@@ -69,7 +78,7 @@ def _calc_logrank(
     times: FloatArray, events: BoolArray, levels: list[str], codes: IntArray
 ) -> LogrankResult:
     n_groups = len(levels)
-    timeline, inverse = np.unique(times, return_inverse=True)
+    timeline, inverse, _ = unique_times(times)
     n_times = timeline.size
     flat = inverse * n_groups + codes
     leaving = np.bincount(flat, minlength=n_times * n_groups).reshape(n_times, n_groups)

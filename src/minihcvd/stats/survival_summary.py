@@ -15,7 +15,7 @@ import pandas as pd
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
-from minihcvd.stats.logrank import LogrankResult, logrank_test
+from minihcvd.stats.logrank import LogrankResult, logrank_test_codes
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -111,13 +111,19 @@ def compare_groups(
     """
     times = np.asarray(durations_days, dtype=np.float64)
     events = np.asarray(event_observed, dtype=np.float64)
-    names = pd.Series(labels, dtype=object).reset_index(drop=True)
-    known = names.notna().to_numpy()
-    text = names.astype(str).to_numpy()
+    # one hash pass over the labels (missing → -1) and one stable sort by time, shared by
+    # every group's curve and the log-rank test (a sorted sample needs no further sort)
+    codes, uniques = pd.factorize(pd.Series(labels, dtype=object).reset_index(drop=True))
+    names = [str(value) for value in uniques]
+    if times.size and not np.all(times[1:] >= times[:-1]):
+        order = np.argsort(times, kind="stable")
+        times, events, codes = times[order], events[order], codes[order]
+    known = codes >= 0
     groups: dict[str, SurvivalSummary] = {}
     empty = []
     for level in levels:
-        mask = known & (text == level)
+        matching = [code for code, name in enumerate(names) if name == level]
+        mask = np.isin(codes, matching) if matching else np.zeros(codes.size, dtype=np.bool_)
         if mask.any():
             groups[level] = summarize(times[mask], events[mask], ci_type=ci_type)
         else:
@@ -125,8 +131,11 @@ def compare_groups(
     if empty:
         note = f"{factor}: no patients in group(s) {', '.join(empty)}; log-rank test skipped"
         return GroupComparison(factor, groups, None, note)
+    # the log-rank test's coding: the distinct label texts, sorted
+    sorted_levels = sorted(set(names))
+    recode = np.array([sorted_levels.index(name) for name in names], dtype=np.int64)[codes[known]]
     try:
-        result = logrank_test(times[known], text[known], events[known])
+        result = logrank_test_codes(times[known], sorted_levels, recode, events[known])
     except AnalysisError as error:
         return GroupComparison(factor, groups, None, f"{factor}: {error.message}")
     return GroupComparison(factor, groups, result, None)

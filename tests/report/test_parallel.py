@@ -1,0 +1,78 @@
+"""Figures on two cores: same results in the same order, errors raised, no process left behind."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from functools import partial
+
+import pytest
+
+from minihcvd.report.parallel import render_jobs, worker_processes
+from minihcvd.report.writer import build_figures
+from minihcvd.stats.analysis import AnalysisResults
+
+needs_two = pytest.mark.skipif(worker_processes() < 2, reason="needs fork and two cores")
+
+
+def _square(value: int) -> tuple[int, int]:
+    time.sleep(0.02)  # long enough for the helper to take some of the jobs
+    return value * value, os.getpid()
+
+
+def _fail(value: int) -> int:
+    raise ValueError(f"job {value} failed")
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+class TestRenderJobs:
+    @needs_two
+    def test_results_in_job_order_from_both_processes(self) -> None:
+        """Every job runs once, results come back in order, some in the helper process."""
+        jobs: list[Callable[[], tuple[int, int]]] = [partial(_square, i) for i in range(12)]
+        results = render_jobs(jobs)
+        assert [value for value, _ in results] == [i * i for i in range(12)]
+        assert {pid for _, pid in results} - {os.getpid()}, "the helper drew nothing"
+        assert _no_children_left()
+
+    def test_serial_when_told(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """MINIHCVD_FIGURE_PROCESSES=1 draws everything in this process."""
+        monkeypatch.setenv("MINIHCVD_FIGURE_PROCESSES", "1")
+        assert worker_processes() == 1
+        results = render_jobs([partial(_square, i) for i in range(4)])
+        assert results == [(i * i, os.getpid()) for i in range(4)]
+
+    @needs_two
+    def test_an_error_is_raised_here_and_the_helper_reaped(self) -> None:
+        """A failing job raises in the caller (redrawn here if the helper hit it)."""
+        jobs: list[Callable[[], object]] = [partial(_square, i) for i in range(6)]
+        jobs[3] = partial(_fail, 3)
+        with pytest.raises(ValueError, match="job 3 failed"):
+            render_jobs(jobs)
+        assert _no_children_left()
+
+    def test_single_job_needs_no_helper(self) -> None:
+        assert render_jobs([partial(_square, 5)]) == [(25, os.getpid())]
+        assert render_jobs([]) == []
+
+
+@needs_two
+def test_figures_do_not_depend_on_the_split(
+    results: AnalysisResults, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same PNGs, names and titles, in the same order, on one core or two."""
+    parallel = build_figures(results)
+    monkeypatch.setenv("MINIHCVD_FIGURE_PROCESSES", "1")
+    serial = build_figures(results)
+    assert [(f.name, f.title, f.png) for f in parallel] == [
+        (f.name, f.title, f.png) for f in serial
+    ]
+    assert _no_children_left()
