@@ -132,7 +132,7 @@ class TestOutcomeConsistency:
         )
         assert _problems(tmp_path) == [
             "patients.csv, row 1, field 'mrd_negative': mrd_negative disagrees with "
-            "assessments.csv, which gives True",
+            "assessments.csv, which gives true",
             "patients.csv, row 2, field 'best_response': best_response disagrees with "
             "assessments.csv, which gives CRi",
         ]

@@ -156,6 +156,9 @@ def check_outcome_consistency(
         shown = derived.astype("object").where(derived.notna(), "empty")
         if name.endswith("_date"):
             shown = derived.dt.strftime("%Y-%m-%d").astype("object").where(derived.notna(), "empty")
+        elif name == "mrd_negative":  # as the file spells it
+            shown = derived.map({True: "true", False: "false"}).astype("object")
+            shown = shown.where(derived.notna(), "empty")
         found += problems_at(
             differs.astype(bool),
             f"{name} disagrees with assessments.csv, which gives {{value}}",
