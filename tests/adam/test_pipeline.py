@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from tests.adam.helpers import dates
-from tests.trialdata.helpers import write_package_files
+from tests.trialdata.helpers import PATIENTS_HEADER, write_package_files
 
 from minihcvd.adam import derive_all
 from minihcvd.trialdata import read_package
@@ -130,4 +133,60 @@ class TestExamplePackage:
         assert adae[["AETERM", "TRTEMFL"]].values.tolist()[3:5] == [
             ["Hepatic sinusoidal obstruction syndrome", "Y"],
             ["Headache", "N"],
+        ]
+
+
+_PATIENT = st.tuples(
+    st.integers(min_value=0, max_value=400),  # follow-up days after the start day
+    st.booleans(),  # died at the end of follow-up
+    st.one_of(st.none(), st.floats(min_value=0, max_value=1)),  # SCT, as a fraction of it
+    st.one_of(st.none(), st.floats(min_value=0, max_value=1)),  # response
+    st.lists(st.sampled_from(["inotuzumab ozogamicin", "vincristine"]), max_size=2),
+)
+
+
+def _day(start: pd.Timestamp, offset: int) -> str:
+    return str((start + pd.Timedelta(days=offset)).date())
+
+
+class TestDeriveAllProperties:
+    @given(patients=st.lists(_PATIENT, min_size=1, max_size=6))
+    def test_any_valid_package(self, patients: list[tuple]) -> None:
+        """For any consistent package: OS AVAL is follow-up + 1, early death is a death on days
+        1-28 without response, RFS rows are the responders', the SCT rows tile (0, OS]."""
+        start = pd.Timestamp("2020-01-01")
+        rows = [f"{PATIENTS_HEADER},best_response,response_date,sct_date"]
+        doses = ["patient_id,date,phase,course,day,drug,route,dose,unit,doses_per_day"]
+        for number, (days, dead, sct, response, drugs) in enumerate(patients):
+            end = start + pd.Timedelta(days=days)
+            when = {
+                name: "" if share is None else _day(start, round(share * days))
+                for name, share in (("sct", sct), ("response", response))
+            }
+            early = dead and days + 1 <= 28 and not when["response"]
+            best = "ED" if early else ("CR" if when["response"] else "NR")
+            rows.append(
+                f"P{number},original,{start.date()},{end.date()},{end.date() if dead else ''},"
+                f"{best},{when['response']},{when['sct']}"
+            )
+            doses += [f"P{number},{start.date()},intensive,1,1,{drug},IV,1,mg,1" for drug in drugs]
+        with tempfile.TemporaryDirectory() as folder:
+            write_package_files(
+                Path(folder), patients="\n".join(rows), administrations="\n".join(doses)
+            )
+            datasets = derive_all(read_package(Path(folder)))
+        adsl = datasets.adsl.set_index("USUBJID")
+        os_rows = datasets.adtte[datasets.adtte["PARAMCD"].eq("OS")].set_index("USUBJID")
+        assert os_rows["AVAL"].tolist() == [days + 1 for days, *_ in patients]
+        assert os_rows["CNSR"].tolist() == [int(not dead) for _, dead, *_ in patients]
+        early = os_rows["AVAL"].le(28) & os_rows["CNSR"].eq(0) & adsl["RSPDT"].isna()
+        assert adsl["EDTHFL"].eq("Y").tolist() == early.tolist()
+        rfs = datasets.adtte[datasets.adtte["PARAMCD"].eq("RFS")]
+        assert rfs["USUBJID"].tolist() == adsl.index[adsl["RSPFL"].eq("Y")].tolist()
+        sct = datasets.sct_intervals
+        by_subject = sct.groupby("USUBJID", sort=False)
+        assert by_subject["TSTOP"].max().tolist() == os_rows["AVAL"].tolist()
+        assert (sct["TSTOP"] > sct["TSTART"]).all()
+        assert by_subject["EVENT"].sum().tolist() == [
+            int(dead) for _, dead, *_ in patients
         ]
