@@ -42,3 +42,18 @@ class TestHelp:
         assert isinstance(group, _ErrorEdgeGroup)
         with group.make_context("minihcvd", ["--help"], resilient_parsing=True) as ctx:
             assert tuple(group.list_commands(ctx)) == _COMMAND_ORDER
+
+    def test_every_command_has_help(self) -> None:
+        """`--help` of every command and sub-command renders (help texts are Rich markup)."""
+        group = typer.main.get_command(app)
+        assert isinstance(group, typer.core.TyperGroup)
+        paths: list[list[str]] = []
+        for name, command in group.commands.items():
+            paths.append([name])
+            if isinstance(command, typer.core.TyperGroup):
+                paths.extend([name, sub] for sub in command.commands)
+        runner = CliRunner()
+        for path in paths:
+            result = runner.invoke(app, [*path, "--help"])
+            assert result.exit_code == 0, (path, result.output)
+            assert "Usage:" in result.output

@@ -66,8 +66,9 @@ def schedule(
     adjust: Annotated[
         list[str] | None,
         typer.Option(
-            help="DRUG[/ROUTE]@COURSE:PERCENT%:REASON, e.g. vincristine@2:50%:neuropathy;"
-            " repeatable."
+            # Help texts are Rich markup: the backslash keeps "[/ROUTE]" from reading as a tag.
+            help="DRUG\\[/ROUTE]@COURSE:PERCENT%:REASON, e.g. vincristine@2:50%:neuropathy or"
+            " methotrexate/IV@2:75%:renal; repeatable."
         ),
     ] = None,
     ommaya: Annotated[
