@@ -20,21 +20,12 @@ import pandas as pd
 
 from minihcvd.calendar import Administration, build_calendar
 from minihcvd.cohort.outcomes import Course
+from minihcvd.trialdata.schema import ADMINISTRATIONS
 
 __all__ = ["ADMINISTRATION_COLUMNS", "generate_administrations"]
 
-ADMINISTRATION_COLUMNS: Final = (
-    "patient_id",
-    "date",
-    "phase",
-    "course",
-    "day",
-    "drug",
-    "route",
-    "dose",
-    "unit",
-    "doses_per_day",
-)
+#: The columns of administrations.csv, as the trial data package defines them.
+ADMINISTRATION_COLUMNS: Final = tuple(column.name for column in ADMINISTRATIONS.columns)
 #: Chance of going off study after 1, 2, … intensive courses (not in the paper; chosen so the
 #: cohort has the published median of 2 courses, range 1-8).
 _COURSES_ORIGINAL: Final = (0.25, 0.30, 0.12, 0.08, 0.05, 0.04, 0.03, 0.13)
