@@ -6,11 +6,12 @@ import os
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import pytest
 
+from minihcvd.report import CurveFigures, build_figures, write_report
 from minihcvd.report.parallel import render_jobs, worker_processes
-from minihcvd.report.writer import build_figures
 from minihcvd.stats.analysis import AnalysisResults
 
 needs_two = pytest.mark.skipif(worker_processes() < 2, reason="needs fork and two cores")
@@ -76,3 +77,42 @@ def test_figures_do_not_depend_on_the_split(
         (f.name, f.title, f.png) for f in serial
     ]
     assert _no_children_left()
+
+
+def test_curve_figures_started_early_match_build_figures(
+    results: AnalysisResults, tmp_path: Path
+) -> None:
+    """Curves started before the Cox models, forest added at the end: the same figures."""
+    expected = build_figures(results)
+    with CurveFigures(results) as started:
+        report = write_report(results, tmp_path / "out", figures=started)
+    assert _no_children_left()
+    for figure in expected:
+        assert (report.parent / "figures" / f"{figure.name}.png").read_bytes() == figure.png
+    assert sorted(p.stem for p in (report.parent / "figures").glob("*.png")) == sorted(
+        f.name for f in expected
+    )
+
+
+def test_abandoned_curve_figures_leave_no_process(results: AnalysisResults) -> None:
+    """A failed analysis after the curves were started: closing stops the helper."""
+    started = CurveFigures(results)
+    started.close()
+    started.close()
+    assert _no_children_left()
+
+
+def test_on_curves_comes_before_the_cox_models(tmp_path: Path) -> None:
+    """The hook sees every curve and no Cox model yet."""
+    from tests.stats.packages import make_package
+
+    from minihcvd.stats.analysis import analyze_package
+
+    seen: list[tuple[bool, int, int]] = []
+
+    def hook(partial: AnalysisResults) -> None:
+        seen.append((partial.os is not None, len(partial.os_by), len(partial.cox.univariate)))
+
+    final = analyze_package(make_package(tmp_path), on_curves=hook)
+    assert seen == [(True, len(final.os_by), 0)]
+    assert final.cox.univariate

@@ -55,8 +55,13 @@ def analyze(
     ci: Annotated[str, typer.Option(help="KM CI transform: log-log, log or plain.")] = "log-log",
 ) -> None:
     """Run every analysis of the paper and write results.json, tables, figures, report.html."""
-    from minihcvd.report import write_report
-    from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
+    from minihcvd.report import CurveFigures, write_report
+    from minihcvd.stats.analysis import (
+        ANALYSIS_STEPS,
+        AnalysisOptions,
+        AnalysisResults,
+        analyze_package,
+    )
     from minihcvd.stats.landmarks import Landmark
     from minihcvd.trialdata import read_package
 
@@ -84,9 +89,20 @@ def analyze(
         def advance(step: str) -> None:
             progress.update(task, description=step, advance=1)
 
-        package = read_package(directory)
-        results = analyze_package(package, options, progress=advance)
-        report = write_report(results, out, progress=advance)
+        started: list[CurveFigures] = []
+
+        def draw_curves(partial: AnalysisResults) -> None:
+            # the curves' figures are drawn on a second core while the Cox models are fitted
+            started.append(CurveFigures(partial))
+
+        try:
+            package = read_package(directory)
+            results = analyze_package(package, options, progress=advance, on_curves=draw_curves)
+            figures = started[0] if started else None
+            report = write_report(results, out, progress=advance, figures=figures)
+        finally:
+            for pending in started:
+                pending.close()
         progress.update(task, completed=len(steps))
     for note in results.all_notes():  # notes hold Cox term names like salvage[S2]: escape
         err_console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)

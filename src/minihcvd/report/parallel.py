@@ -23,9 +23,9 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-__all__ = ["MAX_JOBS", "render_jobs", "worker_processes"]
+__all__ = ["MAX_JOBS", "JobRunner", "render_jobs", "worker_processes"]
 
 T = TypeVar("T")
 
@@ -54,44 +54,78 @@ def worker_processes() -> int:
 
 def render_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
     """``[job() for job in jobs]``, computed by this process and a forked child together."""
-    if len(jobs) < 2 or len(jobs) > MAX_JOBS or worker_processes() < 2:
-        return [job() for job in jobs]
-    task_read, task_write = os.pipe()
-    os.write(task_write, bytes(range(len(jobs))))  # < 64 KiB: fits in the pipe, never blocks
-    os.close(task_write)  # an empty queue then reads as end of file
-    result_read, result_write = os.pipe()
-    for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
-        with contextlib.suppress(AttributeError, OSError, ValueError):
-            stream.flush()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns on fork() with other threads running (the CLI's progress bar):
-        # the child only draws and writes to its own pipe, never to a lock those threads use
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: never returns
-        _child(jobs, task_read, result_read, result_write)
-    os.close(result_write)
-    done: dict[int, T] = {}
-    reaped = False
-    try:
-        for index in _Taker(task_read):
-            done[index] = jobs[index]()
-        payload = _read_all(result_read)
-        _, status = os.waitpid(pid, 0)
-        reaped = True
-        if status == 0:
+    with JobRunner(jobs, minimum=2) as runner:
+        return runner.finish()
+
+
+class JobRunner(Generic[T]):
+    """Jobs handed to a forked helper now and finished together with this process later.
+
+    Creating the runner forks the helper, which starts on the jobs at once, so this process
+    can do other work meanwhile (fit the Cox models while the curves are drawn);
+    :meth:`finish` then takes the jobs still queued and collects the helper's. Use it as a
+    context manager: leaving the block kills and reaps a helper that is still running.
+    """
+
+    def __init__(self, jobs: Sequence[Callable[[], T]], *, minimum: int = 1) -> None:
+        self.jobs = list(jobs)
+        self.pid: int | None = None
+        self._task_read = self._result_read = -1
+        if minimum <= len(self.jobs) <= MAX_JOBS and worker_processes() >= 2:
+            self._start()
+
+    def _start(self) -> None:
+        task_read, task_write = os.pipe()
+        os.write(task_write, bytes(range(len(self.jobs))))  # < 64 KiB: never blocks
+        os.close(task_write)  # an empty queue then reads as end of file
+        result_read, result_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on fork() with other threads running (the CLI's progress
+            # bar): the child only draws and writes to its own pipe, never to their locks
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: never returns
+            _child(self.jobs, task_read, result_read, result_write)
+        os.close(result_write)
+        self.pid, self._task_read, self._result_read = pid, task_read, result_read
+
+    def finish(self) -> list[T]:
+        """Every job's result, in job order (the queued ones computed here)."""
+        done: dict[int, T] = {}
+        if self.pid is not None:
             try:
-                theirs: dict[int, T] = pickle.loads(payload)
-                done.update(theirs)
-            except Exception:  # a truncated message: draw the child's figures here
-                pass
-    finally:
-        if not reaped:
-            _kill(pid)
-        os.close(task_read)
-        os.close(result_read)
-    # whatever the child did not deliver (it failed or was killed) is drawn here
-    return [done[i] if i in done else jobs[i]() for i in range(len(jobs))]
+                for index in _Taker(self._task_read):
+                    done[index] = self.jobs[index]()
+                payload = _read_all(self._result_read)
+                _, status = os.waitpid(self.pid, 0)
+                self.pid = None
+                if status == 0:
+                    with contextlib.suppress(Exception):  # truncated: redrawn below
+                        theirs: dict[int, T] = pickle.loads(payload)
+                        done.update(theirs)
+            finally:
+                self.close()
+        # whatever the child did not deliver (it failed or was killed) is computed here
+        return [done[i] if i in done else job() for i, job in enumerate(self.jobs)]
+
+    def close(self) -> None:
+        """Kill and reap the helper if it still runs; close the pipes (idempotent)."""
+        if self.pid is not None:
+            _kill(self.pid)
+            self.pid = None
+        for fd in (self._task_read, self._result_read):
+            if fd >= 0:
+                os.close(fd)
+        self._task_read = self._result_read = -1
+
+    def __enter__(self) -> JobRunner[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _child(

@@ -25,13 +25,13 @@ from minihcvd.report.frames import (
     survival_frame,
 )
 from minihcvd.report.html import render_html
-from minihcvd.report.parallel import render_jobs
+from minihcvd.report.parallel import JobRunner, render_jobs
 from minihcvd.stats.analysis import AnalysisResults
 from minihcvd.stats.cox_models import CoxTerm
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
 from minihcvd.stats.survival_summary import GroupComparison
 
-__all__ = ["Reproduction", "build_figures", "write_report"]
+__all__ = ["CurveFigures", "Reproduction", "build_figures", "write_report"]
 
 FACTOR_TITLES = {
     "cohort": "OS by protocol version (Fig. 1B)",
@@ -65,8 +65,12 @@ def write_report(
     reproduction: Reproduction | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    figures: CurveFigures | None = None,
 ) -> Path:
-    """Write the whole report into ``out_dir`` (created if needed); return report.html's path."""
+    """Write the whole report into ``out_dir`` (created if needed); return report.html's path.
+
+    ``figures``: the curves' figures already started (:class:`CurveFigures`) for ``results``.
+    """
     report = progress or (lambda _step: None)
     document = results.to_json_dict()
     try:
@@ -82,17 +86,17 @@ def write_report(
         "table3_adverse_events": adverse_event_frame(document),
     }
     report("drawing figures")
-    figures = build_figures(results)
+    rendered = build_figures(results) if figures is None else figures.finish(results)
     report("writing report.html")
     reproduction_frame = None if reproduction is None else reproduction.to_frame()
-    html = render_html(document, figures, reproduction_frame)
+    html = render_html(document, rendered, reproduction_frame)
     with atomic_output_dir(Path(out_dir)) as staging:
         (staging / "results.json").write_text(text + "\n", encoding="utf-8")
         (staging / "tables").mkdir()
         for name, frame in tables.items():
             frame.to_csv(staging / "tables" / f"{name}.csv", index=False)
         (staging / "figures").mkdir()
-        for figure in figures:
+        for figure in rendered:
             (staging / "figures" / f"{figure.name}.png").write_bytes(figure.png)
             (staging / "figures" / f"{figure.name}.svg").write_text(figure.svg, encoding="utf-8")
         (staging / "report.html").write_text(html, encoding="utf-8")
@@ -105,15 +109,57 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
     Each figure is one job (build and render); the jobs run on two cores where there are two
     (:mod:`minihcvd.report.parallel`) and come back in this order.
     """
+    jobs = [*_curve_jobs(results), *_forest_jobs(results)]
+    if not jobs:
+        return []
+    _import_matplotlib()  # once, before any fork: the helper process inherits it
+    return render_jobs(jobs)
+
+
+class CurveFigures:
+    """The survival-curve figures, started on a helper process as soon as the curves exist.
+
+    ``analyze_package(..., on_curves=...)`` reports the curves before it fits the Cox models;
+    starting their figures then lets a second core draw them meanwhile. Pass the object to
+    :func:`write_report` (``figures=``), which adds the forest plot and collects them; the
+    figures are the same, in the same order, as :func:`build_figures` gives. Use it as a
+    context manager so that a failed analysis leaves no helper behind.
+    """
+
+    def __init__(self, results: AnalysisResults) -> None:
+        jobs = _curve_jobs(results)
+        if jobs:
+            _import_matplotlib()  # before the fork: the helper inherits it
+        self._runner = JobRunner(jobs)
+
+    def finish(self, results: AnalysisResults) -> list[RenderedFigure]:
+        """The curves' figures and then the forest plot of ``results``' Cox model."""
+        forest = _forest_jobs(results)
+        if forest:
+            _import_matplotlib()
+        drawn = [job() for job in forest]  # here, while the helper may still be drawing
+        return [*self._runner.finish(), *drawn]
+
+    def close(self) -> None:
+        """Stop the helper if it still runs (idempotent)."""
+        self._runner.close()
+
+    def __enter__(self) -> CurveFigures:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _curve_jobs(results: AnalysisResults) -> list[Callable[[], RenderedFigure]]:
+    """Fig. 1A, OS by each factor and each landmark: everything before the Cox models."""
     jobs: list[Callable[[], RenderedFigure]] = []
     if results.os is not None:
         curves = [("OS", results.os.fitter)]
         if results.rfs is not None:
             curves.append(("RFS", results.rfs.fitter))
         title = "Overall and relapse-free survival (Fig. 1A)"
-        jobs.append(
-            partial(_km_job, curves, "os_rfs", title, title=title, ylabel="Survival")
-        )
+        jobs.append(partial(_km_job, curves, "os_rfs", title, title=title, ylabel="Survival"))
     for factor, comparison in results.os_by.items():
         if comparison.groups:
             title = FACTOR_TITLES.get(factor, f"OS by {factor}")
@@ -139,14 +185,15 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
                     xlabel="Months from the landmark",
                 )
             )
+    return jobs
+
+
+def _forest_jobs(results: AnalysisResults) -> list[Callable[[], RenderedFigure]]:
     model = results.cox.multivariate
-    if model is not None:
-        title = "Multivariate Cox model of OS"
-        jobs.append(partial(_forest_job, model.terms, "forest_cox", title))
-    if not jobs:
+    if model is None:
         return []
-    _import_matplotlib()  # once, before any fork: the helper process inherits it
-    return render_jobs(jobs)
+    title = "Multivariate Cox model of OS"
+    return [partial(_forest_job, model.terms, "forest_cox", title)]
 
 
 def _import_matplotlib() -> None:

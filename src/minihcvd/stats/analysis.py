@@ -154,12 +154,19 @@ def analyze_package(
     options: AnalysisOptions | None = None,
     *,
     progress: Progress | None = None,
+    on_curves: Callable[[AnalysisResults], None] | None = None,
 ) -> AnalysisResults:
     """Derive ADaM from ``package`` and run the whole analysis plan on it."""
     report = progress or (lambda _step: None)
     report(ANALYSIS_STEPS[0])
     adam = derive_all(package)
-    return analyze_adam(adam, options, adverse_events=package.adverse_events, progress=report)
+    return analyze_adam(
+        adam,
+        options,
+        adverse_events=package.adverse_events,
+        progress=report,
+        on_curves=on_curves,
+    )
 
 
 def analyze_adam(
@@ -168,8 +175,13 @@ def analyze_adam(
     *,
     adverse_events: pd.DataFrame | None = None,
     progress: Progress | None = None,
+    on_curves: Callable[[AnalysisResults], None] | None = None,
 ) -> AnalysisResults:
-    """The analysis plan on derived datasets (ADSL, ADTTE, sct_intervals)."""
+    """The analysis plan on derived datasets (ADSL, ADTTE, sct_intervals).
+
+    ``on_curves`` is called with the results once every Kaplan–Meier curve exists (OS, RFS,
+    by factor, landmarks) and before the Cox models, e.g. to start drawing them.
+    """
     options = options or AnalysisOptions()
     report = progress or (lambda _step: None)
     adsl = adam.adsl.reset_index(drop=True)
@@ -212,6 +224,9 @@ def analyze_adam(
         results.landmarks[landmark.key] = landmark_analysis(
             os_table, landmark, ci_type=options.ci_type
         )
+
+    if on_curves is not None:
+        on_curves(results)
 
     report(ANALYSIS_STEPS[4])
     outcome = cox_outcome(adsl, os_table, adam.sct_intervals, subjects=subjects)
