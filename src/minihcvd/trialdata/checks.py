@@ -148,11 +148,13 @@ def check_outcome_consistency(
     found: list[TrialDataError] = []
     from_assessments = resolved["outcome_source"].eq("assessments")
     for name in ("best_response", "response_date", "relapse_date", "mrd_negative"):
-        if name not in patients:
+        if name not in patients or not bool(from_assessments.any()):
             continue
         stated = patients[name]
         derived = resolved[name]
         differs = from_assessments & stated.notna() & ~(stated == derived).fillna(False)
+        if not bool(differs.astype(bool).any()):
+            continue  # the values to show are only needed for a disagreement
         shown = derived.astype("object").where(derived.notna(), "empty")
         if name.endswith("_date"):
             shown = derived.dt.strftime("%Y-%m-%d").astype("object").where(derived.notna(), "empty")

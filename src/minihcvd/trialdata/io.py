@@ -13,6 +13,7 @@ import io
 import re
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +29,7 @@ from minihcvd.trialdata.checks import (
     check_patients,
 )
 from minihcvd.trialdata.package import TrialPackage
-from minihcvd.trialdata.parse import DATE_FORMAT, parse_file
+from minihcvd.trialdata.parse import DATE_FORMAT, PlainCells, parse_file, parse_plain
 from minihcvd.trialdata.schema import (
     ADMINISTRATIONS,
     ADVERSE_EVENTS,
@@ -79,8 +80,8 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
     if repeated:
         what = ", ".join(f"'{name}'" for name in repeated)
         return None, [Problem(f"header has empty or repeated column names: {what}", file=spec.name)]
-    counted = _fields_per_row(data)
-    fields = np.empty(0, dtype=np.intp) if counted is None else counted
+    layout = _layout(data)
+    fields = np.empty(0, dtype=np.intp) if layout is None else layout.fields[1:]
     long_rows = np.flatnonzero(fields > len(names)) + 1
     if long_rows.size:
         return None, [
@@ -91,6 +92,9 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
             )
             for row in long_rows
         ]
+    plain = None if layout is None else _plain_cells(data, layout, len(names))
+    if plain is not None:
+        return parse_plain(dict(zip(names, plain, strict=True)), spec)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -141,8 +145,17 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
     return typed, problems + cell_problems
 
 
-def _fields_per_row(data: bytes) -> npt.NDArray[np.intp] | None:
-    """Number of fields in each data row (blank lines skipped), counted with NumPy.
+class _Layout(NamedTuple):
+    """Where a file without quotes has its lines and commas (blank lines included)."""
+
+    starts: npt.NDArray[np.intp]  # first byte of each line
+    ends: npt.NDArray[np.intp]  # its newline (or the end of the data)
+    commas: npt.NDArray[np.intp]
+    fields: npt.NDArray[np.intp]  # fields per non-blank line, the header first
+
+
+def _layout(data: bytes) -> _Layout | None:
+    """Lines, commas and fields per row, counted with NumPy.
 
     None for a file with quotes, whose commas may sit inside values: the CSV parser judges it.
     """
@@ -153,11 +166,53 @@ def _fields_per_row(data: bytes) -> npt.NDArray[np.intp] | None:
     if raw.size and raw[-1] != ord("\n"):
         ends = np.append(ends, raw.size)
     commas = np.flatnonzero(raw == ord(","))
-    starts = np.concatenate(([0], ends[:-1] + 1))
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.intp)
     fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
     carriage_return = (ends > starts) & (raw[np.maximum(ends - 1, 0)] == ord("\r"))
     filled = (ends - starts) > carriage_return
-    return np.asarray(fields[filled][1:], dtype=np.intp)  # without the header
+    return _Layout(starts, ends, commas, np.asarray(fields[filled], dtype=np.intp))
+
+
+def _plain_cells(data: bytes, layout: _Layout, width: int) -> list[PlainCells] | None:
+    """The cells of each column when the file is plain, else None (the CSV parser reads it).
+
+    Plain: ASCII without NUL or other control bytes besides line ends, no quotes, every line
+    ending alike (LF or CR LF), no blank line, every row with exactly the header's number of
+    fields, at least one data row, and no cell starting with a space (which the parser would
+    skip). For such a file the cells are exactly what the CSV parser would give.
+    """
+    lines = layout.ends.size
+    if lines < 2 or not data.isascii() or layout.fields.size != lines:
+        return None
+    if layout.commas.size != lines * (width - 1) or bool(np.any(layout.fields != width)):
+        return None
+    if b", " in data or b"\n " in data or data.startswith(b" "):
+        return None  # a cell starting with a space, which the CSV parser would skip
+    raw = np.frombuffer(data, dtype=np.uint8)
+    newlines = data.count(b"\n")
+    returns = data.count(b"\r")
+    ends = layout.ends
+    if returns:
+        if returns != newlines or data.count(b"\r\n") != newlines:
+            return None
+        ends = np.where(ends < raw.size, ends - 1, ends)  # the last line may lack its newline
+    if int(np.count_nonzero(raw < ord(" "))) != newlines + returns:
+        return None
+    if bool(np.any(ends <= layout.starts)):
+        return None
+    commas = layout.commas.reshape(lines, width - 1)[1:]  # without the header
+    bounds = []
+    for column in range(width):
+        first = layout.starts[1:] if column == 0 else commas[:, column - 1] + 1
+        last = ends[1:] if column == width - 1 else commas[:, column]
+        bounds.append((first, last - first))
+    widest = max(int(length.max()) for _, length in bounds)
+    padded = np.frombuffer(data + bytes(widest), dtype=np.uint8)
+    columns = []
+    for first, length in bounds:
+        windows = np.lib.stride_tricks.sliding_window_view(padded, int(length.max()))
+        columns.append(PlainCells(windows[first], length))
+    return columns
 
 
 def _long_quoted_rows(data: bytes, width: int) -> list[int | None]:

@@ -3,19 +3,27 @@
 Each column is parsed in one vectorised step; the rows that fail are found with a boolean mask
 and only they become :class:`~minihcvd.errors.TrialDataError` objects. Rows are numbered from 1
 for the first data row (the header is not counted), as in the rest of the project.
+
+A plain file (see :func:`minihcvd.trialdata.io`) arrives as :class:`PlainCells`, the bytes of
+each column's cells: dates, numbers, flags and codes in their usual form are converted from those
+bytes with NumPy, without a Python string per cell. A column with any cell out of that usual form
+(a bad value, ``1e3``, ``TRUE ``…) goes through the general text parser instead, so values and
+problems are the same either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from minihcvd.errors import TrialDataError
 from minihcvd.trialdata.schema import ColumnSpec, FileSpec
 
-__all__ = ["DATE_FORMAT", "parse_file", "problems_at"]
+__all__ = ["DATE_FORMAT", "PlainCells", "parse_file", "parse_plain", "problems_at"]
 
 DATE_FORMAT = "%Y-%m-%d"
 _BOOLEANS = {"true": True, "false": False}
@@ -34,6 +42,8 @@ def problems_at(
 ) -> list[TrialDataError]:
     """One problem per True row of ``mask``; ``{value}`` in ``message`` is that row's value."""
     rows = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
+    if not rows.size:
+        return []
     found = [""] * rows.size if values is None else values.iloc[rows].astype("str").tolist()
     return [
         TrialDataError(message.format(value=value), file=file, row=int(row) + 1, field=field)
@@ -63,6 +73,13 @@ def _bool(text: pd.Series, empty: pd.Series, spec: ColumnSpec) -> tuple[pd.Serie
 
 def _number(text: pd.Series, empty: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
     values = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
+    return _checked_number(values, empty, spec)
+
+
+def _checked_number(
+    values: pd.Series, empty: pd.Series, spec: ColumnSpec
+) -> tuple[pd.Series, pd.Series]:
+    """Bad cells of a parsed number column (not finite, not whole, out of range) set missing."""
     bad = ~empty & ~np.isfinite(values)
     if spec.kind == "int":
         bad |= ~empty & (values % 1 != 0)
@@ -112,25 +129,226 @@ def _extra(text: pd.Series, empty: pd.Series) -> pd.Series:
 
 def parse_file(raw: pd.DataFrame, spec: FileSpec) -> tuple[pd.DataFrame, list[TrialDataError]]:
     """Typed columns of ``raw`` (all text) and the problems found in them."""
+    return _parse_columns(spec, list(raw.columns), raw.index, raw.__getitem__, {})
+
+
+def parse_plain(
+    columns: Mapping[str, PlainCells], spec: FileSpec
+) -> tuple[pd.DataFrame, list[TrialDataError]]:
+    """:func:`parse_file` for the cells of a plain file, column name to cells, in file order."""
+    rows = next(iter(columns.values())).lengths.size
+    index = pd.RangeIndex(rows)
+
+    def text(name: str) -> pd.Series:
+        return pd.Series(pd.array(columns[name].strings(), dtype="str"), index=index)
+
+    return _parse_columns(spec, list(columns), index, text, columns)
+
+
+def _parse_columns(
+    spec: FileSpec,
+    names: list[str],
+    index: pd.Index,
+    text_of: Callable[[str], pd.Series],
+    cells_of: Mapping[str, PlainCells],
+) -> tuple[pd.DataFrame, list[TrialDataError]]:
     problems = [
         TrialDataError(
             f"required column '{column.name}' is missing", file=spec.name, field=column.name
         )
         for column in spec.columns
-        if column.required and column.name not in raw.columns
+        if column.required and column.name not in names
     ]
     typed: dict[str, pd.Series] = {}
-    for name in raw.columns:
-        text = raw[name]
-        empty = text == ""
+    for name in names:
         column = spec.column(name)
-        if column is None:
-            typed[name] = _extra(text, empty)
-            continue
-        values, bad = _PARSERS[column.kind](text, empty, column)
-        message = f"expected {_expected(column)}, found '{{value}}'"
-        problems += problems_at(bad, message, file=spec.name, field=name, values=text)
+        cells = cells_of.get(name)
+        fast = None if column is None or cells is None else _FAST[column.kind](cells, column)
+        text: pd.Series | None = None
+        if fast is None:
+            text = text_of(name)
+            empty = text == ""
+            if column is None:
+                typed[name] = _extra(text, empty)
+                continue
+            values, bad = _PARSERS[column.kind](text, empty, column)
+        else:
+            values, bad, empty = fast
+        assert column is not None
+        if bool(bad.any()):
+            message = f"expected {_expected(column)}, found '{{value}}'"
+            shown = text_of(name) if text is None else text
+            problems += problems_at(bad, message, file=spec.name, field=name, values=shown)
         if column.required_value:
             problems += problems_at(empty, "a value is required", file=spec.name, field=name)
         typed[name] = values
-    return pd.DataFrame(typed, index=raw.index), problems
+    return pd.DataFrame(typed, index=index), problems
+
+
+# --- plain files: cells as bytes -------------------------------------------------------------
+
+_DIGITS_OF_DATE = [0, 1, 2, 3, 5, 6, 8, 9]
+# dates outside these years take the general parser (its resolution and bounds decide there)
+_FIRST_YEAR, _LAST_YEAR = 1800, 2199
+#: exact powers of ten: a mantissa of at most 15 digits divided by one is correctly rounded,
+#: as the text parser's result is
+_POWERS_OF_TEN = np.array([float(10**k) for k in range(16)])
+_MAX_DIGITS = 15
+_US_PER_DAY = 86_400_000_000
+_FastResult = tuple[pd.Series, pd.Series, pd.Series]
+
+
+@dataclass(frozen=True)
+class PlainCells:
+    """The cells of one column of a plain file (ASCII, no NUL): each cell's first bytes, to the
+    width of the widest cell (``window``, rows x width; past a cell's ``lengths`` come the bytes
+    that follow it in the file, or zeros)."""
+
+    window: npt.NDArray[np.uint8]
+    lengths: npt.NDArray[np.intp]
+
+    def inside(self) -> npt.NDArray[np.bool_]:
+        """Which bytes of ``window`` belong to the cell."""
+        return np.arange(self.window.shape[1]) < self.lengths[:, None]
+
+    def equals(
+        self, text: bytes, window: npt.NDArray[np.uint8] | None = None
+    ) -> npt.NDArray[np.bool_]:
+        """Cells that are exactly ``text`` (in ``window``, a transformed copy, if given)."""
+        window = self.window if window is None else window
+        if len(text) > window.shape[1]:
+            return np.zeros(self.lengths.size, dtype=bool)
+        expected = np.frombuffer(text, dtype=np.uint8)
+        same = (window[:, : len(text)] == expected).all(axis=1)
+        return np.asarray((self.lengths == len(text)) & same, dtype=bool)
+
+    def strings(self) -> npt.NDArray[np.object_]:
+        """The cells as Python strings, as the CSV parser gives them."""
+        width = self.window.shape[1]
+        if width == 0:
+            return np.full(self.lengths.size, "", dtype=object)
+        matrix = np.ascontiguousarray(self.window * self.inside())
+        return matrix.view(f"S{width}").reshape(-1).astype(f"U{width}").astype(object)
+
+
+def _fast_text(cells: PlainCells, spec: ColumnSpec) -> _FastResult:
+    empty = cells.lengths == 0
+    strings = cells.strings()
+    strings[empty] = np.nan
+    return (
+        pd.Series(pd.array(strings, dtype="str")),
+        pd.Series(np.zeros(empty.size, dtype=bool)),
+        pd.Series(empty),
+    )
+
+
+def _fast_code(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
+    if not all(code and code.isascii() for code in spec.codes):
+        return None
+    which = np.full(cells.lengths.size, len(spec.codes), dtype=np.intp)
+    for number, code in enumerate(spec.codes):
+        which[cells.equals(code.encode("ascii"))] = number
+    empty = cells.lengths == 0
+    if bool(np.any((which == len(spec.codes)) & ~empty)):
+        return None  # a cell that is not a code: the general parser reports it
+    choices = np.array([*spec.codes, np.nan], dtype=object)
+    return (
+        pd.Series(pd.array(choices[which], dtype="str")),
+        pd.Series(np.zeros(empty.size, dtype=bool)),
+        pd.Series(empty),
+    )
+
+
+def _fast_date(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
+    empty = cells.lengths == 0
+    filled = ~empty
+    if not filled.any() or cells.window.shape[1] < len("YYYY-MM-DD"):
+        return None
+    if bool(np.any(filled & (cells.lengths != len("YYYY-MM-DD")))):
+        return None
+    text = cells.window[filled, :10]
+    digits = text[:, _DIGITS_OF_DATE].astype(np.int64) - ord("0")
+    if bool(np.any((digits < 0) | (digits > 9))) or bool(
+        np.any((text[:, 4] != ord("-")) | (text[:, 7] != ord("-")))
+    ):
+        return None
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 4] * 10 + digits[:, 5]
+    day = digits[:, 6] * 10 + digits[:, 7]
+    if bool(np.any((year < _FIRST_YEAR) | (year > _LAST_YEAR))):
+        return None
+    if bool(np.any((month < 1) | (month > 12) | (day < 1))):
+        return None
+    months = (year - 1970) * 12 + (month - 1)
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    dates = first + (day - 1).astype("timedelta64[D]")
+    if bool(np.any(dates.astype("datetime64[M]").astype(np.int64) != months)):
+        return None  # a day past the month's end (2021-02-30)
+    stamps = np.full(empty.size, np.iinfo(np.int64).min, dtype=np.int64)
+    stamps[filled] = dates.astype(np.int64) * _US_PER_DAY
+    values = pd.Series(stamps.view("datetime64[us]"))
+    return values, pd.Series(np.zeros(empty.size, dtype=bool)), pd.Series(empty)
+
+
+def _fast_bool(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
+    window = cells.window
+    upper = (window >= ord("A")) & (window <= ord("Z"))
+    lowered = np.where(upper, window | 0x20, window).astype(np.uint8)
+    true = cells.equals(b"true", lowered)
+    false = cells.equals(b"false", lowered)
+    empty = cells.lengths == 0
+    if bool(np.any(~(true | false | empty))):
+        return None
+    values = pd.Series(pd.arrays.BooleanArray(true, empty.copy()))
+    return values, pd.Series(np.zeros(empty.size, dtype=bool)), pd.Series(empty)
+
+
+def _fast_number(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
+    """Numbers written ``-?digits(.digits)?`` with at most 15 digits, else None."""
+    matrix, lengths = cells.window, cells.lengths
+    empty = lengths == 0
+    width = matrix.shape[1]
+    if width == 0:
+        return None
+    position = np.arange(width)
+    inside = cells.inside()
+    digit = (matrix >= ord("0")) & (matrix <= ord("9")) & inside
+    dot = (matrix == ord(".")) & inside
+    negative = (matrix[:, 0] == ord("-")) & ~empty
+    allowed = digit | dot | ((position == 0) & (matrix == ord("-")))
+    if not bool(np.all(allowed | ~inside)):
+        return None
+    dots = dot.sum(axis=1)
+    has_dot = dots == 1
+    at = np.where(has_dot, dot.argmax(axis=1), lengths)
+    before = at - negative
+    after = np.where(has_dot, lengths - at - 1, 0)
+    filled = ~empty
+    if bool(np.any(filled & ((dots > 1) | (before < 1) | (has_dot & (after < 1))))):
+        return None
+    if bool(np.any(before + after > _MAX_DIGITS)):
+        return None
+    # the place value of each digit: digits after it, not counting the dot
+    exponent = (lengths[:, None] - 1 - position) - (has_dot[:, None] & (position < at[:, None]))
+    exponent = np.clip(exponent, 0, _MAX_DIGITS)
+    place = np.where(digit, 10**exponent, 0)
+    mantissa = ((matrix.astype(np.int64) - ord("0")) * place).sum(axis=1)
+    if bool(np.any(negative & (mantissa == 0))):
+        return None  # -0 and -0.0 differ in sign only: the general parser decides
+    values = mantissa.astype(np.float64) / _POWERS_OF_TEN[after]
+    values = np.where(negative, -values, values)
+    values[empty] = np.nan
+    empty_series = pd.Series(empty)
+    checked, bad = _checked_number(pd.Series(values), empty_series, spec)
+    return checked, bad, empty_series
+
+
+_FAST: dict[str, Callable[[PlainCells, ColumnSpec], _FastResult | None]] = {
+    "id": _fast_text,
+    "text": _fast_text,
+    "code": _fast_code,
+    "date": _fast_date,
+    "bool": _fast_bool,
+    "int": _fast_number,
+    "float": _fast_number,
+}
