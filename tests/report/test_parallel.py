@@ -18,7 +18,7 @@ needs_two = pytest.mark.skipif(worker_processes() < 2, reason="needs fork and tw
 
 
 def _square(value: int) -> tuple[int, int]:
-    time.sleep(0.02)  # long enough for the helper to take some of the jobs
+    time.sleep(0.05)  # long enough for the helper to take some of the jobs, even under load
     return value * value, os.getpid()
 
 
@@ -26,12 +26,36 @@ def _fail(value: int) -> int:
     raise ValueError(f"job {value} failed")
 
 
+def _child_pids() -> set[int]:
+    """This process's children, exited-but-unreaped ones included (from /proc)."""
+    me = os.getpid()
+    children = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        # Fields after the ")" that closes the command name: state, ppid, ...
+        if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+            children.add(int(entry))
+    return children
+
+
+_CHILDREN_AT_START: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _children_at_start() -> None:
+    """Children that other code left running (e.g. multiprocessing's resource tracker)."""
+    _CHILDREN_AT_START.clear()
+    _CHILDREN_AT_START.update(_child_pids())
+
+
 def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+    """No process started during this test is left running or unreaped."""
+    return _child_pids() <= _CHILDREN_AT_START
 
 
 class TestRenderJobs:
