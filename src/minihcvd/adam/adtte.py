@@ -49,6 +49,16 @@ def _days(column: pd.Series) -> np.ndarray:
     return np.where(np.isnat(values), np.nan, (values - _EPOCH).astype("float64"))
 
 
+def _text(values: list[str | None], index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[index]`` as a text column (what a frame makes of strings), built by a take."""
+    return pd.array(values, dtype="str").take(index)
+
+
+def _text_column(column: pd.Series) -> object:
+    """A text column's values for a new frame; ``str`` ones as they are (checked once already)."""
+    return column.array if str(column.dtype) == "str" else column.to_numpy()
+
+
 def _pick(dates: np.ndarray, fill: float, choose: str) -> tuple[np.ndarray, np.ndarray]:
     """Index of the chosen source per row and whether any source had a date."""
     filled = np.where(np.isnan(dates), fill, dates)
@@ -85,10 +95,11 @@ def derive_param_tte(
     )
     if bool(dataset["PARAMCD"].eq(paramcd).any()):
         raise DerivationError(f"{step}: ADTTE already has parameter {paramcd}")
-    subjects = source
+    used = list(dict.fromkeys(["STUDYID", "USUBJID", start_date, *[s.date for s in sources]]))
+    subjects = source[used]  # only what is used: a subject filter then takes fewer columns
     if subject_filter is not None:
         require_columns(source, [subject_filter], step=step)
-        subjects = source[source[subject_filter].eq("Y")]
+        subjects = subjects[source[subject_filter].eq("Y")]
 
     events = np.column_stack([_days(subjects[s.date]) for s in event_sources])
     censors = np.column_stack([_days(subjects[s.date]) for s in censor_sources])
@@ -99,36 +110,28 @@ def derive_param_tte(
         raise DerivationError(f"{step}: subject {where} has neither an event nor a censor date")
 
     source_number = np.where(has_event, event_index, len(event_sources) + censor_index)
-    table = pd.DataFrame(
-        {
-            "number": range(len(sources)),
-            "ADT_VAR": [s.date for s in sources],
-            "CNSR": [s.censor for s in sources],
-            "EVNTDESC": [s.event_description for s in sources],
-            "CNSDTDSC": [getattr(s, "censor_date_description", None) for s in sources],
-            "SRCDOM": [s.dataset_name for s in sources],
-        }
-    ).set_index("number")
-    picked = table.loc[source_number].reset_index(drop=True)
     all_dates = np.column_stack([events, censors])
     adt_days = all_dates[np.arange(len(subjects)), source_number]
     start = subjects[start_date].reset_index(drop=True)
     adt = pd.Series(_EPOCH + adt_days.astype("int64"), dtype=start.dtype)
+    everyone = np.zeros(len(subjects), dtype=np.intp)
     rows = pd.DataFrame(
         {
-            "STUDYID": subjects["STUDYID"].to_numpy(),
-            "USUBJID": subjects["USUBJID"].to_numpy(),
-            "PARAMCD": paramcd,
-            "PARAM": param,
+            "STUDYID": _text_column(subjects["STUDYID"]),
+            "USUBJID": _text_column(subjects["USUBJID"]),
+            "PARAMCD": _text([paramcd], everyone),
+            "PARAM": _text([param], everyone),
             "STARTDT": start,
             "ADT": adt,
             "AVAL": compute_duration_days(start, adt),
-            "AVALU": "DAYS",
-            "CNSR": picked["CNSR"].astype("int64"),
-            "EVNTDESC": picked["EVNTDESC"],
-            "CNSDTDSC": picked["CNSDTDSC"],
-            "SRCDOM": picked["SRCDOM"],
-            "SRCVAR": picked["ADT_VAR"],
+            "AVALU": _text(["DAYS"], everyone),
+            "CNSR": np.array([s.censor for s in sources], dtype=np.int64)[source_number],
+            "EVNTDESC": _text([s.event_description for s in sources], source_number),
+            "CNSDTDSC": _text(
+                [getattr(s, "censor_date_description", None) for s in sources], source_number
+            ),
+            "SRCDOM": _text([s.dataset_name for s in sources], source_number),
+            "SRCVAR": _text([s.date for s in sources], source_number),
         }
     )
     no_origin = rows["STARTDT"].isna()

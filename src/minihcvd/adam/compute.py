@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from minihcvd.clinical import study_day
 
 __all__ = ["compute_duration_days", "yes_no"]
+
+_YES_NO = np.array(["N", "Y", None], dtype=object)  # by False, True, missing
 
 
 def compute_duration_days(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -23,5 +26,7 @@ def compute_duration_days(start: pd.Series, end: pd.Series) -> pd.Series:
 
 def yes_no(flag: pd.Series) -> pd.Series:
     """``Y``/``N`` from booleans, missing stays missing (ADaM flag coding)."""
-    values = flag.astype("boolean").map({True: "Y", False: "N"})
-    return values.astype("object").where(values.notna(), None)
+    values = flag.astype("boolean")
+    known = values.notna().to_numpy(dtype=bool)
+    which = np.where(known, values.to_numpy(dtype=bool, na_value=False), 2)
+    return pd.Series(_YES_NO[which], index=flag.index, dtype=object)

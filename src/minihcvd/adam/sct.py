@@ -46,10 +46,40 @@ def derive_sct_intervals(
     sct = sct_time.to_numpy(dtype="float64", na_value=np.nan)
     split = ~np.isnan(sct) & (sct < total)
     split_time = np.where(split, sct, 0).astype("int64")
+    subjects = tte["USUBJID"].to_numpy()
+    if bool(np.any(split_time[split] < 0)):
+        return _sorted_table(subjects, split, split_time, total, event)
+    # each subject's row (0, t] and, if split, its row (t, T] right after it: the order of a
+    # stable sort by subject order and TSTART, built directly
+    rows = np.ones(len(tte), dtype=np.int64) + split
+    first = np.cumsum(rows) - rows
+    second = (first + 1)[split]
+    size = int(rows.sum())
+    columns = {
+        "USUBJID": (subjects, subjects[split], object),
+        "TSTART": (0, split_time[split], np.int64),
+        "TSTOP": (np.where(split, split_time, total), total[split], np.int64),
+        "EVENT": (np.where(split, 0, event), event[split], np.int64),
+        "SCT": (0, 1, np.int64),
+    }
+    table = {}
+    for name, (before, after, dtype) in columns.items():
+        values = np.empty(size, dtype=dtype)
+        values[first] = before
+        values[second] = after
+        table[name] = values
+    return pd.DataFrame(table)
+
+
+def _sorted_table(
+    subjects: np.ndarray, split: np.ndarray, split_time: np.ndarray, total: np.ndarray,
+    event: np.ndarray,
+) -> pd.DataFrame:
+    """The table by sorting the rows (a transplant before the origin: its row sorts first)."""
     before = pd.DataFrame(
         {
-            "order": np.arange(len(tte)),
-            "USUBJID": tte["USUBJID"].to_numpy(),
+            "order": np.arange(len(subjects)),
+            "USUBJID": subjects,
             "TSTART": 0,
             "TSTOP": np.where(split, split_time, total),
             "EVENT": np.where(split, 0, event),
@@ -59,7 +89,7 @@ def derive_sct_intervals(
     after = pd.DataFrame(
         {
             "order": np.flatnonzero(split),
-            "USUBJID": tte["USUBJID"].to_numpy()[split],
+            "USUBJID": subjects[split],
             "TSTART": split_time[split],
             "TSTOP": total[split],
             "EVENT": event[split],

@@ -39,6 +39,7 @@ FIRST_REMISSION_SPLIT_MONTHS: Final = 12.0
 #: Karyotype categories of Table 1 (abbreviations as in its footnote).
 KARYOTYPE_CODES: Final = ("diploid", "other", "complex", "KMT2A", "Ho-Tr", "HeH", "Tt", "IM/ND")
 HIGH_RISK_KARYOTYPES: Final = frozenset({"KMT2A", "Ho-Tr"})
+_GROUP_OR_NONE = np.array([*SALVAGE_GROUPS, None], dtype=object)
 
 
 def salvage_group(
@@ -56,8 +57,8 @@ def salvage_group(
         codes == "S2",
         codes == "S3+",
     ]
-    groups = np.select(conditions, list(SALVAGE_GROUPS), default="")
-    return with_missing(groups, groups != "")
+    group = np.select(conditions, list(range(len(SALVAGE_GROUPS))), default=len(SALVAGE_GROUPS))
+    return np.asarray(_GROUP_OR_NONE[group], dtype=object)
 
 
 def is_high_risk_karyotype(karyotype: Any) -> npt.NDArray[np.object_]:

@@ -81,7 +81,10 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
         what = ", ".join(f"'{name}'" for name in repeated)
         return None, [Problem(f"header has empty or repeated column names: {what}", file=spec.name)]
     layout = _layout(data)
-    fields = np.empty(0, dtype=np.intp) if layout is None else layout.fields[1:]
+    plain = None if layout is None else _plain_cells(data, layout, len(names))
+    if plain is not None:
+        return parse_plain(dict(zip(names, plain, strict=True)), spec)
+    fields = np.empty(0, dtype=np.intp) if layout is None else _fields_per_row(data, layout)
     long_rows = np.flatnonzero(fields > len(names)) + 1
     if long_rows.size:
         return None, [
@@ -92,9 +95,6 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
             )
             for row in long_rows
         ]
-    plain = None if layout is None else _plain_cells(data, layout, len(names))
-    if plain is not None:
-        return parse_plain(dict(zip(names, plain, strict=True)), spec)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -151,11 +151,10 @@ class _Layout(NamedTuple):
     starts: npt.NDArray[np.intp]  # first byte of each line
     ends: npt.NDArray[np.intp]  # its newline (or the end of the data)
     commas: npt.NDArray[np.intp]
-    fields: npt.NDArray[np.intp]  # fields per non-blank line, the header first
 
 
 def _layout(data: bytes) -> _Layout | None:
-    """Lines, commas and fields per row, counted with NumPy.
+    """Lines and commas, found with NumPy.
 
     None for a file with quotes, whose commas may sit inside values: the CSV parser judges it.
     """
@@ -167,10 +166,17 @@ def _layout(data: bytes) -> _Layout | None:
         ends = np.append(ends, raw.size)
     commas = np.flatnonzero(raw == ord(","))
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.intp)
+    return _Layout(starts, ends, commas)
+
+
+def _fields_per_row(data: bytes, layout: _Layout) -> npt.NDArray[np.intp]:
+    """Number of fields in each data row (blank lines skipped)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts, ends, commas = layout
     fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
     carriage_return = (ends > starts) & (raw[np.maximum(ends - 1, 0)] == ord("\r"))
     filled = (ends - starts) > carriage_return
-    return _Layout(starts, ends, commas, np.asarray(fields[filled], dtype=np.intp))
+    return np.asarray(fields[filled][1:], dtype=np.intp)  # without the header
 
 
 def _plain_cells(data: bytes, layout: _Layout, width: int) -> list[PlainCells] | None:
@@ -182,15 +188,16 @@ def _plain_cells(data: bytes, layout: _Layout, width: int) -> list[PlainCells] |
     skip). For such a file the cells are exactly what the CSV parser would give.
     """
     lines = layout.ends.size
-    if lines < 2 or not data.isascii() or layout.fields.size != lines:
+    if lines < 2 or layout.commas.size != lines * (width - 1) or not data.isascii():
         return None
-    if layout.commas.size != lines * (width - 1) or bool(np.any(layout.fields != width)):
-        return None
-    if b", " in data or b"\n " in data or data.startswith(b" "):
-        return None  # a cell starting with a space, which the CSV parser would skip
     raw = np.frombuffer(data, dtype=np.uint8)
-    newlines = data.count(b"\n")
-    returns = data.count(b"\r")
+    spaces = np.flatnonzero(raw == ord(" "))
+    if spaces.size and (
+        spaces[0] == 0 or bool(np.any(np.isin(raw[spaces - 1], (ord(","), ord("\n")))))
+    ):
+        return None  # a cell starting with a space, which the CSV parser would skip
+    newlines = lines - int(data[-1:] != b"\n")
+    returns = data.count(b"\r") if b"\r" in data else 0
     ends = layout.ends
     if returns:
         if returns != newlines or data.count(b"\r\n") != newlines:
@@ -200,11 +207,17 @@ def _plain_cells(data: bytes, layout: _Layout, width: int) -> list[PlainCells] |
         return None
     if bool(np.any(ends <= layout.starts)):
         return None
-    commas = layout.commas.reshape(lines, width - 1)[1:]  # without the header
+    commas = layout.commas.reshape(lines, width - 1)
+    # as many commas as the rows need, each row's first and last in it: width fields each
+    if width > 1 and not (
+        bool(np.all(commas[:, 0] >= layout.starts)) and bool(np.all(commas[:, -1] < ends))
+    ):
+        return None
+    by_column = np.ascontiguousarray(commas[1:].T)  # without the header
     bounds = []
     for column in range(width):
-        first = layout.starts[1:] if column == 0 else commas[:, column - 1] + 1
-        last = ends[1:] if column == width - 1 else commas[:, column]
+        first = layout.starts[1:] if column == 0 else by_column[column - 1] + 1
+        last = ends[1:] if column == width - 1 else by_column[column]
         bounds.append((first, last - first))
     widest = max(int(length.max()) for _, length in bounds)
     padded = np.frombuffer(data + bytes(widest), dtype=np.uint8)

@@ -195,7 +195,14 @@ _FIRST_YEAR, _LAST_YEAR = 1800, 2199
 _POWERS_OF_TEN = np.array([float(10**k) for k in range(16)])
 _MAX_DIGITS = 15
 _US_PER_DAY = 86_400_000_000
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _FastResult = tuple[pd.Series, pd.Series, pd.Series]
+_KEY_BYTES = 8
+
+
+def _key(text: bytes) -> np.uint64:
+    """:meth:`PlainCells.keys` of a cell holding ``text`` (at most 8 bytes)."""
+    return np.uint64(int.from_bytes(text.ljust(_KEY_BYTES, b"\0"), "little"))
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,16 @@ class PlainCells:
         same = (window[:, : len(text)] == expected).all(axis=1)
         return np.asarray((self.lengths == len(text)) & same, dtype=bool)
 
+    def keys(self, window: npt.NDArray[np.uint8] | None = None) -> npt.NDArray[np.uint64]:
+        """Each cell's first 8 bytes as one number (zeros past its end), to compare cells with
+        short texts at once (in ``window``, a transformed copy, if given)."""
+        window = self.window if window is None else window
+        width = min(window.shape[1], _KEY_BYTES)
+        part = np.zeros((self.lengths.size, _KEY_BYTES), dtype=np.uint8)
+        part[:, :width] = window[:, :width]
+        part[np.arange(_KEY_BYTES) >= self.lengths[:, None]] = 0
+        return part.view("<u8").reshape(-1)
+
     def strings(self) -> npt.NDArray[np.object_]:
         """The cells as Python strings, as the CSV parser gives them."""
         width = self.window.shape[1]
@@ -246,8 +263,14 @@ def _fast_code(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
     if not all(code and code.isascii() for code in spec.codes):
         return None
     which = np.full(cells.lengths.size, len(spec.codes), dtype=np.intp)
-    for number, code in enumerate(spec.codes):
-        which[cells.equals(code.encode("ascii"))] = number
+    if max(len(code) for code in spec.codes) <= _KEY_BYTES:
+        keys = cells.keys()
+        short = cells.lengths <= _KEY_BYTES
+        for number, code in enumerate(spec.codes):
+            which[(keys == _key(code.encode("ascii"))) & short] = number
+    else:
+        for number, code in enumerate(spec.codes):
+            which[cells.equals(code.encode("ascii"))] = number
     empty = cells.lengths == 0
     if bool(np.any((which == len(spec.codes)) & ~empty)):
         return None  # a cell that is not a code: the general parser reports it
@@ -266,36 +289,39 @@ def _fast_date(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
         return None
     if bool(np.any(filled & (cells.lengths != len("YYYY-MM-DD")))):
         return None
-    text = cells.window[filled, :10]
-    digits = text[:, _DIGITS_OF_DATE].astype(np.int64) - ord("0")
-    if bool(np.any((digits < 0) | (digits > 9))) or bool(
+    everyone = bool(filled.all())
+    text = cells.window[:, :10] if everyone else cells.window[filled, :10]
+    digits = text[:, _DIGITS_OF_DATE] - np.uint8(ord("0"))  # a byte below "0" wraps past 9
+    if bool(np.any(digits > 9)) or bool(
         np.any((text[:, 4] != ord("-")) | (text[:, 7] != ord("-")))
     ):
         return None
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 4] * 10 + digits[:, 5]
-    day = digits[:, 6] * 10 + digits[:, 7]
+    number = digits.astype(np.int32)
+    year = number[:, 0] * 1000 + number[:, 1] * 100 + number[:, 2] * 10 + number[:, 3]
+    month = number[:, 4] * 10 + number[:, 5]
+    day = number[:, 6] * 10 + number[:, 7]
     if bool(np.any((year < _FIRST_YEAR) | (year > _LAST_YEAR))):
         return None
     if bool(np.any((month < 1) | (month > 12) | (day < 1))):
         return None
-    months = (year - 1970) * 12 + (month - 1)
-    first = months.astype("datetime64[M]").astype("datetime64[D]")
-    dates = first + (day - 1).astype("timedelta64[D]")
-    if bool(np.any(dates.astype("datetime64[M]").astype(np.int64) != months)):
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    if bool(np.any(day > _MONTH_DAYS[month] + (leap & (month == 2)))):
         return None  # a day past the month's end (2021-02-30)
+    months = (year - 1970) * 12 + (month - 1)
+    dates = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + (day - 1)
     stamps = np.full(empty.size, np.iinfo(np.int64).min, dtype=np.int64)
-    stamps[filled] = dates.astype(np.int64) * _US_PER_DAY
+    stamps[filled] = dates * _US_PER_DAY
     values = pd.Series(stamps.view("datetime64[us]"))
     return values, pd.Series(np.zeros(empty.size, dtype=bool)), pd.Series(empty)
 
 
 def _fast_bool(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
-    window = cells.window
+    window = cells.window[:, :_KEY_BYTES]
     upper = (window >= ord("A")) & (window <= ord("Z"))
-    lowered = np.where(upper, window | 0x20, window).astype(np.uint8)
-    true = cells.equals(b"true", lowered)
-    false = cells.equals(b"false", lowered)
+    keys = cells.keys(np.where(upper, window | 0x20, window).astype(np.uint8))
+    short = cells.lengths <= _KEY_BYTES
+    true = (keys == _key(b"true")) & short
+    false = (keys == _key(b"false")) & short
     empty = cells.lengths == 0
     if bool(np.any(~(true | false | empty))):
         return None
