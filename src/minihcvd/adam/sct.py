@@ -30,7 +30,8 @@ def derive_sct_intervals(
         adtte, ["USUBJID", "PARAMCD", "STARTDT", "AVAL", "CNSR"], step="derive_sct_intervals"
     )
     require_columns(adsl, ["USUBJID", "SCTDT"], step="derive_sct_intervals")
-    tte = adtte[adtte["PARAMCD"].eq(paramcd)].reset_index(drop=True)
+    used = ["USUBJID", "STARTDT", "AVAL", "CNSR"]
+    tte = adtte[used][adtte["PARAMCD"].eq(paramcd)].reset_index(drop=True)
     same_order = len(tte) == len(adsl) and bool(
         (tte["USUBJID"].to_numpy() == adsl["USUBJID"].to_numpy()).all()
     )

@@ -244,8 +244,9 @@ class PlainCells:
         width = self.window.shape[1]
         if width == 0:
             return np.full(self.lengths.size, "", dtype=object)
-        matrix = np.ascontiguousarray(self.window * self.inside())
-        return matrix.view(f"S{width}").reshape(-1).astype(f"U{width}").astype(object)
+        # ASCII: each byte is its code point
+        code_points = (self.window * self.inside()).astype(np.uint32)
+        return code_points.view(f"U{width}").reshape(-1).astype(object)
 
 
 def _fast_text(cells: PlainCells, spec: ColumnSpec) -> _FastResult:
@@ -354,11 +355,10 @@ def _fast_number(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
         return None
     if bool(np.any(before + after > _MAX_DIGITS)):
         return None
-    # the place value of each digit: digits after it, not counting the dot
-    exponent = (lengths[:, None] - 1 - position) - (has_dot[:, None] & (position < at[:, None]))
-    exponent = np.clip(exponent, 0, _MAX_DIGITS)
-    place = np.where(digit, 10**exponent, 0)
-    mantissa = ((matrix.astype(np.int64) - ord("0")) * place).sum(axis=1)
+    mantissa = np.zeros(lengths.size, dtype=np.int64)
+    for column in range(width):  # digit by digit, left to right, the dot and sign skipped
+        value = matrix[:, column].astype(np.int64) - ord("0")
+        mantissa = np.where(digit[:, column], mantissa * 10 + value, mantissa)
     if bool(np.any(negative & (mantissa == 0))):
         return None  # -0 and -0.0 differ in sign only: the general parser decides
     values = mantissa.astype(np.float64) / _POWERS_OF_TEN[after]
