@@ -387,3 +387,46 @@ class TestNeverRaises:
                 (Path(folder) / name).write_text("\n".join(lines), encoding="utf-8")
             problems = validate_package(Path(folder))
         assert all(isinstance(problem, TrialDataError) for problem in problems)
+
+
+_PLAIN_HEADER = (
+    "patient_id,cohort,start_date,death_date,best_response,mrd_negative,age,ecog,pb_blasts_pct,"
+    "note"
+)
+_PLAIN_CELLS = {
+    "patient_id": ["P1", "P22", "", "x y"],
+    "cohort": ["original", "amended", "", "Amended", "origina"],
+    "start_date": ["2020-01-01", "2024-02-29", "2023-02-29", "2020-1-5", "", "1700-01-01"],
+    "death_date": ["2020-12-31", "", "2020-13-01", "2020-01-01x", "0000-01-01"],
+    "best_response": ["CR", "CRp", "ED", "", "cr", "CRpp"],
+    "mrd_negative": ["true", "FALSE", "True", "", "yes", "t"],
+    "age": ["34", "34.50", "007", "-1", "", "1e2", "-0", "-0.0", "1.", ".5", "121", "inf"],
+    "ecog": ["0", "4", "2.0", "2.5", "", "5", "-0"],
+    "pb_blasts_pct": ["0.1", "99.99", "100", "100.01", "", "12345678901234567", "nan"],
+    "note": ["", "a", "1.5", "true"],
+}
+
+
+class TestPlainFiles:
+    @given(
+        rows=st.lists(
+            st.tuples(*(st.sampled_from(cells) for cells in _PLAIN_CELLS.values())),
+            min_size=1,
+            max_size=8,
+        ),
+        crlf=st.booleans(),
+    )
+    def test_same_as_the_csv_parser(self, rows: list[tuple[str, ...]], crlf: bool) -> None:
+        """A plain file (read from its bytes) gives the values and problems the CSV parser's
+        route gives for the same cells (a quoted header name sends a file that way)."""
+        from minihcvd.trialdata.io import _parse_bytes
+        from minihcvd.trialdata.schema import PATIENTS
+
+        end = "\r\n" if crlf else "\n"
+        body = end.join(",".join(row) for row in rows) + end
+        plain, plain_problems = _parse_bytes((_PLAIN_HEADER + end + body).encode(), PATIENTS)
+        quoted_header = '"patient_id"' + _PLAIN_HEADER.removeprefix("patient_id")
+        parsed, parsed_problems = _parse_bytes((quoted_header + end + body).encode(), PATIENTS)
+        assert plain is not None and parsed is not None
+        assert_frame_equal(plain, parsed, check_exact=True)
+        assert _lines(plain_problems) == _lines(parsed_problems)
