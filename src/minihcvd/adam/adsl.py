@@ -7,6 +7,7 @@ Optional ``patients.csv`` columns that a package lacks count as missing values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 import numpy as np
@@ -39,6 +40,18 @@ def _optional(dataset: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     if name in dataset:
         return dataset[name]
     return pd.Series(None, index=dataset.index, dtype=dtype)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct values (-1 where missing), and those values."""
+    codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _positions(uniques: np.ndarray, wanted: Iterable[str]) -> list[int]:
+    """The numbers (of :func:`_codes`) of the distinct values equal to one of ``wanted``."""
+    chosen = set(wanted)
+    return [number for number, value in enumerate(uniques) if value in chosen]
 
 
 def derive_vars_subject(patients: pd.DataFrame, *, study_id: str = STUDY_ID) -> pd.DataFrame:
@@ -123,12 +136,17 @@ def derive_vars_response(adsl: pd.DataFrame, *, outcomes: pd.DataFrame) -> pd.Da
         raise DerivationError("derive_vars_response: outcomes must have the same index as ADSL")
     out = adsl.copy(deep=False)
     bor = outcomes["best_response"].astype("object")
-    out["BOR"] = bor.where(bor.notna(), None)
-    known = bor.notna()
-    out["RSPFL"] = yes_no(bor.isin(list(RESPONDER_CODES)).astype("boolean").where(known))
+    codes, uniques = _codes(bor)  # each test below on a few distinct values, not every row
+    known = codes >= 0
+    values = bor.to_numpy(copy=True)
+    values[~known] = None
+    out["BOR"] = pd.Series(values, index=bor.index, dtype=object)
+    responder = np.isin(codes, _positions(uniques, RESPONDER_CODES))
+    out["RSPFL"] = yes_no(pd.Series(pd.arrays.BooleanArray(responder, ~known), index=bor.index))
     out["RSPDT"] = outcomes["response_date"]
     out["RELDT"] = outcomes["relapse_date"]
-    out["EDTHFL"] = np.where(bor.eq("ED"), "Y", "N").astype(object)
+    early_death = np.isin(codes, _positions(uniques, {"ED"}))
+    out["EDTHFL"] = np.where(early_death, "Y", "N").astype(object)
     out["MRDNEGFL"] = yes_no(outcomes["mrd_negative"])
     out["MRDRSPFL"] = yes_no(_optional(outcomes, "mrd_negative_at_response", "boolean"))
     out["MRDNGSFL"] = yes_no(_optional(outcomes, "mrd_ngs_negative", "boolean"))
@@ -149,7 +167,9 @@ def derive_vars_salvage(adsl: pd.DataFrame) -> pd.DataFrame:
         _optional(adsl, "primary_refractory", "boolean"),
         _optional(adsl, "first_remission_months", "float64"),
     )
-    out["SALV1FL"] = yes_no(salvage.eq("S1").astype("boolean").where(salvage.notna()))
+    codes, uniques = _codes(salvage)
+    first = np.isin(codes, _positions(uniques, {"S1"}))
+    out["SALV1FL"] = yes_no(pd.Series(pd.arrays.BooleanArray(first, codes < 0), index=adsl.index))
     return out
 
 
