@@ -236,7 +236,7 @@ class PlainCells:
         width = min(window.shape[1], _KEY_BYTES)
         part = np.zeros((self.lengths.size, _KEY_BYTES), dtype=np.uint8)
         part[:, :width] = window[:, :width]
-        part[np.arange(_KEY_BYTES) >= self.lengths[:, None]] = 0
+        part *= np.arange(_KEY_BYTES) < self.lengths[:, None]
         return part.view("<u8").reshape(-1)
 
     def strings(self) -> npt.NDArray[np.object_]:
@@ -275,9 +275,9 @@ def _fast_code(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
     empty = cells.lengths == 0
     if bool(np.any((which == len(spec.codes)) & ~empty)):
         return None  # a cell that is not a code: the general parser reports it
-    choices = np.array([*spec.codes, np.nan], dtype=object)
+    choices = pd.array([*spec.codes, np.nan], dtype="str")
     return (
-        pd.Series(pd.array(choices[which], dtype="str")),
+        pd.Series(choices.take(which)),
         pd.Series(np.zeros(empty.size, dtype=bool)),
         pd.Series(empty),
     )
