@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from minihcvd.clinical.outcomes import patient_outcomes
@@ -49,12 +50,14 @@ def check_patients(patients: pd.DataFrame) -> list[TrialDataError]:
         found.extend(problems_at(mask, message, file=_PATIENTS, field=field, values=values))
 
     ids = _column(p, "patient_id", "str")
-    add(
-        ids.notna() & ids.duplicated(),
-        "patient_id '{value}' appears more than once",
-        "patient_id",
-        ids,
-    )
+    repeated = ids.duplicated()
+    if bool(repeated.any()):
+        add(
+            ids.notna() & repeated,
+            "patient_id '{value}' appears more than once",
+            "patient_id",
+            ids,
+        )
     start = _column(p, "start_date", "datetime64[us]")
     last = _column(p, "last_followup_date", "datetime64[us]")
     death = _column(p, "death_date", "datetime64[us]")
@@ -176,9 +179,14 @@ def check_outcome_consistency(
             index=patients.index,
         )
         stated = patients["best_response"]
+        codes, uniques = pd.factorize(stated, use_na_sentinel=True)  # tests on the few codes
+        coded_ed = pd.Series(
+            np.isin(codes, [number for number, code in enumerate(uniques) if code == "ED"]),
+            index=patients.index,
+        )
         from_patients = ~from_assessments
         found += problems_at(
-            from_patients & early & stated.notna() & stated.ne("ED"),
+            from_patients & early & pd.Series(codes >= 0, index=patients.index) & ~coded_ed,
             f"death on day 1-{EARLY_DEATH_LAST_DAY} without response is an early death: "
             "best_response must be ED, not '{value}'",
             file=_PATIENTS,
@@ -186,7 +194,7 @@ def check_outcome_consistency(
             values=stated,
         )
         found += problems_at(
-            from_patients & stated.eq("ED") & ~early,
+            from_patients & coded_ed & ~early,
             f"best_response is ED but the patient did not die on day 1-{EARLY_DEATH_LAST_DAY}"
             " without a response",
             file=_PATIENTS,
