@@ -220,12 +220,27 @@ def _plain_cells(data: bytes, layout: _Layout, width: int) -> list[PlainCells] |
         last = ends[1:] if column == width - 1 else by_column[column]
         bounds.append((first, last - first))
     widest = max(int(length.max()) for _, length in bounds)
-    padded = np.frombuffer(data + bytes(widest), dtype=np.uint8)
-    columns = []
-    for first, length in bounds:
-        windows = np.lib.stride_tricks.sliding_window_view(padded, int(length.max()))
-        columns.append(PlainCells(windows[first], length))
-    return columns
+    if raw.size <= 2 * widest:
+        data = data + bytes(widest)  # a tiny file: pad it, so every window fits
+    return [
+        PlainCells(_windows(data, first, int(length.max())), length) for first, length in bounds
+    ]
+
+
+def _windows(data: bytes, first: npt.NDArray[np.intp], width: int) -> npt.NDArray[np.uint8]:
+    """The ``width`` bytes from each of ``first`` (zeros past the end of ``data``), rows x width.
+
+    Each window is read as one ``width``-byte item of an array of items starting at every byte.
+    """
+    if width == 0:
+        return np.zeros((first.size, 0), dtype=np.uint8)
+    last = len(data) - width  # the last item that fits
+    items = np.ndarray(shape=(last + 1,), dtype=f"V{width}", buffer=data, strides=(1,))
+    windows = items[np.minimum(first, last)].view(np.uint8).reshape(-1, width)
+    for row in np.flatnonzero(first > last):  # at most the cells of the last line
+        start = int(first[row])
+        windows[row] = np.frombuffer(data[start : start + width].ljust(width, b"\0"), np.uint8)
+    return windows
 
 
 def _long_quoted_rows(data: bytes, width: int) -> list[int | None]:
