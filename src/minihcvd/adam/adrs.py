@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
@@ -30,17 +31,24 @@ _MRD_PARAMS: Final = (
 def _rows(
     adsl: pd.DataFrame, paramcd: str, param: str, avalc: pd.Series, adt: pd.Series
 ) -> pd.DataFrame:
-    keep = avalc.notna()
+    codes, uniques = pd.factorize(avalc.to_numpy(), use_na_sentinel=True)
+    keep = codes >= 0
+    kept = avalc.index[keep]
+    codes = codes[keep]
+    everyone = np.zeros(codes.size, dtype=np.intp)
+    if paramcd == "BOR":  # AVAL by the few distinct values, not row by row
+        numbers = np.array([RESPONSE_AVAL.get(value, np.nan) for value in uniques], dtype=float)
+        aval = pd.Series(numbers[codes] if numbers.size else [], index=kept).astype("Int64")
+    else:
+        aval = pd.Series(pd.NA, index=kept, dtype="Int64")
     return pd.DataFrame(
         {
-            "STUDYID": adsl.loc[keep, "STUDYID"],
-            "USUBJID": adsl.loc[keep, "USUBJID"],
-            "PARAMCD": paramcd,
-            "PARAM": param,
+            "STUDYID": adsl["STUDYID"][keep],
+            "USUBJID": adsl["USUBJID"][keep],
+            "PARAMCD": pd.Series(pd.array([paramcd], dtype="str").take(everyone), index=kept),
+            "PARAM": pd.Series(pd.array([param], dtype="str").take(everyone), index=kept),
             "AVALC": avalc[keep].astype(object),
-            "AVAL": avalc[keep].map(RESPONSE_AVAL).astype("Int64")
-            if paramcd == "BOR"
-            else pd.Series(pd.NA, index=avalc[keep].index, dtype="Int64"),
+            "AVAL": aval,
             "ADT": adt[keep],
         }
     )
