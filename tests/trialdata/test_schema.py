@@ -34,3 +34,27 @@ class TestExample:
     def test_example_is_valid(self) -> None:
         """The shipped example package has no problems."""
         assert validate_package(EXAMPLE) == []
+
+
+class TestColumnRoles:
+    def test_required_columns(self) -> None:
+        """Required columns in file order: what the response rules need from assessments.csv."""
+        from minihcvd.trialdata.schema import ASSESSMENTS, PATIENTS
+
+        assert PATIENTS.required_columns == (
+            "patient_id", "cohort", "start_date", "last_followup_date", "death_date"
+        )
+        assert ASSESSMENTS.required_columns == (
+            "patient_id", "assessment_date", "bm_blasts_pct", "anc_10e9_per_l",
+            "platelets_10e9_per_l", "extramedullary_disease",
+        )
+
+    def test_non_baseline_columns(self) -> None:
+        """Identifiers and outcomes are not baseline; every Table 1 column is."""
+        from minihcvd.trialdata.schema import PATIENT_NON_BASELINE_COLUMNS
+
+        assert frozenset({
+            "patient_id", "cohort", "start_date", "last_followup_date", "death_date",
+            "best_response", "response_date", "relapse_date", "sct_date", "blinatumomab_date",
+            "mrd_negative",
+        }) == PATIENT_NON_BASELINE_COLUMNS

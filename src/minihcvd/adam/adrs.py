@@ -15,6 +15,7 @@ import pandas as pd
 
 from minihcvd.adam._checks import require_columns
 from minihcvd.clinical.response import RESPONSE_RANK, classify_response
+from minihcvd.trialdata.schema import ASSESSMENTS
 
 __all__ = ["ADRS_COLUMNS", "derive_param_bor", "derive_param_mrd", "derive_param_ovr"]
 
@@ -73,18 +74,7 @@ def derive_param_mrd(adsl: pd.DataFrame) -> pd.DataFrame:
 def derive_param_ovr(adsl: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataFrame:
     """OVR rows: the response category at each assessment (ADT the assessment date)."""
     require_columns(adsl, ["STUDYID", "USUBJID"], step="derive_param_ovr")
-    require_columns(
-        assessments,
-        [
-            "patient_id",
-            "assessment_date",
-            "bm_blasts_pct",
-            "anc_10e9_per_l",
-            "platelets_10e9_per_l",
-            "extramedullary_disease",
-        ],
-        step="derive_param_ovr",
-    )
+    require_columns(assessments, list(ASSESSMENTS.required_columns), step="derive_param_ovr")
     rows = assessments.sort_values(["patient_id", "assessment_date"], kind="stable")
     avalc = pd.Series(
         classify_response(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.errors import AnalysisError
+from minihcvd.trialdata.schema import PATIENT_NON_BASELINE_COLUMNS
 
 __all__ = [
     "COHORT",
@@ -25,22 +26,6 @@ __all__ = [
 
 COHORT = "cohort"
 SCT = "sct"
-#: patients.csv columns that are identifiers, dates or outcomes, not baseline characteristics.
-NOT_BASELINE = frozenset(
-    {
-        "patient_id",
-        "cohort",
-        "start_date",
-        "last_followup_date",
-        "death_date",
-        "best_response",
-        "response_date",
-        "relapse_date",
-        "sct_date",
-        "blinatumomab_date",
-        "mrd_negative",
-    }
-)
 COHORT_LEVELS = ("original", "amended")
 FLAG_VALUES = frozenset({"Y", "N"})
 
@@ -60,7 +45,7 @@ def baseline_covariates(adsl: pd.DataFrame) -> list[str]:
         column
         for column in adsl.columns
         if column == column.lower()
-        and column not in NOT_BASELINE
+        and column not in PATIENT_NON_BASELINE_COLUMNS
         and not pd.api.types.is_datetime64_any_dtype(adsl[column])
         and adsl[column].notna().any()
     ]

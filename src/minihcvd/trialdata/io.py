@@ -301,14 +301,9 @@ def _cross_check(frames: dict[str, pd.DataFrame | None]) -> list[Problem]:
         problems += check_linked_file(
             given, patients, file=ADMINISTRATIONS.name, date_column="date", not_before_start=True
         )
-    outcome_ready = assessments is None or {
-        "patient_id",
-        "assessment_date",
-        "bm_blasts_pct",
-        "anc_10e9_per_l",
-        "platelets_10e9_per_l",
-        "extramedullary_disease",
-    } <= set(assessments.columns)
+    outcome_ready = assessments is None or set(ASSESSMENTS.required_columns) <= set(
+        assessments.columns
+    )
     if outcome_ready:
         problems += check_outcome_consistency(patients, assessments)
     return problems

@@ -22,6 +22,7 @@ __all__ = [
     "COHORT_CODES",
     "FILES",
     "PATIENTS",
+    "PATIENT_NON_BASELINE_COLUMNS",
     "ColumnSpec",
     "FileSpec",
 ]
@@ -57,6 +58,11 @@ class FileSpec:
         """The spec of ``name``, or None for an extra column."""
         return next((c for c in self.columns if c.name == name), None)
 
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """Names of the columns the file must have (in file order)."""
+        return tuple(c.name for c in self.columns if c.required)
+
 
 def _req(
     name: str,
@@ -77,42 +83,46 @@ def _pct(name: str, description: str) -> ColumnSpec:
     return ColumnSpec(name, "float", description, minimum=0.0, maximum=100.0)
 
 
+_PATIENT_KEYS_AND_OUTCOMES: Final = (
+    _req("patient_id", "id", "unique patient identifier (USUBJID)"),
+    _req("cohort", "code", "protocol version", codes=COHORT_CODES),
+    _req("start_date", "date", "first day of treatment (day 1)"),
+    _req("last_followup_date", "date", "last date known alive, or the death date"),
+    ColumnSpec("death_date", "date", "date of death; empty if alive", required=True),
+    ColumnSpec("best_response", "code", "best overall response", codes=PATIENT_RESPONSE_CODES),
+    ColumnSpec("response_date", "date", "date of first response (CR/CRp/CRi)"),
+    ColumnSpec("relapse_date", "date", "date of relapse after the response"),
+    ColumnSpec("sct_date", "date", "allogeneic stem cell transplantation"),
+    ColumnSpec("blinatumomab_date", "date", "first blinatumomab dose"),
+    ColumnSpec("mrd_negative", "bool", "MRD negative by flow (1e-4) at any time"),
+)
+_PATIENT_BASELINE: Final = (
+    ColumnSpec("age", "float", "age at start, years", minimum=0.0, maximum=120.0),
+    ColumnSpec("sex", "code", "sex", codes=("M", "F")),
+    ColumnSpec("ecog", "int", "ECOG performance status", minimum=0, maximum=4),
+    ColumnSpec("wbc", "float", "white blood cells, 10^9/L", minimum=0.0),
+    _pct("pb_blasts_pct", "peripheral blood blasts, %"),
+    _pct("bm_blasts_pct", "bone marrow blasts, %"),
+    ColumnSpec("karyotype", "code", "karyotype category (Table 1)", codes=KARYOTYPE_CODES),
+    ColumnSpec("high_risk_cytogenetics", "bool", "Ho-Tr or KMT2A rearrangement"),
+    ColumnSpec("ph_like", "bool", "Ph-like by RNA sequencing"),
+    ColumnSpec("crlf2", "bool", "CRLF2 overexpression"),
+    ColumnSpec("tp53_mutated", "bool", "TP53 mutation"),
+    ColumnSpec("cns_disease", "bool", "CNS disease at start"),
+    _pct("cd19_pct", "CD19 expression, % of blasts"),
+    _pct("cd20_pct", "CD20 expression, % of blasts"),
+    _pct("cd22_pct", "CD22 expression, % of blasts"),
+    ColumnSpec("prior_sct", "bool", "prior allogeneic SCT"),
+    ColumnSpec("salvage", "code", "salvage status", codes=SALVAGE_CODES),
+    ColumnSpec("first_remission_months", "float", "first CR duration", minimum=0.0),
+    ColumnSpec("primary_refractory", "bool", "never in remission before"),
+)
+
 PATIENTS: Final = FileSpec(
     "patients.csv",
     required=True,
     description="one row per patient",
-    columns=(
-        _req("patient_id", "id", "unique patient identifier (USUBJID)"),
-        _req("cohort", "code", "protocol version", codes=COHORT_CODES),
-        _req("start_date", "date", "first day of treatment (day 1)"),
-        _req("last_followup_date", "date", "last date known alive, or the death date"),
-        ColumnSpec("death_date", "date", "date of death; empty if alive", required=True),
-        ColumnSpec("best_response", "code", "best overall response", codes=PATIENT_RESPONSE_CODES),
-        ColumnSpec("response_date", "date", "date of first response (CR/CRp/CRi)"),
-        ColumnSpec("relapse_date", "date", "date of relapse after the response"),
-        ColumnSpec("sct_date", "date", "allogeneic stem cell transplantation"),
-        ColumnSpec("blinatumomab_date", "date", "first blinatumomab dose"),
-        ColumnSpec("mrd_negative", "bool", "MRD negative by flow (1e-4) at any time"),
-        ColumnSpec("age", "float", "age at start, years", minimum=0.0, maximum=120.0),
-        ColumnSpec("sex", "code", "sex", codes=("M", "F")),
-        ColumnSpec("ecog", "int", "ECOG performance status", minimum=0, maximum=4),
-        ColumnSpec("wbc", "float", "white blood cells, 10^9/L", minimum=0.0),
-        _pct("pb_blasts_pct", "peripheral blood blasts, %"),
-        _pct("bm_blasts_pct", "bone marrow blasts, %"),
-        ColumnSpec("karyotype", "code", "karyotype category (Table 1)", codes=KARYOTYPE_CODES),
-        ColumnSpec("high_risk_cytogenetics", "bool", "Ho-Tr or KMT2A rearrangement"),
-        ColumnSpec("ph_like", "bool", "Ph-like by RNA sequencing"),
-        ColumnSpec("crlf2", "bool", "CRLF2 overexpression"),
-        ColumnSpec("tp53_mutated", "bool", "TP53 mutation"),
-        ColumnSpec("cns_disease", "bool", "CNS disease at start"),
-        _pct("cd19_pct", "CD19 expression, % of blasts"),
-        _pct("cd20_pct", "CD20 expression, % of blasts"),
-        _pct("cd22_pct", "CD22 expression, % of blasts"),
-        ColumnSpec("prior_sct", "bool", "prior allogeneic SCT"),
-        ColumnSpec("salvage", "code", "salvage status", codes=SALVAGE_CODES),
-        ColumnSpec("first_remission_months", "float", "first CR duration", minimum=0.0),
-        ColumnSpec("primary_refractory", "bool", "never in remission before"),
-    ),
+    columns=(*_PATIENT_KEYS_AND_OUTCOMES, *_PATIENT_BASELINE),
 )
 
 ASSESSMENTS: Final = FileSpec(
@@ -166,3 +176,7 @@ ADMINISTRATIONS: Final = FileSpec(
 )
 
 FILES: Final = (PATIENTS, ASSESSMENTS, ADVERSE_EVENTS, ADMINISTRATIONS)
+
+#: patients.csv columns that identify the patient or record outcomes: every other column
+#: (Table 1's and any extra one) is a baseline characteristic.
+PATIENT_NON_BASELINE_COLUMNS: Final = frozenset(c.name for c in _PATIENT_KEYS_AND_OUTCOMES)
