@@ -5,7 +5,7 @@ group and high-risk cytogenetics, and the adverse-event reporting window. Each m
 docstring cites the paper and states the decisions taken where its wording leaves a gap.
 """
 
-from minihcvd.clinical._arrays import study_day
+from minihcvd.clinical._arrays import DAYS_PER_MONTH, study_day
 from minihcvd.clinical.adverse_events import (
     CTCAE_VERSIONS,
     ctcae_grade_label,
@@ -31,6 +31,7 @@ from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group
 
 __all__ = [
     "CTCAE_VERSIONS",
+    "DAYS_PER_MONTH",
     "EARLY_DEATH_LAST_DAY",
     "MRD_FLOW_SENSITIVITY",
     "MRD_NGS_SENSITIVITY",

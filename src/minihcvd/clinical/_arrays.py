@@ -20,6 +20,10 @@ DateArray = npt.NDArray[np.datetime64]
 
 _DAY = np.timedelta64(1, "D")
 
+#: Days in a month for reporting durations in months (the mean Gregorian month; the reference
+#: README's convention, months = days / 30.4375). Every layer converts with this one value.
+DAYS_PER_MONTH = 30.4375
+
 
 def as_float(values: Any, *, name: str, minimum: float | None = None) -> FloatArray:
     """Float array with NaN for missing; a value below ``minimum`` is a rule error."""

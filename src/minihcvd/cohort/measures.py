@@ -16,9 +16,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from minihcvd.clinical import DAYS_PER_MONTH
 from minihcvd.clinical.outcomes import summarise_assessments
 from minihcvd.cohort.events import SOS_TERM
-from minihcvd.cohort.outcomes import DAYS_PER_MONTH
 from minihcvd.cohort.targets import PublishedTarget, published_targets
 from minihcvd.trialdata import TrialPackage
 

@@ -29,12 +29,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from minihcvd.clinical import DAYS_PER_MONTH
 from minihcvd.cohort.baseline import cohort_sizes
 from minihcvd.cohort.response import deal_mrd, deal_responses, early_death_days, response_days
 from minihcvd.cohort.targets import published_value, scaled_count
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "Course",
     "OutcomeModel",
     "generate_outcomes",
@@ -44,7 +44,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-DAYS_PER_MONTH: Final = 30.4375
 
 #: Every patient is followed at least this long (or to the cut-off): past any response (day 134).
 _MIN_CONTACT_DAYS: Final = 180

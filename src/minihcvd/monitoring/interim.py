@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from minihcvd.clinical import DAYS_PER_MONTH
 from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.design import MonitoringDesign
 from minihcvd.monitoring.posterior import _calc_prob_experimental_better
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DAYS_PER_MONTH", "InterimLook", "check_as_of", "replay"]
 
-DAYS_PER_MONTH = 30.4375
 _COLUMNS = ("patient_id", "start_date", "last_followup_date", "death_date")
 _FILE = "patients.csv"
 # Cells of a (dates x patients) block: bounds the replay's memory on large packages.

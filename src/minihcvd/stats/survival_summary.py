@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from minihcvd.clinical import DAYS_PER_MONTH
 from minihcvd.errors import AnalysisError
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
 from minihcvd.stats.logrank import LogrankResult, logrank_test_codes
@@ -26,7 +27,6 @@ __all__ = [
     "summarize",
 ]
 
-DAYS_PER_MONTH = 30.4375
 SURVIVAL_MONTHS = (12, 24, 36)
 
 
