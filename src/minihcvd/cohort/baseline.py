@@ -19,6 +19,7 @@ import pandas as pd
 
 from minihcvd.cohort.continuous import CONTINUOUS, continuous_values
 from minihcvd.cohort.targets import PUBLISHED_COHORT_SIZES, published_value, scaled_count
+from minihcvd.trialdata.schema import COHORT_CODES
 
 __all__ = [
     "AMENDMENT_DATE",
@@ -32,7 +33,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-COHORTS: Final = ("original", "amended")
+COHORTS: Final = COHORT_CODES
 #: First and last treatment start (Results, first paragraph) and the amendment (Methods).
 ENROLLMENT_FIRST: Final = date(2012, 11, 12)
 ENROLLMENT_LAST: Final = date(2021, 7, 23)

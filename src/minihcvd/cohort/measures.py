@@ -18,9 +18,11 @@ import pandas as pd
 
 from minihcvd.clinical import DAYS_PER_MONTH
 from minihcvd.clinical.outcomes import summarise_assessments
+from minihcvd.clinical.risk import SALVAGE_CODES
 from minihcvd.cohort.events import SOS_TERM
 from minihcvd.cohort.targets import PublishedTarget, published_targets
 from minihcvd.trialdata import TrialPackage
+from minihcvd.trialdata.schema import COHORT_CODES
 
 __all__ = ["measure_cohort", "package_measures", "results_value"]
 
@@ -57,7 +59,7 @@ def _days(later: pd.Series, start: pd.Series) -> pd.Series:
 
 def _groups(patients: pd.DataFrame) -> Iterator[tuple[str, pd.Series]]:
     yield "overall", pd.Series(True, index=patients.index)
-    for cohort in ("original", "amended"):
+    for cohort in COHORT_CODES:
         yield cohort, patients["cohort"].eq(cohort)
 
 
@@ -93,7 +95,7 @@ def package_measures(package: TrialPackage) -> dict[str, float]:
     out["response.overall.days_to_response_median"] = float(response_day.median())
     out["response.overall.responded_in_cycle_1"] = float(response_day.le(_CYCLE_1_LAST_DAY).sum())
     responded = p["best_response"].isin(["CR", "CRp", "CRi"])
-    for code in ("S1", "S2", "S3+"):
+    for code in SALVAGE_CODES:
         line = p["salvage"].eq(code)
         out[f"response.orr_pct_by_salvage.{code}"] = (
             100.0 * float((responded & line).sum()) / max(1, int(line.sum()))

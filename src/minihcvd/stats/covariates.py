@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.errors import AnalysisError
-from minihcvd.trialdata.schema import PATIENT_NON_BASELINE_COLUMNS
+from minihcvd.trialdata.schema import COHORT_CODES, PATIENT_NON_BASELINE_COLUMNS
 
 __all__ = [
     "COHORT",
@@ -26,7 +26,8 @@ __all__ = [
 
 COHORT = "cohort"
 SCT = "sct"
-COHORT_LEVELS = ("original", "amended")
+#: Cohort levels, the reference (original) first.
+COHORT_LEVELS = COHORT_CODES
 FLAG_VALUES = frozenset({"Y", "N"})
 
 
