@@ -57,3 +57,22 @@ class TestHelp:
             result = runner.invoke(app, [*path, "--help"])
             assert result.exit_code == 0, (path, result.output)
             assert "Usage:" in result.output
+
+
+class TestStartUp:
+    def test_loading_the_cli_leaves_the_heavy_layers_unloaded(self) -> None:
+        """The commands import their library layers when they run: `minihcvd --help` or
+        `minihcvd analyze` do not pay for pandas, pydantic, the protocol files or matplotlib
+        that they do not use (start-up is part of every command's time)."""
+        import subprocess
+        import sys
+
+        heavy = ("pandas", "pydantic", "yaml", "scipy", "matplotlib", "minihcvd.protocol")
+        probe = (
+            "import sys, minihcvd.cli; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+        )
+        loaded = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        assert loaded == ""

@@ -9,16 +9,16 @@ code is 2 when there is any problem.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from minihcvd.adam import derive_all
-from minihcvd.adam.export import dataset_frames, write_datasets
 from minihcvd.cli.app import app, console, err_console
 from minihcvd.errors import ValidationFailed
-from minihcvd.trialdata import FILES, Problem, TrialPackage, read_package
+
+if TYPE_CHECKING:  # the data layers load when a command runs, not at start-up
+    from minihcvd.trialdata import Problem, TrialPackage
 
 __all__ = ["derive", "validate"]
 
@@ -45,6 +45,8 @@ def _print_problems(problems: list[Problem], directory: Path, max_problems: int)
 
 def _read_or_exit(directory: Path, max_problems: int) -> TrialPackage:
     """The package, or every problem printed and exit code 2."""
+    from minihcvd.trialdata import read_package
+
     try:
         return read_package(directory)
     except ValidationFailed as failed:
@@ -53,6 +55,8 @@ def _read_or_exit(directory: Path, max_problems: int) -> TrialPackage:
 
 
 def _summary(package: TrialPackage) -> str:
+    from minihcvd.trialdata import FILES
+
     parts = [f"{len(package.patients)} patients"]
     for spec in FILES[1:]:
         frame = getattr(package, spec.name.removesuffix(".csv"))
@@ -81,6 +85,9 @@ def derive(
     max_problems: Annotated[int, typer.Option(help=_MAX_HELP)] = DEFAULT_MAX_PROBLEMS,
 ) -> None:
     """Derive ADSL, ADRS, ADTTE, ADAE and the SCT interval table from a package."""
+    from minihcvd.adam import derive_all
+    from minihcvd.adam.export import dataset_frames, write_datasets
+
     package = _read_or_exit(directory, max_problems)
     datasets = derive_all(package)
     write_datasets(datasets, out, xpt=xpt)

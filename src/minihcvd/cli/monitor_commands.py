@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,22 +20,9 @@ from rich.table import Table
 
 from minihcvd.cli.app import app, console, err_console
 from minihcvd.errors import MonitoringError
-from minihcvd.monitoring import (
-    InterimLook,
-    InverseGammaPrior,
-    MonitoringDesign,
-    ScenarioResult,
-    check_as_of,
-    default_design_path,
-    design_trial,
-    load_design,
-    median_interval_months,
-    prob_experimental_better,
-    replay,
-    save_design,
-    shape_from_median_interval,
-    simulate_grid,
-)
+
+if TYPE_CHECKING:  # the library loads when a command runs, not at start-up
+    from minihcvd.monitoring import InterimLook, MonitoringDesign, ScenarioResult
 
 __all__ = ["monitor"]
 
@@ -58,6 +45,8 @@ def _say(line: str) -> None:
 
 
 def _load(path: Path | None) -> tuple[Path, MonitoringDesign]:
+    from minihcvd.monitoring import default_design_path, load_design
+
     chosen = path if path is not None else default_design_path()
     return chosen, load_design(chosen)
 
@@ -77,6 +66,8 @@ def posterior(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print Pr(mu_E > mu_S + delta | deaths, follow-up)."""
+    from minihcvd.monitoring import InverseGammaPrior, prob_experimental_better
+
     p = prob_experimental_better(
         deaths,
         exposure_months,
@@ -126,6 +117,8 @@ def design(
     plot: Annotated[Path | None, typer.Option(help="Save a PNG of the boundary.")] = None,
 ) -> None:
     """Elicit the priors, calibrate p_L and print the stopping boundary."""
+    from minihcvd.monitoring import design_trial, save_design, shape_from_median_interval
+
     if historical_median_range is not None:
         historical_deaths = shape_from_median_interval(*historical_median_range)
     made = design_trial(
@@ -155,6 +148,8 @@ def design(
 
 
 def _print_design(made: MonitoringDesign) -> None:
+    from minihcvd.monitoring import median_interval_months
+
     low, high = median_interval_months(made.standard)
     record = made.elicitation
     _say(
@@ -193,6 +188,7 @@ def check(
     ] = None,
 ) -> None:
     """Apply the rule to a trial data package as of a date (exit 1 if it says stop)."""
+    from minihcvd.monitoring import check_as_of, replay
     from minihcvd.trialdata import read_package
 
     date = _parse_date(as_of)
@@ -278,6 +274,8 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Operating characteristics: P(stop early), mean patients, mean duration (± MC error)."""
+    from minihcvd.monitoring import simulate_grid
+
     medians = _numbers(true_median_months, "true_median_months")
     accruals = _numbers(accrual_per_month, "accrual_per_month")
     designs = [_load(path) for path in design_files] if design_files else [_load(None)]

@@ -11,25 +11,16 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from minihcvd.atomic import write_bytes_atomic
-from minihcvd.calendar import (
-    CourseDelay,
-    DoseAdjustment,
-    TreatmentCalendar,
-    build_calendar,
-    parse_start_date,
-    to_csv,
-    to_ics,
-    to_rich,
-)
 from minihcvd.cli.app import app, console
 from minihcvd.errors import CalendarError
-from minihcvd.protocol import Protocol, load_protocol, load_protocol_file
+
+if TYPE_CHECKING:
+    from minihcvd.calendar import TreatmentCalendar
+    from minihcvd.protocol import Protocol
 
 __all__ = ["schedule"]
 
@@ -88,6 +79,16 @@ def schedule(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print a patient's treatment calendar: every dose with its calculation and source."""
+    # the regimen layers load here, not at start-up: other commands do not pay for them
+    from minihcvd.atomic import write_bytes_atomic
+    from minihcvd.calendar import (
+        CourseDelay,
+        DoseAdjustment,
+        build_calendar,
+        parse_start_date,
+        to_rich,
+    )
+
     if output_format not in FORMATS:
         raise CalendarError(
             f"expected one of {', '.join(FORMATS)}, found {output_format!r}", field="format"
@@ -137,12 +138,18 @@ def schedule(
 
 def _protocol(value: str) -> Protocol:
     """A shipped protocol by name, or a YAML file by path."""
+    from minihcvd.protocol import load_protocol, load_protocol_file
+
     if value.endswith((".yaml", ".yml")) or "/" in value:
         return load_protocol_file(Path(value))
     return load_protocol(value)
 
 
 def _render(calendar: TreatmentCalendar, output_format: str) -> bytes:
+    from rich.console import Console
+
+    from minihcvd.calendar import to_csv, to_ics, to_rich
+
     if output_format == "json":
         text = json.dumps(calendar.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
         return text.encode("utf-8")
