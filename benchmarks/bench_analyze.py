@@ -182,12 +182,14 @@ def python_core(directory: Path) -> tuple[dict[str, float], dict[str, float]]:
 def analyze_steps(directory: Path, out: Path) -> dict[str, float]:
     """Seconds of each step of ``minihcvd analyze``, in this process (imports already paid).
 
-    The same calls as the command: the curves' figures start on a second core before the Cox
-    models (so "Cox regression" and "Tables 1–3" overlap the drawing), and "figures + report"
-    is what is left of the drawing afterwards plus results.json, tables and report.html.
+    The same calls as the command: the figures' helper process is forked first and draws each
+    curve while this process goes on, and on a package this size a second helper fits the Cox
+    models and makes Tables 1–3 while the curves are computed — so "Cox regression" is what
+    is left to wait for after the curves, and "figures + report" is the wait for the drawings
+    plus results.json, tables and report.html.
     """
-    from minihcvd.report import CurveFigures, write_report
-    from minihcvd.stats.analysis import AnalysisResults, analyze_package
+    from minihcvd.report import FigureWorker, write_report
+    from minihcvd.stats.analysis import analyze_package
     from minihcvd.trialdata import read_package
 
     seconds: dict[str, float] = {}
@@ -200,21 +202,12 @@ def analyze_steps(directory: Path, out: Path) -> dict[str, float]:
         names.append(name)
         marks.append(now)
 
-    started: list[CurveFigures] = []
-
-    def start_figures(partial: AnalysisResults) -> None:
-        step("import matplotlib + fork the figure helper")
-        started.append(CurveFigures(partial))
-
-    try:
+    with FigureWorker() as figures:
         package = read_package(directory)
-        results = analyze_package(package, progress=step, on_curves=start_figures)
+        results = analyze_package(package, progress=step, on_curves=figures.submit_curves)
         step("figures + report")
-        write_report(results, out, figures=started[0] if started else None)
+        write_report(results, out, figures=figures)
         step("")
-    finally:
-        for pending in started:
-            pending.close()
     return seconds
 
 

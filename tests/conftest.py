@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from hypothesis import settings
+from tests.processes import ChildWatch
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=100)
 settings.register_profile("dev", deadline=None, max_examples=60)
@@ -22,3 +23,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "r_oracle" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def children() -> ChildWatch:
+    """Which child processes exist now: ``children.none_left()`` after parallel work."""
+    return ChildWatch()

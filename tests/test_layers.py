@@ -23,7 +23,7 @@ LAYER_RANK = {
     "report": 8,
     "cli": 9,
 }
-SHARED_MODULES = {"errors", "atomic"}
+SHARED_MODULES = {"errors", "atomic", "parallel"}
 
 
 def _imported_layers(path: Path) -> set[str]:

@@ -55,13 +55,8 @@ def analyze(
     ci: Annotated[str, typer.Option(help="KM CI transform: log-log, log or plain.")] = "log-log",
 ) -> None:
     """Run every analysis of the paper and write results.json, tables, figures, report.html."""
-    from minihcvd.report import CurveFigures, write_report
-    from minihcvd.stats.analysis import (
-        ANALYSIS_STEPS,
-        AnalysisOptions,
-        AnalysisResults,
-        analyze_package,
-    )
+    from minihcvd.report import FigureWorker, write_report
+    from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
     from minihcvd.stats.landmarks import Landmark
     from minihcvd.trialdata import read_package
 
@@ -76,33 +71,29 @@ def analyze(
         ),
     )
     steps = ("reading the package", *ANALYSIS_STEPS, *REPORT_STEPS)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    # the figures' helper is forked first, while this process is small: it imports matplotlib
+    # while the package is read, and draws each curve as soon as the analysis has it
+    with (
+        FigureWorker() as figures,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task(steps[0], total=len(steps))
 
         def advance(step: str) -> None:
             progress.update(task, description=step, advance=1)
 
-        started: list[CurveFigures] = []
-
-        def draw_curves(partial: AnalysisResults) -> None:
-            # the curves' figures are drawn on a second core while the Cox models are fitted
-            started.append(CurveFigures(partial))
-
-        try:
-            package = read_package(directory)
-            results = analyze_package(package, options, progress=advance, on_curves=draw_curves)
-            figures = started[0] if started else None
-            report = write_report(results, out, progress=advance, figures=figures)
-        finally:
-            for pending in started:
-                pending.close()
+        package = read_package(directory)
+        results = analyze_package(
+            package, options, progress=advance, on_curves=figures.submit_curves
+        )
+        report = write_report(results, out, progress=advance, figures=figures)
         progress.update(task, completed=len(steps))
     for note in results.all_notes():  # notes hold Cox term names like salvage[S2]: escape
         err_console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)

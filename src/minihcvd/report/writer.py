@@ -16,6 +16,7 @@ import pandas as pd
 
 from minihcvd.atomic import atomic_output_dir
 from minihcvd.errors import ReportError
+from minihcvd.parallel import StreamWorker, run_jobs
 from minihcvd.report.figures import RenderedFigure, forest_figure, km_figure, render
 from minihcvd.report.frames import (
     adverse_event_frame,
@@ -25,13 +26,12 @@ from minihcvd.report.frames import (
     survival_frame,
 )
 from minihcvd.report.html import render_html
-from minihcvd.report.parallel import JobRunner, render_jobs
 from minihcvd.stats.analysis import AnalysisResults
 from minihcvd.stats.cox_models import CoxTerm
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
 from minihcvd.stats.survival_summary import GroupComparison
 
-__all__ = ["CurveFigures", "Reproduction", "build_figures", "write_report"]
+__all__ = ["FigureWorker", "Reproduction", "build_figures", "write_report"]
 
 FACTOR_TITLES = {
     "cohort": "OS by protocol version (Fig. 1B)",
@@ -65,11 +65,11 @@ def write_report(
     reproduction: Reproduction | None = None,
     *,
     progress: Callable[[str], None] | None = None,
-    figures: CurveFigures | None = None,
+    figures: FigureWorker | None = None,
 ) -> Path:
     """Write the whole report into ``out_dir`` (created if needed); return report.html's path.
 
-    ``figures``: the curves' figures already started (:class:`CurveFigures`) for ``results``.
+    ``figures``: a :class:`FigureWorker` that may already be drawing ``results``' curves.
     """
     report = progress or (lambda _step: None)
     document = results.to_json_dict()
@@ -107,64 +107,81 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
     """Fig. 1A (OS and RFS), OS by each factor, each landmark, and the Cox forest plot.
 
     Each figure is one job (build and render); the jobs run on two cores where there are two
-    (:mod:`minihcvd.report.parallel`) and come back in this order.
+    (:func:`minihcvd.parallel.run_jobs`) and come back in this order.
     """
-    jobs = [*_curve_jobs(results), *_forest_jobs(results)]
+    jobs = [job for _, job in _figure_jobs(results)]
     if not jobs:
         return []
     _import_matplotlib()  # once, before any fork: the helper process inherits it
-    return render_jobs(jobs)
+    return run_jobs(jobs)
 
 
-class CurveFigures:
-    """The survival-curve figures, started on a helper process as soon as the curves exist.
+class FigureWorker:
+    """The report's figures drawn by a helper process while the analysis runs.
 
-    ``analyze_package(..., on_curves=...)`` reports the curves before it fits the Cox models;
-    starting their figures then lets a second core draw them meanwhile. Pass the object to
-    :func:`write_report` (``figures=``), which adds the forest plot and collects them; the
-    figures are the same, in the same order, as :func:`build_figures` gives. Use it as a
-    context manager so that a failed analysis leaves no helper behind.
+    Create it before reading the data: the helper is forked while the process is small and
+    imports matplotlib at once. Pass :meth:`submit_curves` as ``analyze_package``'s
+    ``on_curves``: each curve's figure is sent to the helper as soon as the curve exists, so it
+    is drawn while the parent goes on (the Cox models, Tables 1–3). :func:`write_report` (its
+    ``figures=``) adds the forest plot and collects everything: the same figures, in the same
+    order, as :func:`build_figures`. Use it as a context manager so that a failed analysis
+    leaves no helper behind; without a second core it draws everything at the end, here.
     """
 
-    def __init__(self, results: AnalysisResults) -> None:
-        jobs = _curve_jobs(results)
-        if jobs:
-            _import_matplotlib()  # before the fork: the helper inherits it
-        self._runner = JobRunner(jobs)
+    def __init__(self) -> None:
+        self._worker: StreamWorker[str, RenderedFigure] = StreamWorker(_import_matplotlib)
+
+    def submit_curves(self, results: AnalysisResults) -> None:
+        """Send the figures of every curve in ``results`` not sent yet."""
+        for name, job in _figure_jobs(results, forest=False):
+            self._worker.submit(name, job)
 
     def finish(self, results: AnalysisResults) -> list[RenderedFigure]:
-        """The curves' figures and then the forest plot of ``results``' Cox model."""
-        forest = _forest_jobs(results)
-        if forest:
-            _import_matplotlib()
-        drawn = [job() for job in forest]  # here, while the helper may still be drawing
-        return [*self._runner.finish(), *drawn]
+        """Every figure of ``results`` (the forest plot too), in :func:`build_figures` order."""
+        jobs = _figure_jobs(results)
+        for name, job in jobs:
+            self._worker.submit(name, job)
+        if self._worker.pid is None and jobs:
+            _import_matplotlib()  # no helper: they are drawn here
+        drawn = self._worker.finish()
+        return [drawn[name] for name, _ in jobs]
 
     def close(self) -> None:
         """Stop the helper if it still runs (idempotent)."""
-        self._runner.close()
+        self._worker.close()
 
-    def __enter__(self) -> CurveFigures:
+    def __enter__(self) -> FigureWorker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _curve_jobs(results: AnalysisResults) -> list[Callable[[], RenderedFigure]]:
-    """Fig. 1A, OS by each factor and each landmark: everything before the Cox models."""
-    jobs: list[Callable[[], RenderedFigure]] = []
+def _figure_jobs(results: AnalysisResults, *, forest: bool = True) -> FigureJobs:
+    """(file name, job) of every figure of ``results``, in report order."""
+    jobs = _curve_jobs(results)
+    return [*jobs, *_forest_jobs(results)] if forest else jobs
+
+
+FigureJobs = list[tuple[str, Callable[[], RenderedFigure]]]
+
+
+def _curve_jobs(results: AnalysisResults) -> FigureJobs:
+    """Fig. 1A, OS by each factor and each landmark (those in ``results`` so far)."""
+    jobs: FigureJobs = []
     if results.os is not None:
         curves = [("OS", results.os.fitter)]
         if results.rfs is not None:
             curves.append(("RFS", results.rfs.fitter))
         title = "Overall and relapse-free survival (Fig. 1A)"
-        jobs.append(partial(_km_job, curves, "os_rfs", title, title=title, ylabel="Survival"))
+        job = partial(_km_job, curves, "os_rfs", title, title=title, ylabel="Survival")
+        jobs.append(("os_rfs", job))
     for factor, comparison in results.os_by.items():
         if comparison.groups:
             title = FACTOR_TITLES.get(factor, f"OS by {factor}")
             caption = FACTOR_TITLES.get(factor, factor) + FACTOR_CAVEATS.get(factor, "")
-            jobs.append(partial(_comparison_job, comparison, f"os_by_{factor}", caption, title))
+            name = f"os_by_{factor}"
+            jobs.append((name, partial(_comparison_job, comparison, name, caption, title)))
     for key, landmark in results.landmarks.items():
         if landmark.comparison.groups:
             spec = landmark.landmark
@@ -174,26 +191,26 @@ def _curve_jobs(results: AnalysisResults) -> list[Callable[[], RenderedFigure]]:
             )
             by = f"by {spec.months:g} months"
             labels = {"yes": f"{spec.exposure} {by}", "no": f"no {spec.exposure} {by}"}
-            jobs.append(
-                partial(
-                    _comparison_job,
-                    landmark.comparison,
-                    f"landmark_{key}",
-                    title,
-                    title,
-                    labels=labels,
-                    xlabel="Months from the landmark",
-                )
+            name = f"landmark_{key}"
+            job = partial(
+                _comparison_job,
+                landmark.comparison,
+                name,
+                title,
+                title,
+                labels=labels,
+                xlabel="Months from the landmark",
             )
+            jobs.append((name, job))
     return jobs
 
 
-def _forest_jobs(results: AnalysisResults) -> list[Callable[[], RenderedFigure]]:
+def _forest_jobs(results: AnalysisResults) -> FigureJobs:
     model = results.cox.multivariate
     if model is None:
         return []
     title = "Multivariate Cox model of OS"
-    return [partial(_forest_job, model.terms, "forest_cox", title)]
+    return [("forest_cox", partial(_forest_job, model.terms, "forest_cox", title))]
 
 
 def _import_matplotlib() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from minihcvd.adam import AdamDatasets, derive_all
 from minihcvd.errors import AnalysisError
+from minihcvd.parallel import JobRunner
 from minihcvd.stats._checks import check_ci_type
 from minihcvd.stats.covariates import COHORT, COHORT_LEVELS, SCT, baseline_covariates
 from minihcvd.stats.cox_models import CoxModels, cox_outcome, fit_cox_models
@@ -75,6 +77,9 @@ ANALYSIS_STEPS = (
     "Tables 1–3",
 )
 DEFAULT_LANDMARKS = (Landmark("blinatumomab", 2.0), Landmark("sct", 4.0))
+#: From this many patients the Cox models and Tables 1–3 are computed by a forked helper
+#: while this process computes the curves (below it the fork costs more than it saves).
+PARALLEL_MIN_PATIENTS = 20_000
 
 Progress = Callable[[str], None]
 
@@ -179,11 +184,14 @@ def analyze_adam(
 ) -> AnalysisResults:
     """The analysis plan on derived datasets (ADSL, ADTTE, sct_intervals).
 
-    ``on_curves`` is called with the results once every Kaplan–Meier curve exists (OS, RFS,
-    by factor, landmarks) and before the Cox models, e.g. to start drawing them.
+    ``on_curves`` is called with the results each time new Kaplan–Meier curves are in them (OS
+    and RFS, each factor, each landmark) and before the Cox models are, e.g. to start drawing
+    them. On a large package (``PARALLEL_MIN_PATIENTS``) the Cox models and Tables 1–3 are
+    computed by a forked helper meanwhile (:mod:`minihcvd.parallel`); the results are the same.
     """
     options = options or AnalysisOptions()
     report = progress or (lambda _step: None)
+    tell = on_curves or (lambda _results: None)
     adsl = adam.adsl.reset_index(drop=True)
     candidates = [*baseline_covariates(adsl), COHORT, SCT]
     _check_covariates(options.covariates, adsl, candidates)
@@ -192,6 +200,31 @@ def analyze_adam(
     os_table = _tte(adam.adtte, "OS", adsl, subjects)
     if os_table.empty:
         raise AnalysisError("the package has no patient with an overall-survival time")
+    models_and_tables = partial(
+        _models_and_tables, adsl, os_table, adam.sct_intervals, subjects, candidates,
+        options.covariates, adverse_events,
+    )
+    with JobRunner([models_and_tables] if len(adsl) >= PARALLEL_MIN_PATIENTS else []) as helper:
+        _curves(results, adam.adtte, adsl, subjects, os_table, report, tell)
+        report(ANALYSIS_STEPS[4])
+        done = helper.finish() if helper.jobs else [models_and_tables()]
+    results.cox, results.table1, results.response, results.adverse_events, notes = done[0]
+    report(ANALYSIS_STEPS[5])
+    results.notes += notes
+    return results
+
+
+def _curves(
+    results: AnalysisResults,
+    adtte: pd.DataFrame,
+    adsl: pd.DataFrame,
+    subjects: pd.Index,
+    os_table: pd.DataFrame,
+    report: Progress,
+    tell: Callable[[AnalysisResults], None],
+) -> None:
+    """OS, RFS, follow-up, OS by each factor and the landmarks, into ``results``."""
+    options = results.options
     # sorted by time once: the curves and log-rank tests below then need no sort of their own
     # (their results do not depend on the order of the patients)
     order = np.argsort(os_table["AVAL"].to_numpy(dtype=np.float64), kind="stable")
@@ -200,13 +233,14 @@ def analyze_adam(
 
     report(ANALYSIS_STEPS[1])
     results.os = summarize(days, events, ci_type=options.ci_type)
-    results.rfs = _rfs(adam.adtte, adsl, subjects, options.ci_type, results.notes)
+    results.rfs = _rfs(adtte, adsl, subjects, options.ci_type, results.notes)
     follow = median_followup(days, events)
     results.followup_months = (
         number_or_none(follow[0] / DAYS_PER_MONTH),
         number_or_none(follow[1] / DAYS_PER_MONTH),
         number_or_none(follow[2] / DAYS_PER_MONTH),
     )
+    tell(results)
 
     report(ANALYSIS_STEPS[2])
     for name, (column, mapping, levels) in FACTORS.items():
@@ -218,30 +252,39 @@ def analyze_adam(
         results.os_by[name] = compare_groups(
             name, days, events, labels, levels=levels, ci_type=options.ci_type
         )
+        tell(results)
 
     report(ANALYSIS_STEPS[3])
     for landmark in options.landmarks:
         results.landmarks[landmark.key] = landmark_analysis(
             os_table, landmark, ci_type=options.ci_type
         )
+        tell(results)
 
-    if on_curves is not None:
-        on_curves(results)
 
-    report(ANALYSIS_STEPS[4])
-    outcome = cox_outcome(adsl, os_table, adam.sct_intervals, subjects=subjects)
-    results.cox = fit_cox_models(adsl, outcome, candidates=candidates, given=options.covariates)
-
-    report(ANALYSIS_STEPS[5])
-    results.table1 = baseline_table(adsl, baseline_covariates(adsl))
-    results.response = _optional(lambda: response_table(adsl), "Table 2", results.notes)
+def _models_and_tables(
+    adsl: pd.DataFrame,
+    os_table: pd.DataFrame,
+    sct_intervals: pd.DataFrame,
+    subjects: pd.Index,
+    candidates: list[str],
+    covariates: tuple[str, ...] | None,
+    adverse_events: pd.DataFrame | None,
+) -> tuple[CoxModels, dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
+    """The Cox models and Tables 1–3 (they need none of the curves), and their notes."""
+    notes: list[str] = []
+    outcome = cox_outcome(adsl, os_table, sct_intervals, subjects=subjects)
+    cox = fit_cox_models(adsl, outcome, candidates=candidates, given=covariates)
+    table1 = baseline_table(adsl, baseline_covariates(adsl))
+    response = _optional(lambda: response_table(adsl), "Table 2", notes)
+    table3 = None
     if adverse_events is None or adverse_events.empty:
-        results.notes.append("Table 3 skipped: the package has no adverse events")
+        notes.append("Table 3 skipped: the package has no adverse events")
     else:
-        results.adverse_events = _optional(
-            lambda: adverse_event_table(adverse_events, len(adsl)), "Table 3", results.notes
+        table3 = _optional(
+            lambda: adverse_event_table(adverse_events, len(adsl)), "Table 3", notes
         )
-    return results
+    return cox, table1, response, table3, notes
 
 
 def _check_covariates(

@@ -1,0 +1,121 @@
+"""Work on two cores: same results whichever process computes them, errors raised here, no
+process left behind (jobs shared with a helper; a helper fed as work appears)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pytest
+from tests.processes import ChildWatch, needs_two
+
+from minihcvd.parallel import StreamWorker, run_jobs, worker_processes
+
+
+def _square(value: int) -> tuple[int, int]:
+    time.sleep(0.05)  # long enough for the helper to take some of the jobs, even under load
+    return value * value, os.getpid()
+
+
+def _fail(value: int) -> int:
+    raise ValueError(f"job {value} failed")
+
+
+class TestRunJobs:
+    @needs_two
+    def test_results_in_job_order_from_both_processes(self, children: ChildWatch) -> None:
+        """Every job runs once, results come back in order, some in the helper process."""
+        jobs: list[Callable[[], tuple[int, int]]] = [partial(_square, i) for i in range(12)]
+        results = run_jobs(jobs)
+        assert [value for value, _ in results] == [i * i for i in range(12)]
+        assert {pid for _, pid in results} - {os.getpid()}, "the helper drew nothing"
+        assert children.none_left()
+
+    def test_serial_when_told(self, children: ChildWatch, monkeypatch: pytest.MonkeyPatch) -> None:
+        """MINIHCVD_PROCESSES=1 draws everything in this process."""
+        monkeypatch.setenv("MINIHCVD_PROCESSES", "1")
+        assert worker_processes() == 1
+        results = run_jobs([partial(_square, i) for i in range(4)])
+        assert results == [(i * i, os.getpid()) for i in range(4)]
+
+    @needs_two
+    def test_an_error_is_raised_here_and_the_helper_reaped(self, children: ChildWatch) -> None:
+        """A failing job raises in the caller (redrawn here if the helper hit it)."""
+        jobs: list[Callable[[], object]] = [partial(_square, i) for i in range(6)]
+        jobs[3] = partial(_fail, 3)
+        with pytest.raises(ValueError, match="job 3 failed"):
+            run_jobs(jobs)
+        assert children.none_left()
+
+    def test_single_job_needs_no_helper(self, children: ChildWatch) -> None:
+        assert run_jobs([partial(_square, 5)]) == [(25, os.getpid())]
+        assert run_jobs([]) == []
+
+
+class TestStreamWorker:
+    @needs_two
+    def test_jobs_sent_one_by_one_run_in_the_helper(self, children: ChildWatch) -> None:
+        """Jobs submitted while this process works run in the helper; results by key."""
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            for i in range(3):
+                worker.submit(i, partial(_square, i))
+                time.sleep(0.12)  # this process "works"; the helper keeps up
+            results = worker.finish()
+        assert {key: value for key, (value, _) in results.items()} == {0: 0, 1: 1, 2: 4}
+        assert os.getpid() not in {pid for _, pid in results.values()}
+        assert children.none_left()
+
+    @needs_two
+    def test_a_backlog_at_the_end_is_shared_with_a_second_helper(
+        self, children: ChildWatch
+    ) -> None:
+        """Jobs still queued when this process waits are drawn by two processes."""
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            for i in range(8):
+                worker.submit(i, partial(_square, i))
+            results = worker.finish()
+        assert [results[i][0] for i in range(8)] == [i * i for i in range(8)]
+        assert len({pid for _, pid in results.values()}) == 2
+        assert children.none_left()
+
+    @needs_two
+    def test_prepare_runs_in_the_helper_only(self, children: ChildWatch, tmp_path: Path) -> None:
+        """The set-up step (importing matplotlib, say) is paid by the helper, once."""
+        marker = tmp_path / "prepared"
+        with StreamWorker[int, tuple[int, int]](partial(_touch, marker)) as worker:
+            worker.submit(0, partial(_square, 2))
+            assert worker.finish()[0][0] == 4
+        assert marker.read_text() != str(os.getpid())
+
+    def test_without_a_helper_the_jobs_run_here(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("MINIHCVD_PROCESSES", "1")
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            worker.submit(0, partial(_square, 3))
+            worker.submit(0, partial(_fail, 0))  # a key already submitted is ignored
+            assert worker.pid is None
+            assert worker.finish() == {0: (9, os.getpid())}
+
+    @needs_two
+    def test_an_error_is_raised_here_and_the_helper_reaped(self, children: ChildWatch) -> None:
+        with StreamWorker[int, object]() as worker:
+            worker.submit(0, partial(_square, 1))
+            worker.submit(1, partial(_fail, 1))
+            with pytest.raises(ValueError, match="job 1 failed"):
+                worker.finish()
+        assert children.none_left()
+
+    @needs_two
+    def test_an_abandoned_worker_leaves_no_process(self, children: ChildWatch) -> None:
+        """Closing before finish (a failed analysis) kills and reaps the helper."""
+        worker = StreamWorker[int, tuple[int, int]]()
+        worker.submit(0, partial(_square, 1))
+        worker.close()
+        worker.close()
+        assert children.none_left()
+
+
+def _touch(path: Path) -> None:
+    path.write_text(str(os.getpid()))
