@@ -28,7 +28,7 @@ from minihcvd.stats.survival_summary import (
     DAYS_PER_MONTH,
     GroupComparison,
     SurvivalSummary,
-    compare_groups,
+    compare_coded_groups,
     number_or_none,
     summarize,
 )
@@ -248,9 +248,9 @@ def _curves(
             note = f"{name}: the package has no {column} values; comparison skipped"
             results.os_by[name] = GroupComparison(name, note=note)
             continue
-        labels = os_table[column].astype(object).map(mapping).to_numpy()[order]
-        results.os_by[name] = compare_groups(
-            name, days, events, labels, levels=levels, ci_type=options.ci_type
+        codes, names = _coded(os_table[column], mapping)
+        results.os_by[name] = compare_coded_groups(
+            name, days, events, codes[order], names, levels=levels, ci_type=options.ci_type
         )
         tell(results)
 
@@ -260,6 +260,18 @@ def _curves(
             os_table, landmark, ci_type=options.ci_type
         )
         tell(results)
+
+
+def _coded(column: pd.Series, mapping: dict[Any, str]) -> tuple[np.ndarray, list[str]]:
+    """Codes into the labels ``mapping`` gives the column's values (-1: missing or unmapped).
+
+    The column is hashed once and only its distinct values are mapped (not every row)."""
+    codes, uniques = pd.factorize(column)
+    labels = [mapping.get(value) for value in uniques]
+    names = sorted({label for label in labels if label is not None})
+    # the last entry is what code -1 (a missing value) looks up
+    lookup = np.array([-1 if label is None else names.index(label) for label in [*labels, None]])
+    return lookup[codes], names
 
 
 def _models_and_tables(

@@ -15,7 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from minihcvd.stats.survival_summary import DAYS_PER_MONTH, GroupComparison, compare_groups
+from minihcvd.stats.survival_summary import (
+    DAYS_PER_MONTH,
+    GroupComparison,
+    compare_coded_groups,
+)
 
 __all__ = ["EXPOSURES", "Exposure", "Landmark", "LandmarkResult", "landmark_analysis"]
 
@@ -74,20 +78,21 @@ def landmark_analysis(
 ) -> LandmarkResult:
     """Compare OS after the landmark between exposed and unexposed patients at risk then."""
     exposure = EXPOSURES[landmark.exposure]
-    rows = os_table
-    if exposure.population_column is not None:
-        rows = rows[rows[exposure.population_column].astype(object) == exposure.population_value]
     landmark_days = landmark.months * DAYS_PER_MONTH
-    days = rows["AVAL"].to_numpy(dtype=np.float64)
-    at_risk = days > landmark_days
-    exposure_days = _days_since_start(rows, exposure.date_column)
-    exposed = np.where(exposure_days <= landmark_days, EXPOSED, NOT_EXPOSED)
-    events = (rows["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64)
-    comparison = compare_groups(
+    days = os_table["AVAL"].to_numpy(dtype=np.float64)
+    at_risk = days > landmark_days  # the population's rows, by mask: no copy of the table
+    if exposure.population_column is not None:
+        population = os_table[exposure.population_column].astype(object)
+        at_risk &= (population == exposure.population_value).to_numpy(dtype=np.bool_)
+    exposure_days = _days_since_start(os_table, exposure.date_column)
+    not_exposed = (exposure_days[at_risk] > landmark_days).astype(np.intp)  # code 1: "no"
+    events = os_table["CNSR"].to_numpy(dtype=np.float64)[at_risk] == 0
+    comparison = compare_coded_groups(
         landmark.key,
         days[at_risk] - landmark_days,
-        events[at_risk],
-        exposed[at_risk],
+        events,
+        not_exposed,
+        [EXPOSED, NOT_EXPOSED],
         levels=(EXPOSED, NOT_EXPOSED),
         ci_type=ci_type,
     )

@@ -23,6 +23,7 @@ __all__ = [
     "SURVIVAL_MONTHS",
     "GroupComparison",
     "SurvivalSummary",
+    "compare_coded_groups",
     "compare_groups",
     "summarize",
 ]
@@ -109,12 +110,31 @@ def compare_groups(
     levels, or no events, gives a comparison with a note instead of an exception, because the
     report must still be written.
     """
-    times = np.asarray(durations_days, dtype=np.float64)
-    events = np.asarray(event_observed, dtype=np.float64)
-    # one hash pass over the labels (missing → -1) and one stable sort by time, shared by
-    # every group's curve and the log-rank test (a sorted sample needs no further sort)
+    # one hash pass over the labels (missing → -1)
     codes, uniques = pd.factorize(pd.Series(labels, dtype=object).reset_index(drop=True))
     names = [str(value) for value in uniques]
+    return compare_coded_groups(
+        factor, durations_days, event_observed, codes, names, levels=levels, ci_type=ci_type
+    )
+
+
+def compare_coded_groups(
+    factor: str,
+    durations_days: Any,
+    event_observed: Any,
+    codes: Any,
+    names: Sequence[str],
+    *,
+    levels: Sequence[str],
+    ci_type: str,
+) -> GroupComparison:
+    """:func:`compare_groups` on labels given as codes: patient i has label ``names[codes[i]]``
+    (-1: missing). Several codes may share a name (values mapped to one level)."""
+    times = np.asarray(durations_days, dtype=np.float64)
+    events = np.asarray(event_observed, dtype=np.float64)
+    codes = np.asarray(codes, dtype=np.intp)
+    # one stable sort by time, shared by every group's curve and the log-rank test (a sorted
+    # sample needs no further sort)
     if times.size and not np.all(times[1:] >= times[:-1]):
         order = np.argsort(times, kind="stable")
         times, events, codes = times[order], events[order], codes[order]
