@@ -32,6 +32,37 @@ class TestAnalyze:
         document = json.loads((out / "results.json").read_text(encoding="utf-8"))
         assert document["options"]["landmarks"] == {"blinatumomab_2m": 2.0, "sct_4m": 4.0}
 
+    def test_console_script_ends_without_teardown_and_loses_nothing(
+        self, package_dir: Path, tmp_path: Path
+    ) -> None:
+        """As a process (the console script's path: it ends with os._exit once all is
+        written), every output file is complete, stdout and stderr are flushed, exit 0 — and
+        a usage error still exits 2 with its message."""
+        import subprocess
+        import sys
+
+        out = tmp_path / "out"
+        done = subprocess.run(
+            [sys.executable, "-m", "minihcvd", "analyze", str(package_dir), "--out", str(out)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == f"wrote {out / 'report.html'}"
+        json.loads((out / "results.json").read_text(encoding="utf-8"))
+        assert (out / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+        assert len(list((out / "figures").glob("*.svg"))) == len(
+            list((out / "figures").glob("*.png"))
+        ) > 0
+        bad = subprocess.run(
+            [sys.executable, "-m", "minihcvd", "analyze", str(package_dir), "--out", str(out),
+             "--ci", "nope"],
+            capture_output=True,
+            text=True,
+        )
+        assert bad.returncode == 2
+        assert bad.stderr.startswith("error:")
+
     def test_options_reach_the_analysis(self, package_dir: Path, tmp_path: Path) -> None:
         """--covariates, --landmarks and --ci are applied."""
         out = tmp_path / "out"

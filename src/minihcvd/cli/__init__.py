@@ -9,11 +9,15 @@ from minihcvd.cli import (  # noqa: F401  (imported for their command registrati
     monitor_commands,
     schedule_commands,
 )
-from minihcvd.cli.app import app
+from minihcvd.cli.app import app, end_process
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        end_process(done.code)
+        raise

@@ -10,6 +10,8 @@ Exit codes: 0 success; 1 the requested check found something (e.g. a monitoring 
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import typer
@@ -20,10 +22,34 @@ from typer.core import TyperGroup
 
 from minihcvd.errors import MinihcvdError
 
-__all__ = ["app", "console", "err_console"]
+__all__ = ["app", "console", "end_process", "err_console", "skip_teardown"]
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+_teardown = {"skip": False}
+
+
+def skip_teardown() -> None:
+    """Let the process end without the interpreter's teardown once this command has finished.
+
+    After ``analyze`` on a registry-sized package the teardown only frees the data object by
+    object (0.1–0.2 s at 200,000 patients). A command calls this only when everything it made
+    is written and it holds nothing that needs cleaning up at exit (no processes, temporary
+    files or atexit handlers of its own). Only the console script acts on it
+    (:func:`end_process`); a command invoked in-process (tests, library use) is unaffected.
+    """
+    _teardown["skip"] = True
+
+
+def end_process(code: object) -> None:
+    """Exit at once with ``code`` if the finished command allowed it (else return)."""
+    if not _teardown["skip"] or not (code is None or isinstance(code, int)):
+        return
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code or 0)
 
 
 def _print_error_line(message: str) -> None:

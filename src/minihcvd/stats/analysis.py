@@ -77,8 +77,8 @@ ANALYSIS_STEPS = (
     "Tables 1–3",
 )
 DEFAULT_LANDMARKS = (Landmark("blinatumomab", 2.0), Landmark("sct", 4.0))
-#: From this many patients the Cox models and Tables 1–3 are computed by a forked helper
-#: while this process computes the curves (below it the fork costs more than it saves).
+#: From this many patients a forked helper fits the Cox models (and makes Tables 1–3 if it
+#: is free first) while this process computes the curves (below, the fork costs more).
 PARALLEL_MIN_PATIENTS = 20_000
 
 Progress = Callable[[str], None]
@@ -186,8 +186,9 @@ def analyze_adam(
 
     ``on_curves`` is called with the results each time new Kaplan–Meier curves are in them (OS
     and RFS, each factor, each landmark) and before the Cox models are, e.g. to start drawing
-    them. On a large package (``PARALLEL_MIN_PATIENTS``) the Cox models and Tables 1–3 are
-    computed by a forked helper meanwhile (:mod:`minihcvd.parallel`); the results are the same.
+    them. On a large package (``PARALLEL_MIN_PATIENTS``) a forked helper fits the Cox models
+    (and Tables 1–3 if it is free first) meanwhile (:mod:`minihcvd.parallel`); the results are
+    the same.
     """
     options = options or AnalysisOptions()
     report = progress or (lambda _step: None)
@@ -200,16 +201,22 @@ def analyze_adam(
     os_table = _tte(adam.adtte, "OS", adsl, subjects)
     if os_table.empty:
         raise AnalysisError("the package has no patient with an overall-survival time")
-    models_and_tables = partial(
-        _models_and_tables, adsl, os_table, adam.sct_intervals, subjects, candidates,
-        options.covariates, adverse_events,
-    )
-    with JobRunner([models_and_tables] if len(adsl) >= PARALLEL_MIN_PATIENTS else []) as helper:
+    # the Cox models and Tables 1–3 need none of the curves: on a large package a forked
+    # helper starts on them at once, and this process joins in once the curves are done
+    jobs: list[Callable[[], Any]] = [
+        partial(
+            _cox_models, adsl, os_table, adam.sct_intervals, subjects, candidates,
+            options.covariates,
+        ),
+        partial(_tables, adsl, adverse_events),
+    ]
+    with JobRunner(jobs if len(adsl) >= PARALLEL_MIN_PATIENTS else []) as helper:
         _curves(results, adam.adtte, adsl, subjects, os_table, report, tell)
         report(ANALYSIS_STEPS[4])
-        done = helper.finish() if helper.jobs else [models_and_tables()]
-    results.cox, results.table1, results.response, results.adverse_events, notes = done[0]
+        cox, tables = helper.finish() if helper.jobs else [job() for job in jobs]
     report(ANALYSIS_STEPS[5])
+    results.cox = cox
+    results.table1, results.response, results.adverse_events, notes = tables
     results.notes += notes
     return results
 
@@ -274,19 +281,23 @@ def _coded(column: pd.Series, mapping: dict[Any, str]) -> tuple[np.ndarray, list
     return lookup[codes], names
 
 
-def _models_and_tables(
+def _cox_models(
     adsl: pd.DataFrame,
     os_table: pd.DataFrame,
     sct_intervals: pd.DataFrame,
     subjects: pd.Index,
     candidates: list[str],
     covariates: tuple[str, ...] | None,
-    adverse_events: pd.DataFrame | None,
-) -> tuple[CoxModels, dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
-    """The Cox models and Tables 1–3 (they need none of the curves), and their notes."""
-    notes: list[str] = []
+) -> CoxModels:
     outcome = cox_outcome(adsl, os_table, sct_intervals, subjects=subjects)
-    cox = fit_cox_models(adsl, outcome, candidates=candidates, given=covariates)
+    return fit_cox_models(adsl, outcome, candidates=candidates, given=covariates)
+
+
+def _tables(
+    adsl: pd.DataFrame, adverse_events: pd.DataFrame | None
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
+    """Tables 1–3 and the notes on those skipped."""
+    notes: list[str] = []
     table1 = baseline_table(adsl, baseline_covariates(adsl))
     response = _optional(lambda: response_table(adsl), "Table 2", notes)
     table3 = None
@@ -296,7 +307,7 @@ def _models_and_tables(
         table3 = _optional(
             lambda: adverse_event_table(adverse_events, len(adsl)), "Table 3", notes
         )
-    return cox, table1, response, table3, notes
+    return table1, response, table3, notes
 
 
 def _check_covariates(
