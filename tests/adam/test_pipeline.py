@@ -30,6 +30,20 @@ def _derived(tmp_path: Path) -> pd.DataFrame:
 
 
 class TestDeriveAll:
+    def test_adrs_is_derived_when_first_used(self, tmp_path: Path) -> None:
+        """derive_all leaves ADRS for later (the analysis never reads it); the first use
+        derives it from ADSL and the package's assessments, once."""
+        from minihcvd.adam.pipeline import build_adrs
+
+        write_package_files(tmp_path, patients=PATIENTS)
+        package = read_package(tmp_path)
+        datasets = derive_all(package)
+        assert "adrs" not in vars(datasets)
+        adrs = datasets.adrs
+        assert_frame_equal(adrs, build_adrs(datasets.adsl, package.assessments))
+        assert datasets.adrs is adrs
+        assert set(adrs["PARAMCD"]) == {"BOR"}  # no MRD results in this package
+
     def test_adsl_derived_variables(self, tmp_path: Path) -> None:
         """Flags and groups per patient, including death on day 1 (early death)."""
         adsl = _derived(tmp_path)

@@ -6,7 +6,8 @@ Save (the caller writes; see :mod:`minihcvd.adam.export`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -40,13 +41,22 @@ __all__ = [
 
 @dataclass(frozen=True)
 class AdamDatasets:
-    """The derived datasets of one package (``adae`` is None without adverse events)."""
+    """The derived datasets of one package (``adae`` is None without adverse events).
+
+    ADRS is derived when first used: the survival analysis never needs it, and it costs about
+    a sixth of the derivation on a registry-sized package.
+    """
 
     adsl: pd.DataFrame
-    adrs: pd.DataFrame
     adtte: pd.DataFrame
     adae: pd.DataFrame | None
     sct_intervals: pd.DataFrame
+    assessments: pd.DataFrame | None = field(default=None, repr=False)
+
+    @cached_property
+    def adrs(self) -> pd.DataFrame:
+        """ADRS — Response Analysis Dataset (from ADSL and the package's assessments)."""
+        return build_adrs(self.adsl, self.assessments)
 
 
 def build_adsl(package: TrialPackage) -> pd.DataFrame:
@@ -125,13 +135,14 @@ def build_adae(events: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_all(package: TrialPackage) -> AdamDatasets:
-    """ADSL, ADRS, ADTTE, ADAE (None without adverse events) and the SCT interval table."""
+    """ADSL, ADRS (when first used), ADTTE, ADAE (None without adverse events) and the SCT
+    interval table."""
     adsl = build_adsl(package)
     adtte = build_adtte(adsl)
     return AdamDatasets(
         adsl=adsl,
-        adrs=build_adrs(adsl, package.assessments),
         adtte=adtte,
         adae=None if package.adverse_events is None else build_adae(package.adverse_events, adsl),
         sct_intervals=derive_sct_intervals(adtte, adsl),
+        assessments=package.assessments,
     )
