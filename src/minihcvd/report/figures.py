@@ -182,9 +182,9 @@ def render(figure: Figure, name: str, title: str) -> RenderedFigure:
     from matplotlib import rc_context
 
     png = io.BytesIO()
-    # FreeType's hinting (and matplotlib's 8x horizontal oversampling for it) is a third of a
-    # figure's drawing; at 120 dpi the unhinted, antialiased text looks the same
-    with rc_context({"text.hinting": "none", "text.hinting_factor": 1}):
+    # FreeType's hinting is a third of a figure's drawing; at 120 dpi the unhinted,
+    # antialiased text looks the same
+    with rc_context({"text.hinting": "none"}):
         figure.savefig(png, format="png", dpi=PNG_DPI, pil_kwargs={"compress_level": 1})
     svg = io.StringIO()
     with rc_context({"svg.fonttype": "none"}):  # text stays text: smaller, faster, searchable
