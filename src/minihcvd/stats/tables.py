@@ -26,6 +26,8 @@ RESPONSE_ROWS = (("CR", ("CR",)), ("CRp", ("CRp",)), ("CRi", ("CRi",)))
 NON_RESPONSE_ROWS = (("No response", ("NR",)), ("Early death", ("ED",)))
 AE_GRADES = (3, 4, 5)
 AE_MIN_PATIENTS = 2
+#: Flag texts: ADSL's Y/N and the package's booleans (as the text of True/False).
+FLAG_TRUTH = {"Y": True, "N": False, "True": True, "False": False}
 
 
 def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, Any]:
@@ -33,37 +35,41 @@ def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, An
     cohort = _Groups.of(adsl["COHORT"])
     rows: list[dict[str, Any]] = []
     for name in [*variables, "SALVGRP"]:
-        if name not in adsl.columns or adsl[name].isna().all():
+        if name not in adsl.columns:
             continue
         column = adsl[name]
-        if pd.api.types.is_bool_dtype(column) or _is_flag(column):
-            rows.append(_binary_row(name, _as_flag(column), cohort))
-        elif pd.api.types.is_numeric_dtype(column):
-            rows.append(_continuous_row(name, column, cohort))
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            if column.notna().any():
+                rows.append(_continuous_row(name, column, cohort))
+            continue
+        values = _Values.of(column)
+        if not values.texts:  # no known value
+            continue
+        if pd.api.types.is_bool_dtype(column) or values.are_flags():
+            rows.append(_binary_row(name, *values.flag(), cohort))
         else:
-            rows.extend(_categorical_rows(name, column.astype(object), cohort))
+            rows.extend(_categorical_rows(name, values, cohort))
     return {"n": cohort.sizes(), "rows": rows}
 
 
 def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
     """Table 2: best response and MRD negativity overall, by cohort and by salvage status."""
-    bor = adsl["BOR"].astype(object)
-    known = bor.notna()
-    if not (known & (bor != "ED")).any():
+    bor = _Values.of(adsl["BOR"])
+    if not any(text != "ED" for text in bor.texts):
         # early deaths are derivable from dates alone; a response table needs responses
         raise AnalysisError("the package has no best response (best_response or assessments)")
     cohort = _Groups.of(adsl["COHORT"])
-    salvage = _Groups.of(adsl["SALV1FL"].astype(object).map(SALVAGE_LABELS))
-    indicators: list[tuple[str, pd.Series]] = []
+    salvage = _Groups.of(_Values.of(adsl["SALV1FL"]).mapped(SALVAGE_LABELS))
+    indicators: list[tuple[str, tuple[np.ndarray, np.ndarray]]] = []
     for label, codes in (*RESPONSE_ROWS, ("ORR", ("CR", "CRp", "CRi")), *NON_RESPONSE_ROWS):
-        indicators.append((label, bor.isin(codes).astype("boolean").where(known)))
+        indicators.append((label, bor.one_of(codes)))
     for label, column in (("MRD negative at response", "MRDRSPFL"), ("MRD negative", "MRDNEGFL")):
         if column in adsl.columns and adsl[column].notna().any():
-            indicators.append((label, _as_flag(adsl[column].astype(object))))
+            indicators.append((label, _Values.of(adsl[column]).flag()))
     rows = []
-    for label, flag in indicators:
-        row = _binary_row(label, flag, cohort)
-        by_salvage = _binary_row(label, flag, salvage)
+    for label, (yes, known) in indicators:
+        row = _binary_row(label, yes, known, cohort)
+        by_salvage = _binary_row(label, yes, known, salvage)
         row["by_salvage"] = by_salvage["by_group"]
         row["p_salvage"] = by_salvage["p"]
         row["test_salvage"] = by_salvage["test"]
@@ -106,13 +112,13 @@ class _Groups:
     size: int
 
     @classmethod
-    def of(cls, groups: pd.Series) -> _Groups:
-        codes, uniques = pd.factorize(groups)  # hash-based: one pass over 10^5 rows
-        names = [str(u) for u in uniques]
+    def of(cls, groups: pd.Series | _Values) -> _Groups:
+        values = groups if isinstance(groups, _Values) else _Values.of(groups)
+        codes, names = values.codes, values.texts
         ordered = [level for level in COHORT_LEVELS if level in names]
         ordered += sorted(set(names) - set(ordered))
         masks = [codes == names.index(level) for level in ordered]
-        return cls(ordered, masks, len(groups))
+        return cls(ordered, masks, values.codes.size)
 
     def sizes(self) -> dict[str, int]:
         """``overall`` and each level's number of patients."""
@@ -123,9 +129,50 @@ class _Groups:
         return sizes
 
 
-def _binary_row(label: str, flag: pd.Series, groups: _Groups) -> dict[str, Any]:
-    flag_known = flag.notna().to_numpy()
-    yes = flag.fillna(False).to_numpy(dtype=bool)
+@dataclass(frozen=True)
+class _Values:
+    """A column as codes into its distinct values' texts (-1: missing): the rows are hashed
+    once, and whatever is asked of the values is worked out on the few distinct ones."""
+
+    codes: np.ndarray
+    texts: list[str]
+
+    @classmethod
+    def of(cls, column: pd.Series) -> _Values:
+        codes, uniques = pd.factorize(column)  # hash-based: one pass over 10^5 rows
+        return cls(np.asarray(codes), [str(u) for u in uniques])
+
+    def _per_row(self, per_value: list[Any], missing: Any) -> np.ndarray:
+        rows: np.ndarray = np.array([*per_value, missing])[self.codes]  # -1: the last entry
+        return rows
+
+    def known(self) -> np.ndarray:
+        return np.asarray(self.codes >= 0)
+
+    def one_of(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(value is one of ``texts``, value known) per row."""
+        return self._per_row([t in texts for t in self.texts], False), self.known()
+
+    def are_flags(self) -> bool:
+        return bool(self.texts) and set(self.texts) <= FLAG_VALUES
+
+    def flag(self) -> tuple[np.ndarray, np.ndarray]:
+        """(true, known) per row of a Y/N or true/false column (others count as unknown)."""
+        truth = [FLAG_TRUTH.get(t) for t in self.texts]
+        yes = self._per_row([t is True for t in truth], False)
+        return yes, self._per_row([t is not None for t in truth], False)
+
+    def mapped(self, labels: dict[str, str]) -> _Values:
+        """The values renamed by ``labels`` (values it lacks become missing)."""
+        names = sorted({labels[t] for t in self.texts if t in labels})
+        lookup = [names.index(labels[t]) if t in labels else -1 for t in self.texts]
+        return _Values(self._per_row(lookup, -1), names)
+
+
+def _binary_row(
+    label: str, yes: np.ndarray, flag_known: np.ndarray, groups: _Groups
+) -> dict[str, Any]:
+    yes = yes & flag_known
     in_group = [mask & flag_known for mask in groups.masks]
     counts = np.array([[int((yes & g).sum()), int((~yes & g).sum())] for g in in_group])
     row: dict[str, Any] = {
@@ -160,19 +207,19 @@ def _continuous_row(name: str, column: pd.Series, groups: _Groups) -> dict[str, 
     return {**row, "p": result.p_value, "test": result.test, "note": result.note}
 
 
-def _categorical_rows(name: str, column: pd.Series, groups: _Groups) -> list[dict[str, Any]]:
-    codes, uniques = pd.factorize(column)
-    categories = sorted(str(u) for u in uniques)
-    code_of = {str(u): i for i, u in enumerate(uniques)}
+def _categorical_rows(name: str, values: _Values, groups: _Groups) -> list[dict[str, Any]]:
+    categories = sorted(values.texts)
     table = np.array(
-        [[int((codes[mask] == code_of[c]).sum()) for mask in groups.masks] for c in categories]
+        [
+            [int((values.codes[mask] == values.texts.index(c)).sum()) for mask in groups.masks]
+            for c in categories
+        ]
     )
     overall = _categorical_p(name, table)
-    known = codes >= 0
+    known = values.known()
     rows = []
     for category in categories:
-        flag = pd.Series(codes == code_of[category]).astype("boolean").where(known)
-        row = _binary_row(name, flag, groups)
+        row = _binary_row(name, values.codes == values.texts.index(category), known, groups)
         row.update(
             kind="categorical",
             level=category,
@@ -206,16 +253,3 @@ def _distribution(values: np.ndarray) -> dict[str, Any]:
 def _count(count: int, denominator: int) -> dict[str, Any]:
     percent = 100.0 * count / denominator if denominator else None
     return {"count": count, "denominator": denominator, "percent": percent}
-
-
-def _is_flag(column: pd.Series) -> bool:
-    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-        return False
-    present = {str(v) for v in pd.unique(column.dropna())}
-    return bool(present) and present <= FLAG_VALUES
-
-
-def _as_flag(column: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(column):
-        return column.astype("boolean")
-    return column.astype(object).map({"Y": True, "N": False}).astype("boolean")
