@@ -117,5 +117,47 @@ class TestStreamWorker:
         assert children.none_left()
 
 
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _open_where(fd: int) -> tuple[int, bool]:
+    time.sleep(0.1)  # long enough for the forked child to take the other job
+    return os.getpid(), _is_open(fd)
+
+
+class TestStreamWorkerPlumbing:
+    @needs_two
+    def test_other_forked_children_do_not_hold_the_job_pipe(self, children: ChildWatch) -> None:
+        """A child forked for other work (the Cox models) closes its copy of a stream's job
+        pipe at once: else the stream's helper would not see the end of its jobs until that
+        child exits."""
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            job_pipe = worker._job_write
+            assert job_pipe >= 0 and _is_open(job_pipe)
+            seen = dict(run_jobs([partial(_open_where, job_pipe)] * 2))
+            assert seen == {os.getpid(): True, **{pid: False for pid in seen if pid != os.getpid()}}
+            assert len(seen) == 2
+            worker.submit(0, partial(_square, 2))
+            assert worker.finish()[0][0] == 4
+        assert children.none_left()
+
+    @needs_two
+    def test_the_spool_is_removed_and_late_jobs_refused(self) -> None:
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            spool = worker._spool
+            assert spool is not None and spool.is_dir()
+            worker.submit(0, partial(_square, 3))
+            worker.end_of_jobs()
+            with pytest.raises(RuntimeError, match="after end_of_jobs"):
+                worker.submit(1, partial(_square, 4))
+            assert worker.finish()[0][0] == 9
+        assert not spool.exists()
+
+
 def _touch(path: Path) -> None:
     path.write_text(str(os.getpid()))

@@ -9,8 +9,9 @@ threads do not help because it holds the GIL:
   inherits the data by ``fork`` (nothing is copied in) and sends its results back pickled.
 * :class:`StreamWorker` — jobs that appear one by one while the parent goes on working. The
   child is forked early, while the process is still small, runs a ``prepare`` step at once
-  (importing matplotlib, say) and then runs the jobs the parent sends it, pickled, as they
-  come; a thread of the parent writes them, so the parent never waits on a full pipe.
+  (importing matplotlib, say) and then runs the jobs the parent sends it, pickled into a
+  spool folder, as they come; when the parent has sent its last job the child shares what
+  is left with a helper of its own.
 
 Children exit with ``os._exit`` (no atexit handlers, no flushing of the parent's buffers); the
 parent always reaps them, also on error or Ctrl-C, so no process is left behind. A job gives
@@ -25,13 +26,13 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import queue
+import shutil
 import signal
-import struct
 import sys
-import threading
+import tempfile
 import warnings
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
 from typing import Generic, TypeVar
 
 __all__ = ["MAX_JOBS", "JobRunner", "StreamWorker", "run_jobs", "worker_processes"]
@@ -130,6 +131,11 @@ class JobRunner(Generic[T]):
         self.close()
 
 
+#: Write ends of StreamWorker job pipes open in this process. A forked child closes its
+#: copies at once: a stream's helper sees the end of its jobs only when every copy is closed.
+_JOB_PIPES: set[int] = set()
+
+
 def _fork() -> int:
     for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
         with contextlib.suppress(AttributeError, OSError, ValueError):
@@ -138,7 +144,12 @@ def _fork() -> int:
         # Python 3.12+ warns on fork() with other threads running (the CLI's progress bar):
         # the child only computes and writes to its own pipe, never to their locks
         warnings.simplefilter("ignore", DeprecationWarning)
-        return os.fork()
+        pid = os.fork()
+    if pid == 0:
+        for fd in _JOB_PIPES:
+            os.close(fd)
+        _JOB_PIPES.clear()
+    return pid
 
 
 def _child(
@@ -194,57 +205,70 @@ def _kill(pid: int) -> None:
 
 
 K = TypeVar("K", bound=Hashable)
-_FRAME = struct.Struct("<Q")  # a job's pickled size, before its bytes
 
 
 class StreamWorker(Generic[K, T]):
     """A helper process forked now, fed jobs as they appear, its results collected at the end.
 
     ``prepare`` runs in the child at once (while the parent goes on): the expensive set-up the
-    jobs share, such as importing matplotlib. :meth:`submit` pickles a job and hands it to a
-    writer thread; the child runs the jobs in the order given. :meth:`finish` returns every
-    result by key; jobs the child did not deliver (no child, or it failed) run here then. Use
-    it as a context manager: leaving the block kills and reaps a child that is still running.
+    jobs share, such as importing matplotlib. :meth:`submit` pickles a job into a spool folder
+    and sends its number down a pipe (a few bytes, so the parent never waits on the child);
+    the child runs the jobs in the order given. After :meth:`end_of_jobs` the child knows the
+    parent is about to wait, its core free, and shares what is left with a helper of its own.
+    :meth:`finish` returns every result by key; jobs the child did not deliver (no child, or
+    it failed) run here then. Use it as a context manager: leaving the block kills and reaps a
+    child that is still running and removes the spool.
     """
 
     def __init__(self, prepare: Callable[[], object] | None = None) -> None:
         self.jobs: dict[K, Callable[[], T]] = {}
         self.pid: int | None = None
-        self._result_read = -1
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
+        self._closed = False
+        self._job_write = self._result_read = -1
+        self._spool: Path | None = None
         if worker_processes() >= 2:
             self._start(prepare)
 
     def _start(self, prepare: Callable[[], object] | None) -> None:
+        self._spool = Path(tempfile.mkdtemp(prefix="minihcvd-jobs-"))
         job_read, job_write = os.pipe()
         result_read, result_write = os.pipe()
+        _JOB_PIPES.add(job_write)
         pid = _fork()
-        if pid == 0:  # the child: never returns
-            os.close(job_write)
-            _stream_child(prepare, job_read, result_read, result_write)
+        if pid == 0:  # the child (its copy of job_write closed by _fork): never returns
+            _stream_child(prepare, self._spool, job_read, result_read, result_write)
         os.close(job_read)
         os.close(result_write)
-        self.pid, self._result_read = pid, result_read
-        self._writer = threading.Thread(
-            target=_feed, args=(self._outbox, job_write), name="minihcvd-stream", daemon=True
-        )
-        self._writer.start()
+        self.pid, self._job_write, self._result_read = pid, job_write, result_read
 
     def submit(self, key: K, job: Callable[[], T]) -> None:
         """Queue ``job`` under ``key`` (a key already submitted is ignored)."""
         if key in self.jobs:
             return
+        if self._closed:
+            raise RuntimeError("no job can be submitted after end_of_jobs()")
+        number = len(self.jobs)
         self.jobs[key] = job
-        if self.pid is not None:
-            self._outbox.put(pickle.dumps((key, job), protocol=pickle.HIGHEST_PROTOCOL))
+        if self._job_write < 0 or self._spool is None:
+            return
+        data = pickle.dumps((key, job), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            (self._spool / f"{number}.pickle").write_bytes(data)
+            os.write(self._job_write, f"{number}\n".encode("ascii"))  # < PIPE_BUF: atomic
+        except OSError:  # the child is gone: finish() computes what it did not deliver
+            self._close_jobs()
+
+    def end_of_jobs(self) -> None:
+        """No more jobs: the child sees the end of its input (and that this process waits)."""
+        self._closed = True
+        self._close_jobs()
 
     def finish(self) -> dict[K, T]:
         """Every submitted job's result, by key (the child's, else computed here)."""
         done: dict[K, T] = {}
         if self.pid is not None:
             try:
-                self._stop_writer()
+                self.end_of_jobs()
                 payload = _read_all(self._result_read)
                 _, status = os.waitpid(self.pid, 0)
                 self.pid = None
@@ -256,21 +280,25 @@ class StreamWorker(Generic[K, T]):
                 self.close()
         return {key: done[key] if key in done else job() for key, job in self.jobs.items()}
 
-    def _stop_writer(self) -> None:
-        if self._writer is not None:
-            self._outbox.put(None)  # the writer closes the pipe: the child sees the end
-            self._writer.join()
-            self._writer = None
+    def _close_jobs(self) -> None:
+        if self._job_write >= 0:
+            _JOB_PIPES.discard(self._job_write)
+            os.close(self._job_write)
+            self._job_write = -1
 
     def close(self) -> None:
-        """Kill and reap the child if it still runs; stop the writer (idempotent)."""
+        """Kill and reap the child if it still runs; close the pipes, remove the spool
+        (idempotent)."""
         if self.pid is not None:
-            _kill(self.pid)  # the writer's next write then fails, and it stops
+            _kill(self.pid)
             self.pid = None
-        self._stop_writer()
+        self._close_jobs()
         if self._result_read >= 0:
             os.close(self._result_read)
             self._result_read = -1
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)
+            self._spool = None
 
     def __enter__(self) -> StreamWorker[K, T]:
         return self
@@ -279,20 +307,12 @@ class StreamWorker(Generic[K, T]):
         self.close()
 
 
-def _feed(outbox: queue.SimpleQueue[bytes | None], fd: int) -> None:
-    """The writer thread: framed jobs into the pipe until told to stop, then close it."""
-    try:
-        while (message := outbox.get()) is not None:
-            _write_all(fd, _FRAME.pack(len(message)) + message)
-    except OSError:  # the child is gone: finish() computes what it did not deliver
-        while outbox.get() is not None:
-            pass
-    finally:
-        os.close(fd)
-
-
 def _stream_child(
-    prepare: Callable[[], object] | None, job_read: int, result_read: int, result_write: int
+    prepare: Callable[[], object] | None,
+    spool: Path,
+    job_read: int,
+    result_read: int,
+    result_write: int,
 ) -> None:
     """Run jobs as they arrive; once the parent has sent its last one (it is waiting now, its
     core free) and several are left, share those with a forked helper of our own."""
@@ -302,7 +322,7 @@ def _stream_child(
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the helper, quietly
         if prepare is not None:
             prepare()
-        inbox = _Inbox(job_read)
+        inbox = _Inbox(job_read, spool)
         results: dict[object, object] = {}
         while inbox.pending or not inbox.ended:
             inbox.receive(wait=not inbox.pending)
@@ -322,33 +342,30 @@ def _stream_child(
 
 
 class _Inbox:
-    """Framed, pickled (key, job) messages from a pipe, read as they come."""
+    """Job numbers from the pipe (one line each), the jobs themselves from the spool."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, spool: Path) -> None:
         self.fd = fd
+        self.spool = spool
         self.pending: list[tuple[object, Callable[[], object]]] = []
         self.ended = False
-        self._buffer = bytearray()
+        self._buffer = b""
 
     def receive(self, *, wait: bool) -> None:
-        """Take what the pipe holds (waiting for something when ``wait``); decode whole jobs."""
+        """Take every job sent so far (waiting for one when ``wait``)."""
         os.set_blocking(self.fd, wait)
         while not self.ended:
             try:
-                chunk = os.read(self.fd, 1 << 20)
+                chunk = os.read(self.fd, 1 << 16)
             except BlockingIOError:
                 break
             if not chunk:
                 self.ended = True
                 break
             self._buffer += chunk
-            os.set_blocking(self.fd, False)  # got something: drain the rest without waiting
-        while len(self._buffer) >= _FRAME.size:
-            size = _FRAME.unpack_from(self._buffer)[0]
-            if len(self._buffer) < _FRAME.size + size:
-                break
-            message = bytes(self._buffer[_FRAME.size : _FRAME.size + size])
-            del self._buffer[: _FRAME.size + size]
-            self.pending.append(pickle.loads(message))
-        if self.ended and self._buffer:
-            raise EOFError("the job stream ended inside a job")
+            os.set_blocking(self.fd, False)  # got something: take the rest without waiting
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            path = self.spool / f"{int(line)}.pickle"
+            self.pending.append(pickle.loads(path.read_bytes()))
+            path.unlink()

@@ -72,6 +72,8 @@ def write_report(
     ``figures``: a :class:`FigureWorker` that may already be drawing ``results``' curves.
     """
     report = progress or (lambda _step: None)
+    if figures is not None:
+        figures.submit_all(results)  # the last figures start now, beside the work below
     document = results.to_json_dict()
     try:
         text = json.dumps(document, indent=2, allow_nan=False)
@@ -136,11 +138,18 @@ class FigureWorker:
         for name, job in _figure_jobs(results, forest=False):
             self._worker.submit(name, job)
 
+    def submit_all(self, results: AnalysisResults) -> None:
+        """Send every figure of the finished ``results`` not sent yet (the forest plot) and
+        tell the helper that was all: it shares the rest with a second helper."""
+        for name, job in _figure_jobs(results):
+            self._worker.submit(name, job)
+        self._worker.end_of_jobs()
+
     def finish(self, results: AnalysisResults) -> list[RenderedFigure]:
         """Every figure of ``results`` (the forest plot too), in :func:`build_figures` order."""
         jobs = _figure_jobs(results)
-        for name, job in jobs:
-            self._worker.submit(name, job)
+        if not self._worker.jobs.keys() >= {name for name, _ in jobs}:
+            self.submit_all(results)
         if self._worker.pid is None and jobs:
             _import_matplotlib()  # no helper: they are drawn here
         drawn = self._worker.finish()
