@@ -32,8 +32,9 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Hashable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["MAX_JOBS", "JobRunner", "StreamWorker", "run_jobs", "worker_processes"]
 
@@ -102,13 +103,8 @@ class JobRunner(Generic[T]):
             try:
                 for index in _Taker(self._task_read):
                     done[index] = self.jobs[index]()
-                payload = _read_all(self._result_read)
-                _, status = os.waitpid(self.pid, 0)
-                self.pid = None
-                if status == 0:
-                    with contextlib.suppress(Exception):  # truncated: redrawn below
-                        theirs: dict[int, T] = pickle.loads(payload)
-                        done.update(theirs)
+                pid, self.pid = self.pid, None
+                done.update(_collect(pid, self._result_read))
             finally:
                 self.close()
         # whatever the child did not deliver (it failed or was killed) is computed here
@@ -155,17 +151,35 @@ def _fork() -> int:
 def _child(
     jobs: Sequence[Callable[[], object]], task_read: int, result_read: int, result_write: int
 ) -> None:
+    os.close(result_read)
+    _run_child(lambda: {index: jobs[index]() for index in _Taker(task_read)}, result_write)
+
+
+def _run_child(work: Callable[[], dict[Any, Any]], result_write: int) -> None:
+    """In a forked child: send ``work()``'s results pickled to the parent, then exit (status 0,
+    or 1 on any error: the parent then recomputes the work itself and raises the error)."""
     status = 1
     try:
-        os.close(result_read)
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the helper, quietly
-        mine = {index: jobs[index]() for index in _Taker(task_read)}
-        _write_all(result_write, pickle.dumps(mine, protocol=pickle.HIGHEST_PROTOCOL))
+        _write_all(result_write, pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
         status = 0
-    except BaseException:  # reported by the exit status; the parent recomputes and raises
+    except BaseException:  # reported by the exit status
         status = 1
     finally:
         os._exit(status)
+
+
+def _collect(pid: int, result_read: int) -> dict[Any, Any]:
+    """What child ``pid`` sent, once it has exited; nothing if it failed or was cut short."""
+    payload = _read_all(result_read)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return {}
+    try:
+        results: dict[Any, Any] = pickle.loads(payload)
+    except Exception:  # truncated: the caller recomputes
+        return {}
+    return results
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -269,13 +283,8 @@ class StreamWorker(Generic[K, T]):
         if self.pid is not None:
             try:
                 self.end_of_jobs()
-                payload = _read_all(self._result_read)
-                _, status = os.waitpid(self.pid, 0)
-                self.pid = None
-                if status == 0:
-                    with contextlib.suppress(Exception):  # truncated: recomputed below
-                        theirs: dict[K, T] = pickle.loads(payload)
-                        done.update(theirs)
+                pid, self.pid = self.pid, None
+                done.update(_collect(pid, self._result_read))
             finally:
                 self.close()
         return {key: done[key] if key in done else job() for key, job in self.jobs.items()}
@@ -314,31 +323,26 @@ def _stream_child(
     result_read: int,
     result_write: int,
 ) -> None:
+    os.close(result_read)
+    _run_child(partial(_run_stream, prepare, _Inbox(job_read, spool)), result_write)
+
+
+def _run_stream(prepare: Callable[[], object] | None, inbox: _Inbox) -> dict[Any, Any]:
     """Run jobs as they arrive; once the parent has sent its last one (it is waiting now, its
     core free) and several are left, share those with a forked helper of our own."""
-    status = 1
-    try:
-        os.close(result_read)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the helper, quietly
-        if prepare is not None:
-            prepare()
-        inbox = _Inbox(job_read, spool)
-        results: dict[object, object] = {}
-        while inbox.pending or not inbox.ended:
-            inbox.receive(wait=not inbox.pending)
-            if inbox.ended and len(inbox.pending) > 1:
-                keys = [key for key, _ in inbox.pending]
-                results.update(zip(keys, run_jobs([job for _, job in inbox.pending]), strict=True))
-                inbox.pending.clear()
-            elif inbox.pending:
-                key, job = inbox.pending.pop(0)
-                results[key] = job()
-        _write_all(result_write, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
-        status = 0
-    except BaseException:  # reported by the exit status; the parent recomputes and raises
-        status = 1
-    finally:
-        os._exit(status)
+    if prepare is not None:
+        prepare()
+    results: dict[Any, Any] = {}
+    while inbox.pending or not inbox.ended:
+        inbox.receive(wait=not inbox.pending)
+        if inbox.ended and len(inbox.pending) > 1:
+            keys = [key for key, _ in inbox.pending]
+            results.update(zip(keys, run_jobs([job for _, job in inbox.pending]), strict=True))
+            inbox.pending.clear()
+        elif inbox.pending:
+            key, job = inbox.pending.pop(0)
+            results[key] = job()
+    return results
 
 
 class _Inbox:
