@@ -16,7 +16,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from minihcvd.clinical import DAYS_PER_MONTH
+from minihcvd.clinical import DAYS_PER_MONTH, study_day
 from minihcvd.clinical.outcomes import summarise_assessments
 from minihcvd.clinical.risk import SALVAGE_CODES
 from minihcvd.cohort.events import SOS_TERM
@@ -53,8 +53,9 @@ def results_value(results: Mapping[str, Any], path: str) -> float:
 
 
 def _days(later: pd.Series, start: pd.Series) -> pd.Series:
-    """Study days (ADaM convention, ``later - start + 1``)."""
-    return (later - start).dt.days + 1
+    """Study days (ADaM convention, ``later - start + 1``; NaN where either is missing)."""
+    days = study_day(start.to_numpy(dtype="datetime64[D]"), later.to_numpy(dtype="datetime64[D]"))
+    return pd.Series(days, index=later.index)
 
 
 def _groups(patients: pd.DataFrame) -> Iterator[tuple[str, pd.Series]]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from minihcvd.clinical import study_day
 from minihcvd.stats.survival_summary import (
     DAYS_PER_MONTH,
     GroupComparison,
@@ -101,5 +102,6 @@ def landmark_analysis(
 
 def _days_since_start(rows: pd.DataFrame, date_column: str) -> np.ndarray:
     """Exposure time in days (date − TRTSDT + 1); +inf when never exposed."""
-    elapsed = (rows[date_column] - rows["TRTSDT"]).dt.days + 1
-    return elapsed.to_numpy(dtype=np.float64, na_value=np.inf)
+    start = rows["TRTSDT"].to_numpy(dtype="datetime64[D]")
+    elapsed = study_day(start, rows[date_column].to_numpy(dtype="datetime64[D]"))
+    return np.where(np.isnan(elapsed), np.inf, elapsed)
