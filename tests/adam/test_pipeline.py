@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
@@ -204,3 +205,34 @@ class TestDeriveAllProperties:
         assert by_subject["EVENT"].sum().tolist() == [
             int(dead) for _, dead, *_ in patients
         ]
+
+
+class TestOutcomesWorkedOutOnce:
+    def test_read_and_derive_resolve_outcomes_once(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Reading checks the stated outcomes against the resolved ones and ADSL is derived
+        from them: one resolution per package, kept on it (not one per step)."""
+        from dataclasses import replace
+
+        import minihcvd.trialdata.checks as checks_module
+        import minihcvd.trialdata.package as package_module
+
+        calls: list[int] = []
+        resolve = package_module.patient_outcomes
+
+        def counted(*args: object, **kwargs: object) -> pd.DataFrame:
+            calls.append(1)
+            return resolve(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(package_module, "patient_outcomes", counted)
+        monkeypatch.setattr(checks_module, "patient_outcomes", counted)
+        write_package_files(tmp_path, patients=PATIENTS)
+        package = read_package(tmp_path)
+        adsl = derive_all(package).adsl
+        assert len(calls) == 1
+        assert list(adsl["BOR"]) == ["CR", "CRp", "ED", "NR"]
+        # a changed copy works its outcomes out anew (a cache never outlives its data)
+        changed = replace(package, patients=package.patients.iloc[:2])
+        assert list(derive_all(changed).adsl["USUBJID"]) == ["P1", "P2"]
+        assert len(calls) == 2

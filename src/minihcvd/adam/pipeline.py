@@ -26,7 +26,6 @@ from minihcvd.adam.adsl import (
 from minihcvd.adam.adtte import derive_param_tte, empty_adtte
 from minihcvd.adam.sct import derive_sct_intervals
 from minihcvd.adam.sources import death_event, last_alive_censor, relapse_event
-from minihcvd.clinical.outcomes import patient_outcomes
 from minihcvd.trialdata.package import TrialPackage
 
 __all__ = [
@@ -63,7 +62,7 @@ def build_adsl(package: TrialPackage) -> pd.DataFrame:
     """ADSL — Subject-Level Analysis Dataset. Inputs: patients, assessments, administrations."""
     # Load
     patients = package.patients
-    outcomes = patient_outcomes(patients, package.assessments)
+    outcomes = package.outcomes
     return (
         # Derivations: subject identifiers, then treatment dates, death, last alive
         derive_vars_subject(patients)

@@ -141,13 +141,19 @@ def _check_baseline_codes(p: pd.DataFrame, add: _Add) -> None:
 
 
 def check_outcome_consistency(
-    patients: pd.DataFrame, assessments: pd.DataFrame | None
+    patients: pd.DataFrame,
+    assessments: pd.DataFrame | None,
+    resolve: Callable[[], pd.DataFrame] | None = None,
 ) -> list[TrialDataError]:
-    """Stated outcomes agree with those derived from assessments; early death is coded ED."""
+    """Stated outcomes agree with those derived from assessments; early death is coded ED.
+
+    ``resolve`` gives ``patient_outcomes(patients, assessments)`` where the caller keeps it
+    (a package's ``outcomes``); by default it is worked out here.
+    """
     needed = {"patient_id", "start_date", "death_date"}
     if not needed <= set(patients.columns):
         return []
-    resolved = patient_outcomes(patients, assessments)
+    resolved = patient_outcomes(patients, assessments) if resolve is None else resolve()
     found: list[TrialDataError] = []
     from_assessments = resolved["outcome_source"].eq("assessments")
     for name in ("best_response", "response_date", "relapse_date", "mrd_negative"):

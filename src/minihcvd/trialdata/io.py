@@ -269,13 +269,28 @@ def _read_file(directory: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, li
     return _parse_bytes(data, spec)
 
 
-def _cross_check(frames: dict[str, pd.DataFrame | None]) -> list[Problem]:
+def _package(frames: dict[str, pd.DataFrame | None], source: Path | None) -> TrialPackage | None:
     patients = frames[PATIENTS.name]
     if patients is None:
+        return None
+    return TrialPackage(
+        patients=patients,
+        assessments=frames[ASSESSMENTS.name],
+        adverse_events=frames[ADVERSE_EVENTS.name],
+        administrations=frames[ADMINISTRATIONS.name],
+        source=source,
+    )
+
+
+def _cross_check(package: TrialPackage | None) -> list[Problem]:
+    """Checks across rows and files (the package's outcomes are worked out here, once, and
+    kept for the derivation)."""
+    if package is None:
         return []
-    assessments = frames[ASSESSMENTS.name]
-    events = frames[ADVERSE_EVENTS.name]
-    given = frames[ADMINISTRATIONS.name]
+    patients = package.patients
+    assessments = package.assessments
+    events = package.adverse_events
+    given = package.administrations
     if patients.empty:
         return [Problem("no patients: expected at least one data row", file=PATIENTS.name)]
     problems = check_patients(patients)
@@ -305,7 +320,7 @@ def _cross_check(frames: dict[str, pd.DataFrame | None]) -> list[Problem]:
         assessments.columns
     )
     if outcome_ready:
-        problems += check_outcome_consistency(patients, assessments)
+        problems += check_outcome_consistency(patients, assessments, lambda: package.outcomes)
     return problems
 
 
@@ -324,17 +339,10 @@ def _load(directory: Path) -> tuple[TrialPackage | None, list[Problem]]:
     for spec in FILES:
         frames[spec.name], found = _read_file(directory, spec)
         problems += found
-    problems += _cross_check(frames)
-    patients = frames[PATIENTS.name]
-    if problems or patients is None:
+    package = _package(frames, directory)
+    problems += _cross_check(package)
+    if problems or package is None:
         return None, _order(problems)
-    package = TrialPackage(
-        patients=patients,
-        assessments=frames[ASSESSMENTS.name],
-        adverse_events=frames[ADVERSE_EVENTS.name],
-        administrations=frames[ADMINISTRATIONS.name],
-        source=directory,
-    )
     return package, []
 
 
@@ -389,7 +397,7 @@ def write_package(package: TrialPackage, directory: Path) -> None:
         if spec.name in texts:
             frames[spec.name], found = _parse_bytes(texts[spec.name].encode("utf-8"), spec)
             problems += found
-    problems += _cross_check(frames)
+    problems += _cross_check(_package(frames, None))
     if problems:
         raise ValidationFailed(_order(problems))
     if directory.exists() and not directory.is_dir():
