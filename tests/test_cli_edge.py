@@ -76,3 +76,25 @@ class TestStartUp:
             [sys.executable, "-c", probe], capture_output=True, text=True, check=True
         ).stdout.strip()
         assert loaded == ""
+
+
+class TestEnding:
+    def test_ending_without_teardown_still_runs_exit_handlers(self) -> None:
+        """The console script's quick exit after analyze skips only the freeing of objects:
+        exit handlers (matplotlib's temporary folders, logging) still run, output is flushed,
+        and the exit code is kept."""
+        import subprocess
+        import sys
+
+        probe = (
+            "import atexit, sys\n"
+            "from minihcvd.cli.app import end_process, skip_teardown\n"
+            "atexit.register(lambda: print('exit handler ran'))\n"
+            "print('before', end='')\n"
+            "skip_teardown()\n"
+            "end_process(3)\n"
+            "print('not reached')\n"
+        )
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+        assert done.returncode == 3
+        assert done.stdout == "beforeexit handler ran\n"

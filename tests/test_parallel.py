@@ -4,6 +4,8 @@ process left behind (jobs shared with a helper; a helper fed as work appears).""
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
@@ -117,17 +119,17 @@ class TestStreamWorker:
         assert children.none_left()
 
 
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
-def _open_where(fd: int) -> tuple[int, bool]:
+def _holds_pipe(inode: int) -> tuple[int, bool]:
+    """(this pid, whether any of its file descriptors is the pipe with ``inode``)."""
     time.sleep(0.1)  # long enough for the forked child to take the other job
-    return os.getpid(), _is_open(fd)
+    held = False
+    for entry in os.listdir("/proc/self/fd"):
+        try:
+            info = os.fstat(int(entry))
+        except OSError:
+            continue
+        held |= stat.S_ISFIFO(info.st_mode) and info.st_ino == inode
+    return os.getpid(), held
 
 
 class TestStreamWorkerPlumbing:
@@ -137,9 +139,9 @@ class TestStreamWorkerPlumbing:
         pipe at once: else the stream's helper would not see the end of its jobs until that
         child exits."""
         with StreamWorker[int, tuple[int, int]]() as worker:
-            job_pipe = worker._job_write
-            assert job_pipe >= 0 and _is_open(job_pipe)
-            seen = dict(run_jobs([partial(_open_where, job_pipe)] * 2))
+            assert worker._job_write >= 0
+            inode = os.fstat(worker._job_write).st_ino
+            seen = dict(run_jobs([partial(_holds_pipe, inode)] * 2))
             assert seen == {os.getpid(): True, **{pid: False for pid in seen if pid != os.getpid()}}
             assert len(seen) == 2
             worker.submit(0, partial(_square, 2))
@@ -161,3 +163,119 @@ class TestStreamWorkerPlumbing:
 
 def _touch(path: Path) -> None:
     path.write_text(str(os.getpid()))
+
+
+def _record_pid(folder: Path, seconds: float) -> int:
+    """A slow job that leaves its process id in ``folder``."""
+    (folder / str(os.getpid())).touch()
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for PID 1 to reap it counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _fail_to_prepare() -> None:
+    raise RuntimeError("no matplotlib here")
+
+
+class TestStreamWorkerRobustness:
+    @needs_two
+    def test_closing_kills_the_helpers_own_helper(self, tmp_path: Path) -> None:
+        """After end_of_jobs the helper forks a helper of its own for the backlog; closing the
+        worker (an error in the caller) must stop that one too, not leave it to PID 1."""
+        worker = StreamWorker[int, int]()
+        for i in range(4):
+            worker.submit(i, partial(_record_pid, tmp_path, 5.0))
+        worker.end_of_jobs()
+        deadline = time.monotonic() + 10
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = [int(p.name) for p in tmp_path.iterdir()]
+        assert len(pids) == 2, "the backlog was not shared"
+        worker.close()
+        time.sleep(0.2)
+        assert [pid for pid in pids if _alive(pid)] == []
+
+    @needs_two
+    def test_a_killed_helper_has_its_jobs_done_here(self, children: ChildWatch) -> None:
+        import signal
+
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            for i in range(3):
+                worker.submit(i, partial(_square, i))
+            assert worker.pid is not None
+            os.kill(worker.pid, signal.SIGKILL)
+            results = worker.finish()
+        assert results == {i: (i * i, os.getpid()) for i in range(3)}
+        assert children.none_left()
+
+    @needs_two
+    def test_a_failing_prepare_means_the_jobs_are_done_here(self, children: ChildWatch) -> None:
+        with StreamWorker[int, tuple[int, int]](_fail_to_prepare) as worker:
+            worker.submit(0, partial(_square, 5))
+            assert worker.finish() == {0: (25, os.getpid())}
+        assert children.none_left()
+
+    def test_no_fork_means_the_jobs_are_done_here(
+        self, children: ChildWatch, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A failed fork (a process limit, no memory) is no error: the work runs here, and
+        nothing is left open or on disk."""
+
+        def no_fork() -> int:
+            raise OSError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(os, "fork", no_fork)
+        fds_before = set(os.listdir("/proc/self/fd"))
+        spools_before = set(Path(tempfile.gettempdir()).glob("minihcvd-jobs-*"))
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            worker.submit(0, partial(_square, 2))
+            assert worker.pid is None
+            assert worker.finish() == {0: (4, os.getpid())}
+        assert run_jobs([partial(_square, i) for i in range(3)]) == [
+            (i * i, os.getpid()) for i in range(3)
+        ]
+        assert set(os.listdir("/proc/self/fd")) == fds_before
+        assert set(Path(tempfile.gettempdir()).glob("minihcvd-jobs-*")) == spools_before
+        assert children.none_left()
+
+    @needs_two
+    def test_the_helper_removes_the_spool_once_it_has_every_job(self) -> None:
+        with StreamWorker[int, tuple[int, int]]() as worker:
+            spool = worker._spool
+            assert spool is not None
+            worker.submit(0, partial(_square, 1))
+            worker.end_of_jobs()
+            deadline = time.monotonic() + 10
+            while spool.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert not spool.exists()  # before finish(): a killed parent leaves nothing
+            assert worker.finish()[0][0] == 1
+
+    @needs_two
+    def test_atexit_handlers_of_the_helper_run_and_of_the_parent_do_not(
+        self, tmp_path: Path
+    ) -> None:
+        """The helper runs the exit handlers it registered (matplotlib removes its temporary
+        config folder in one) but never the parent's (they would act on the parent's files)."""
+        import atexit
+
+        parent_marker = tmp_path / "parent-handler-ran"
+        atexit.register(parent_marker.touch)
+        try:
+            with StreamWorker[int, tuple[int, int]](
+                partial(atexit.register, (tmp_path / "helper-handler-ran").touch)
+            ) as worker:
+                worker.submit(0, partial(_square, 3))
+                assert worker.finish()[0][0] == 9
+        finally:
+            atexit.unregister(parent_marker.touch)
+        assert (tmp_path / "helper-handler-ran").exists()
+        assert not parent_marker.exists()

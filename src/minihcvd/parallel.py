@@ -13,16 +13,27 @@ threads do not help because it holds the GIL:
   spool folder, as they come; when the parent has sent its last job the child shares what
   is left with a helper of its own.
 
-Children exit with ``os._exit`` (no atexit handlers, no flushing of the parent's buffers); the
-parent always reaps them, also on error or Ctrl-C, so no process is left behind. A job gives
-the same result whichever process runs it, and results come back keyed, so the output does not
-depend on the split. Anything unusual — one core, no ``fork``, ``MINIHCVD_PROCESSES=1``, a
-failed or killed child — falls back to running the remaining jobs in the parent, which then
-raises any error itself.
+How the processes are kept in hand:
+
+* A child does its work inside one ``try`` that ends in ``os._exit`` (status 1 on any error),
+  so it never returns into the parent's call stack and never runs the parent's ``finally``
+  blocks or atexit handlers; SIGINT and SIGTERM are blocked across the ``fork`` so that no
+  signal can land before that. Its standard streams go to /dev/null (another thread of the
+  parent, a progress bar, may have held their locks at the fork) and its warnings are off.
+  Atexit handlers registered by the child itself (matplotlib's temporary config folder) do run.
+* A stream's child leads its own process group, so that closing the worker kills the helper it
+  may have forked too; it also exits as soon as it finds its parent gone.
+* The parent reaps every child it forked, also on error or Ctrl-C (use the classes as context
+  managers), and removes the spool folder.
+* A job gives the same result whichever process runs it, and results come back keyed, so the
+  output does not depend on the split. Anything unusual — one core, no ``fork`` or a failed
+  one, no temporary folder, ``MINIHCVD_PROCESSES=1``, a failed or killed child — falls back to
+  running the remaining jobs in the parent, which then raises any error itself.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -39,10 +50,12 @@ from typing import Any, Generic, TypeVar
 __all__ = ["MAX_JOBS", "JobRunner", "StreamWorker", "run_jobs", "worker_processes"]
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 #: Job numbers travel as single bytes.
 MAX_JOBS = 255
 _ENV = "MINIHCVD_PROCESSES"
+_BLOCKED = {signal.SIGINT, signal.SIGTERM}
 
 
 def worker_processes() -> int:
@@ -83,18 +96,23 @@ class JobRunner(Generic[T]):
         self.pid: int | None = None
         self._task_read = self._result_read = -1
         if minimum <= len(self.jobs) <= MAX_JOBS and worker_processes() >= 2:
-            self._start()
+            try:
+                self._start()
+            except OSError:  # no pipe or no fork: all jobs run here
+                self.close()
 
     def _start(self) -> None:
         task_read, task_write = os.pipe()
         os.write(task_write, bytes(range(len(self.jobs))))  # < 64 KiB: never blocks
         os.close(task_write)  # an empty queue then reads as end of file
+        self._task_read = task_read
         result_read, result_write = os.pipe()
-        pid = _fork()
-        if pid == 0:  # the child: never returns
-            _child(self.jobs, task_read, result_read, result_write)
-        os.close(result_write)
-        self.pid, self._task_read, self._result_read = pid, task_read, result_read
+        self._result_read = result_read
+        try:
+            pid = _fork(partial(_run_queue, self.jobs, task_read, result_read), result_write)
+        finally:
+            os.close(result_write)
+        self.pid = pid
 
     def finish(self) -> list[T]:
         """Every job's result, in job order (the queued ones computed here)."""
@@ -127,45 +145,245 @@ class JobRunner(Generic[T]):
         self.close()
 
 
+def _run_queue(
+    jobs: Sequence[Callable[[], object]], task_read: int, result_read: int
+) -> dict[int, object]:
+    os.close(result_read)
+    return {index: jobs[index]() for index in _Taker(task_read)}
+
+
+class StreamWorker(Generic[K, T]):
+    """A helper process forked now, fed jobs as they appear, its results collected at the end.
+
+    ``prepare`` runs in the child at once (while the parent goes on): the expensive set-up the
+    jobs share, such as importing matplotlib. :meth:`submit` pickles a job into a spool folder
+    and sends its number down a pipe (a few bytes, so the parent never waits on the child);
+    the child runs the jobs in the order given. After :meth:`end_of_jobs` the child knows no
+    more will come and shares what is left with a helper of its own (call it when this
+    process is about to have little else to do). :meth:`finish` returns every result by key;
+    jobs the child did not deliver (no child, or it failed) run here then. Use it as a
+    context manager: leaving the block kills the child and any helper of its, reaps the
+    child and removes the spool.
+    """
+
+    def __init__(self, prepare: Callable[[], object] | None = None) -> None:
+        self.jobs: dict[K, Callable[[], T]] = {}
+        self.pid: int | None = None
+        self._closed = False
+        self._job_write = self._result_read = -1
+        self._spool: Path | None = None
+        if worker_processes() >= 2:
+            try:
+                self._start(prepare)
+            except OSError:  # no temporary folder, pipe or fork: the jobs run here
+                self.close()
+
+    def _start(self, prepare: Callable[[], object] | None) -> None:
+        self._spool = Path(tempfile.mkdtemp(prefix="minihcvd-jobs-"))
+        job_read, job_write = os.pipe()
+        self._job_write = job_write
+        _JOB_PIPES.add(job_write)
+        try:
+            result_read, result_write = os.pipe()
+            self._result_read = result_read
+            try:
+                me = os.getpid()
+                work = partial(_run_stream, prepare, self._spool, job_read, result_read, me)
+                self.pid = _fork(work, result_write, own_group=True)
+            finally:
+                os.close(result_write)
+        finally:
+            os.close(job_read)
+
+    def submit(self, key: K, job: Callable[[], T]) -> None:
+        """Queue ``job`` under ``key`` (a key already submitted is ignored)."""
+        if key in self.jobs:
+            return
+        if self._closed:
+            raise RuntimeError("no job can be submitted after end_of_jobs()")
+        number = len(self.jobs)
+        self.jobs[key] = job
+        if self._job_write < 0 or self._spool is None:
+            return
+        data = pickle.dumps((key, job), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            (self._spool / f"{number}.pickle").write_bytes(data)
+            os.write(self._job_write, f"{number}\n".encode("ascii"))  # < PIPE_BUF: atomic
+        except OSError:  # the child is gone: finish() computes what it did not deliver
+            self._close_jobs()
+
+    def end_of_jobs(self) -> None:
+        """No more jobs: the child sees the end of its input."""
+        self._closed = True
+        self._close_jobs()
+
+    def finish(self) -> dict[K, T]:
+        """Every submitted job's result, by key (the child's, else computed here)."""
+        done: dict[K, T] = {}
+        if self.pid is not None:
+            try:
+                self.end_of_jobs()
+                pid, self.pid = self.pid, None
+                done.update(_collect(pid, self._result_read))
+            finally:
+                self.close()
+        return {key: done[key] if key in done else job() for key, job in self.jobs.items()}
+
+    def _close_jobs(self) -> None:
+        if self._job_write >= 0:
+            _JOB_PIPES.discard(self._job_write)
+            os.close(self._job_write)
+            self._job_write = -1
+
+    def close(self) -> None:
+        """Kill the child and its helpers and reap the child if it still runs; close the
+        pipes, remove the spool (idempotent)."""
+        if self.pid is not None:
+            _kill(self.pid, group=True)
+            self.pid = None
+        self._close_jobs()
+        if self._result_read >= 0:
+            os.close(self._result_read)
+            self._result_read = -1
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)
+            self._spool = None
+
+    def __enter__(self) -> StreamWorker[K, T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _run_stream(
+    prepare: Callable[[], object] | None,
+    spool: Path,
+    job_read: int,
+    result_read: int,
+    parent: int,
+) -> dict[Any, Any]:
+    """Run jobs as they arrive; once the parent has sent its last one and several are left,
+    share those with a forked helper of our own."""
+    os.close(result_read)
+    if prepare is not None:
+        prepare()
+    inbox = _Inbox(job_read, spool, parent)
+    results: dict[Any, Any] = {}
+    while inbox.pending or not inbox.ended:
+        inbox.receive(wait=not inbox.pending)
+        if inbox.ended and len(inbox.pending) > 1:
+            keys = [key for key, _ in inbox.pending]
+            results.update(zip(keys, run_jobs([job for _, job in inbox.pending]), strict=True))
+            inbox.pending.clear()
+        elif inbox.pending:
+            key, job = inbox.pending.pop(0)
+            results[key] = job()
+    return results
+
+
+class _Inbox:
+    """Job numbers from the pipe (one line each), the jobs themselves from the spool."""
+
+    def __init__(self, fd: int, spool: Path, parent: int) -> None:
+        self.fd = fd
+        self.spool = spool
+        self.parent = parent
+        self.pending: list[tuple[object, Callable[[], object]]] = []
+        self.ended = False
+        self._buffer = b""
+
+    def receive(self, *, wait: bool) -> None:
+        """Take every job sent so far (waiting for one when ``wait``)."""
+        self._check_parent()
+        os.set_blocking(self.fd, wait)
+        while not self.ended:
+            try:
+                chunk = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                self.ended = True
+                break
+            self._buffer += chunk
+            os.set_blocking(self.fd, False)  # got something: take the rest without waiting
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            path = self.spool / f"{int(line)}.pickle"
+            self.pending.append(pickle.loads(path.read_bytes()))
+            path.unlink()
+        if self.ended:
+            self._check_parent()  # a dead parent's pipe ends too, but not its jobs
+            shutil.rmtree(self.spool, ignore_errors=True)  # every job is read: not needed
+
+    def _check_parent(self) -> None:
+        if os.getppid() != self.parent:
+            shutil.rmtree(self.spool, ignore_errors=True)  # nobody else will
+            raise _Orphaned
+
+
+class _Orphaned(Exception):
+    """The parent is gone: the helper stops (its results have nowhere to go)."""
+
+
 #: Write ends of StreamWorker job pipes open in this process. A forked child closes its
 #: copies at once: a stream's helper sees the end of its jobs only when every copy is closed.
 _JOB_PIPES: set[int] = set()
 
 
-def _fork() -> int:
+def _fork(
+    work: Callable[[], dict[Any, Any]], result_write: int, *, own_group: bool = False
+) -> int:
+    """Fork a child that sends ``work()``'s results pickled down ``result_write`` and exits
+    (status 0, or 1 on any error: the parent then recomputes the work and raises the error).
+    Returns the child's pid, in the parent only; raises OSError if there is no fork."""
     for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
         with contextlib.suppress(AttributeError, OSError, ValueError):
             stream.flush()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns on fork() with other threads running (the CLI's progress bar):
-        # the child only computes and writes to its own pipe, never to their locks
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:
-        for fd in _JOB_PIPES:
-            os.close(fd)
-        _JOB_PIPES.clear()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)  # until the child is in hand
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on fork() with other threads running (the CLI's progress
+            # bar): the child touches none of their locks (see _child)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            _child(work, result_write, mask, own_group)  # never returns
+        if own_group:
+            with contextlib.suppress(OSError):  # the child may have done it (or exited)
+                os.setpgid(pid, pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     return pid
 
 
 def _child(
-    jobs: Sequence[Callable[[], object]], task_read: int, result_read: int, result_write: int
+    work: Callable[[], dict[Any, Any]], result_write: int, mask: set[Any], own_group: bool
 ) -> None:
-    os.close(result_read)
-    _run_child(lambda: {index: jobs[index]() for index in _Taker(task_read)}, result_write)
-
-
-def _run_child(work: Callable[[], dict[Any, Any]], result_write: int) -> None:
-    """In a forked child: send ``work()``'s results pickled to the parent, then exit (status 0,
-    or 1 on any error: the parent then recomputes the work itself and raises the error)."""
     status = 1
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the helper, quietly
-        _write_all(result_write, pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
+        for number in _BLOCKED:
+            signal.signal(number, signal.SIG_DFL)  # Ctrl-C or a kill ends the helper quietly
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if own_group:
+            os.setpgid(0, 0)
+        for fd in _JOB_PIPES:  # other streams' job pipes: their helpers must see their end
+            os.close(fd)
+        _JOB_PIPES.clear()
+        atexit._clear()  # the parent's handlers are not ours to run
+        quiet = open(os.devnull, "w")  # noqa: SIM115 (lives until os._exit)
+        sys.stdout = sys.stderr = quiet  # the real streams' locks may be held by a thread
+        warnings.simplefilter("ignore")
+        data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(result_write, view) :]
         status = 0
     except BaseException:  # reported by the exit status
         status = 1
     finally:
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()  # the child's own: matplotlib's temporary config folder
         os._exit(status)
 
 
@@ -180,12 +398,6 @@ def _collect(pid: int, result_read: int) -> dict[Any, Any]:
     except Exception:  # truncated: the caller recomputes
         return {}
     return results
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 class _Taker:
@@ -211,165 +423,12 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _kill(pid: int) -> None:
+def _kill(pid: int, *, group: bool = False) -> None:
+    """SIGKILL ``pid`` (and its process group, when it leads one) and reap it."""
+    if group:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
-
-
-K = TypeVar("K", bound=Hashable)
-
-
-class StreamWorker(Generic[K, T]):
-    """A helper process forked now, fed jobs as they appear, its results collected at the end.
-
-    ``prepare`` runs in the child at once (while the parent goes on): the expensive set-up the
-    jobs share, such as importing matplotlib. :meth:`submit` pickles a job into a spool folder
-    and sends its number down a pipe (a few bytes, so the parent never waits on the child);
-    the child runs the jobs in the order given. After :meth:`end_of_jobs` the child knows the
-    parent is about to wait, its core free, and shares what is left with a helper of its own.
-    :meth:`finish` returns every result by key; jobs the child did not deliver (no child, or
-    it failed) run here then. Use it as a context manager: leaving the block kills and reaps a
-    child that is still running and removes the spool.
-    """
-
-    def __init__(self, prepare: Callable[[], object] | None = None) -> None:
-        self.jobs: dict[K, Callable[[], T]] = {}
-        self.pid: int | None = None
-        self._closed = False
-        self._job_write = self._result_read = -1
-        self._spool: Path | None = None
-        if worker_processes() >= 2:
-            self._start(prepare)
-
-    def _start(self, prepare: Callable[[], object] | None) -> None:
-        self._spool = Path(tempfile.mkdtemp(prefix="minihcvd-jobs-"))
-        job_read, job_write = os.pipe()
-        result_read, result_write = os.pipe()
-        _JOB_PIPES.add(job_write)
-        pid = _fork()
-        if pid == 0:  # the child (its copy of job_write closed by _fork): never returns
-            _stream_child(prepare, self._spool, job_read, result_read, result_write)
-        os.close(job_read)
-        os.close(result_write)
-        self.pid, self._job_write, self._result_read = pid, job_write, result_read
-
-    def submit(self, key: K, job: Callable[[], T]) -> None:
-        """Queue ``job`` under ``key`` (a key already submitted is ignored)."""
-        if key in self.jobs:
-            return
-        if self._closed:
-            raise RuntimeError("no job can be submitted after end_of_jobs()")
-        number = len(self.jobs)
-        self.jobs[key] = job
-        if self._job_write < 0 or self._spool is None:
-            return
-        data = pickle.dumps((key, job), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            (self._spool / f"{number}.pickle").write_bytes(data)
-            os.write(self._job_write, f"{number}\n".encode("ascii"))  # < PIPE_BUF: atomic
-        except OSError:  # the child is gone: finish() computes what it did not deliver
-            self._close_jobs()
-
-    def end_of_jobs(self) -> None:
-        """No more jobs: the child sees the end of its input (and that this process waits)."""
-        self._closed = True
-        self._close_jobs()
-
-    def finish(self) -> dict[K, T]:
-        """Every submitted job's result, by key (the child's, else computed here)."""
-        done: dict[K, T] = {}
-        if self.pid is not None:
-            try:
-                self.end_of_jobs()
-                pid, self.pid = self.pid, None
-                done.update(_collect(pid, self._result_read))
-            finally:
-                self.close()
-        return {key: done[key] if key in done else job() for key, job in self.jobs.items()}
-
-    def _close_jobs(self) -> None:
-        if self._job_write >= 0:
-            _JOB_PIPES.discard(self._job_write)
-            os.close(self._job_write)
-            self._job_write = -1
-
-    def close(self) -> None:
-        """Kill and reap the child if it still runs; close the pipes, remove the spool
-        (idempotent)."""
-        if self.pid is not None:
-            _kill(self.pid)
-            self.pid = None
-        self._close_jobs()
-        if self._result_read >= 0:
-            os.close(self._result_read)
-            self._result_read = -1
-        if self._spool is not None:
-            shutil.rmtree(self._spool, ignore_errors=True)
-            self._spool = None
-
-    def __enter__(self) -> StreamWorker[K, T]:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _stream_child(
-    prepare: Callable[[], object] | None,
-    spool: Path,
-    job_read: int,
-    result_read: int,
-    result_write: int,
-) -> None:
-    os.close(result_read)
-    _run_child(partial(_run_stream, prepare, _Inbox(job_read, spool)), result_write)
-
-
-def _run_stream(prepare: Callable[[], object] | None, inbox: _Inbox) -> dict[Any, Any]:
-    """Run jobs as they arrive; once the parent has sent its last one (it is waiting now, its
-    core free) and several are left, share those with a forked helper of our own."""
-    if prepare is not None:
-        prepare()
-    results: dict[Any, Any] = {}
-    while inbox.pending or not inbox.ended:
-        inbox.receive(wait=not inbox.pending)
-        if inbox.ended and len(inbox.pending) > 1:
-            keys = [key for key, _ in inbox.pending]
-            results.update(zip(keys, run_jobs([job for _, job in inbox.pending]), strict=True))
-            inbox.pending.clear()
-        elif inbox.pending:
-            key, job = inbox.pending.pop(0)
-            results[key] = job()
-    return results
-
-
-class _Inbox:
-    """Job numbers from the pipe (one line each), the jobs themselves from the spool."""
-
-    def __init__(self, fd: int, spool: Path) -> None:
-        self.fd = fd
-        self.spool = spool
-        self.pending: list[tuple[object, Callable[[], object]]] = []
-        self.ended = False
-        self._buffer = b""
-
-    def receive(self, *, wait: bool) -> None:
-        """Take every job sent so far (waiting for one when ``wait``)."""
-        os.set_blocking(self.fd, wait)
-        while not self.ended:
-            try:
-                chunk = os.read(self.fd, 1 << 16)
-            except BlockingIOError:
-                break
-            if not chunk:
-                self.ended = True
-                break
-            self._buffer += chunk
-            os.set_blocking(self.fd, False)  # got something: take the rest without waiting
-        *lines, self._buffer = self._buffer.split(b"\n")
-        for line in lines:
-            path = self.spool / f"{int(line)}.pickle"
-            self.pending.append(pickle.loads(path.read_bytes()))
-            path.unlink()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,33 @@ class TestAnalyze:
         )
         assert bad.returncode == 2
         assert bad.stderr.startswith("error:")
+
+    def test_sigterm_stops_cleanly(self, tmp_path: Path) -> None:
+        """SIGTERM in the middle of a run ends it like Ctrl-C: exit 143, no report folder,
+        the helper processes' spool folder removed."""
+        import signal
+        import subprocess
+        import sys
+        import time
+
+        package = write_package(tmp_path / "package", 4000)
+        temporary = tmp_path / "tmp"
+        temporary.mkdir()
+        out = tmp_path / "out"
+        run = subprocess.Popen(
+            [sys.executable, "-m", "minihcvd", "analyze", str(package), "--out", str(out)],
+            env={**os.environ, "TMPDIR": str(temporary)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not list(temporary.glob("minihcvd-jobs-*")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=30) == 128 + signal.SIGTERM
+        time.sleep(0.3)
+        assert list(temporary.iterdir()) == []
+        assert not out.exists()
 
     def test_options_reach_the_analysis(self, package_dir: Path, tmp_path: Path) -> None:
         """--covariates, --landmarks and --ci are applied."""

@@ -89,6 +89,15 @@ class TestResponseTable:
         }
         assert table["n_by_salvage"] == {"overall": 8, "Salvage 2+": 7, "Salvage 1": 1}
 
+    def test_mrd_as_booleans_counts_like_y_n(self) -> None:
+        """An MRD flag held as booleans (a package column rather than ADSL's Y/N) gives the
+        same row, not a row of unknowns."""
+        booleans = pd.array([True, False, None, None, True, None, True, False], dtype="boolean")
+        as_flags = {r["variable"]: r for r in response_table(ADSL)["rows"]}
+        with_booleans = response_table(ADSL.assign(MRDNEGFL=booleans))
+        as_booleans = {r["variable"]: r for r in with_booleans["rows"]}
+        assert as_booleans["MRD negative"] == as_flags["MRD negative"]
+
     def test_mrd_row_without_any_value_is_left_out(self) -> None:
         """MRD at response never assessed (no assessments): no row of dashes."""
         rows = response_table(ADSL.assign(MRDRSPFL=None))["rows"]

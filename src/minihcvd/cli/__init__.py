@@ -9,13 +9,14 @@ from minihcvd.cli import (  # noqa: F401  (imported for their command registrati
     monitor_commands,
     schedule_commands,
 )
-from minihcvd.cli.app import app, end_process
+from minihcvd.cli.app import app, end_process, start_process
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
     """Console-script entry point."""
+    start_process()
     try:
         app()
     except SystemExit as done:

@@ -10,7 +10,9 @@ Exit codes: 0 success; 1 the requested check found something (e.g. a monitoring 
 
 from __future__ import annotations
 
+import atexit
 import os
+import signal
 import sys
 from typing import Any
 
@@ -22,7 +24,7 @@ from typer.core import TyperGroup
 
 from minihcvd.errors import MinihcvdError
 
-__all__ = ["app", "console", "end_process", "err_console", "skip_teardown"]
+__all__ = ["app", "console", "end_process", "err_console", "skip_teardown", "start_process"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,20 +38,34 @@ def skip_teardown() -> None:
 
     After ``analyze`` on a registry-sized package the teardown only frees the data object by
     object (0.1–0.2 s at 200,000 patients). A command calls this only when everything it made
-    is written and it holds nothing that needs cleaning up at exit (no processes, temporary
-    files or atexit handlers of its own). Only the console script acts on it
-    (:func:`end_process`); a command invoked in-process (tests, library use) is unaffected.
+    is written and its helper processes are reaped. Atexit handlers still run (matplotlib's
+    temporary folders, logging). Only the console script acts on it (:func:`end_process`);
+    a command invoked in-process (tests, library use) is unaffected.
     """
     _teardown["skip"] = True
 
 
 def end_process(code: object) -> None:
     """Exit at once with ``code`` if the finished command allowed it (else return)."""
-    if not _teardown["skip"] or not (code is None or isinstance(code, int)):
+    skip, _teardown["skip"] = _teardown["skip"], False
+    if not skip or not (code is None or isinstance(code, int)):
         return
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     os._exit(code or 0)
+
+
+def start_process() -> None:
+    """The console script's set-up: SIGTERM ends the command like Ctrl-C does, through its
+    cleanup (helper processes killed and reaped, temporary files removed, no half-written
+    output), and the process ends normally unless this command calls :func:`skip_teardown`."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    _teardown["skip"] = False
 
 
 def _print_error_line(message: str) -> None:

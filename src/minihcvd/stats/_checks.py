@@ -52,7 +52,8 @@ def check_event_observed(event_observed: Any, size: int) -> BoolArray:
 
 
 def check_labels(groups: Any, size: int) -> tuple[list[str], IntArray]:
-    """Group labels as (sorted level names, integer code per subject)."""
+    """Group labels as (level names, integer code per subject): the levels are the texts of
+    the distinct labels (``str(label)``), sorted as text; a missing label is an error."""
     values = np.asarray(groups)
     if values.shape != (size,):
         raise AnalysisError(f"groups has shape {values.shape}; expected ({size},)")
