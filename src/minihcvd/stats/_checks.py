@@ -7,7 +7,7 @@ so the arithmetic never sees NaN, negative times or a mis-sized event vector.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -92,15 +92,60 @@ def _first(mask: BoolArray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+#: Whole days up to this fit NumPy's 16-bit radix sort.
+_RADIX_MAX = 65535
+
+
+def _whole_numbers_within(values: FloatArray, low: float, high: float) -> bool:
+    """Every value a whole number in [low, high] (False for NaN)."""
+    return bool(
+        values.size
+        and values.min() >= low
+        and values.max() <= high
+        and np.array_equal(values, np.floor(values))
+    )
+
+
+def stable_argsort(values: FloatArray) -> IntArray:
+    """``np.argsort(values, kind="stable")``; for whole days in 0..65535 (survival times in
+    days) by NumPy's radix sort of 16-bit keys, about 15x faster at 10^5 values.
+
+    The permutation is the same either way: a stable sort's result is defined by the values.
+    """
+    if _whole_numbers_within(values, 0, _RADIX_MAX):
+        order: IntArray = np.argsort(values.astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(values, kind="stable")
+    return order
+
+
+def search_sorted(
+    sorted_values: FloatArray, values: FloatArray, side: Literal["left", "right"]
+) -> IntArray:
+    """``np.searchsorted(sorted_values, values, side=side)``; for many whole numbers in a
+    range no wider than their count (days) by a table of every day in the range, about 10x
+    faster at 10^5 values. The indices are the same either way."""
+    if values.size >= 1024:
+        low, high = float(values.min()), float(values.max())
+        if high - low <= values.size and _whole_numbers_within(values, low, high):
+            table = np.searchsorted(sorted_values, np.arange(low, high + 1.0), side=side)
+            return np.asarray(table[(values - low).astype(np.intp)], dtype=np.int64)
+    return np.asarray(np.searchsorted(sorted_values, values, side=side), dtype=np.int64)
+
+
 def unique_times(times: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
     """``np.unique(times, return_inverse=True, return_counts=True)``, without a sort when the
-    times are already in order (callers that split one sample into groups sort it once).
+    times are already in order (callers that split one sample into groups sort it once), else
+    after :func:`stable_argsort`.
 
     The outputs are the same arrays either way: they are defined by the values, not the method.
     """
     if times.size and not np.all(times[1:] >= times[:-1]):
-        timeline, inverse, counts = np.unique(times, return_inverse=True, return_counts=True)
-        return timeline, inverse.reshape(-1).astype(np.int64), counts.astype(np.int64)
+        order = stable_argsort(times)
+        timeline, in_order, counts = unique_times(times[order])
+        inverse = np.empty_like(in_order)
+        inverse[order] = in_order
+        return timeline, inverse, counts
     starts = np.empty(times.size, dtype=np.bool_)
     starts[:1] = True
     np.not_equal(times[1:], times[:-1], out=starts[1:])

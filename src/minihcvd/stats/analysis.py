@@ -19,7 +19,7 @@ import pandas as pd
 from minihcvd.adam import AdamDatasets, derive_all
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
-from minihcvd.stats._checks import check_ci_type
+from minihcvd.stats._checks import check_ci_type, stable_argsort
 from minihcvd.stats.covariates import COHORT, COHORT_LEVELS, SCT, baseline_covariates
 from minihcvd.stats.cox_models import CoxModels, cox_outcome, fit_cox_models
 from minihcvd.stats.kaplan_meier import median_followup
@@ -234,7 +234,7 @@ def _curves(
     options = results.options
     # sorted by time once: the curves and log-rank tests below then need no sort of their own
     # (their results do not depend on the order of the patients)
-    order = np.argsort(os_table["AVAL"].to_numpy(dtype=np.float64), kind="stable")
+    order = stable_argsort(os_table["AVAL"].to_numpy(dtype=np.float64))
     days = os_table["AVAL"].to_numpy(dtype=np.float64)[order]
     events = (os_table["CNSR"].to_numpy(dtype=np.float64)[order] == 0).astype(np.float64)
 

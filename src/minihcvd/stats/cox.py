@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from minihcvd.errors import AnalysisError
-from minihcvd.stats._checks import FloatArray, check_alpha, check_event_observed, unique_times
+from minihcvd.stats._checks import (
+    FloatArray,
+    check_alpha,
+    check_event_observed,
+    search_sorted,
+    stable_argsort,
+    unique_times,
+)
 from minihcvd.stats._distributions import chi2_sf, normal_quantile, two_sided_normal_p
 
 __all__ = ["CoxPHFitter", "RiskIndex"]
@@ -147,7 +154,7 @@ class RiskIndex:
         self.n_rows = int(stop.size)
         self.n_events = int(events.sum())
         death_rows = np.flatnonzero(events)
-        order = np.argsort(stop[death_rows], kind="stable")
+        order = stable_argsort(stop[death_rows])
         self.death_rows = death_rows[order]
         times, _, tied = unique_times(stop[self.death_rows])  # sorted: no second sort
         first = np.concatenate(([0], np.cumsum(tied)[:-1]))
@@ -155,9 +162,9 @@ class RiskIndex:
         self.entry_index = (
             np.zeros(stop.size, dtype=np.intp)
             if entry is None
-            else np.searchsorted(times, start, side="right")
+            else search_sorted(times, start, side="right")
         )
-        self.exit_index = np.searchsorted(times, stop, side="right")
+        self.exit_index = search_sorted(times, stop, side="right")
         # rows entering after the first event time (index > 0); the others only touch the
         # risk-set sums' unused slot 0, so they can be left out of every entry sum
         self.late_rows = np.flatnonzero(self.entry_index > 0)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from minihcvd.clinical import DAYS_PER_MONTH
 from minihcvd.errors import AnalysisError
+from minihcvd.stats._checks import stable_argsort
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
 from minihcvd.stats.logrank import LogrankResult, logrank_test_codes
 
@@ -136,7 +137,7 @@ def compare_coded_groups(
     # one stable sort by time, shared by every group's curve and the log-rank test (a sorted
     # sample needs no further sort)
     if times.size and not np.all(times[1:] >= times[:-1]):
-        order = np.argsort(times, kind="stable")
+        order = stable_argsort(times)
         times, events, codes = times[order], events[order], codes[order]
     known = codes >= 0
     groups: dict[str, SurvivalSummary] = {}
