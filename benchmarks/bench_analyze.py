@@ -140,7 +140,7 @@ def python_core(directory: Path) -> tuple[dict[str, float], dict[str, float]]:
     derived = time.perf_counter()
     subjects = pd.Index(adam.adsl["USUBJID"])
     amended = (adam.adsl["COHORT"] == "amended").to_numpy()
-    os_rows = adam.adtte[adam.adtte["PARAMCD"] == "OS"]
+    os_rows = adam.adtte.loc[adam.adtte["PARAMCD"] == "OS", ["USUBJID", "AVAL", "CNSR"]]
     os_amended = amended[subjects.get_indexer(os_rows["USUBJID"])]
     days = os_rows["AVAL"].to_numpy(float)
     events = os_rows["CNSR"].to_numpy() == 0

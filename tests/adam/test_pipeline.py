@@ -236,3 +236,29 @@ class TestOutcomesWorkedOutOnce:
         changed = replace(package, patients=package.patients.iloc[:2])
         assert list(derive_all(changed).adsl["USUBJID"]) == ["P1", "P2"]
         assert len(calls) == 2
+
+
+def test_changing_a_derived_dataset_leaves_the_others_alone(tmp_path: Path) -> None:
+    """Datasets are built without copying columns they share (a parameter's USUBJID and start
+    dates come from ADSL): writing into one must not show in another."""
+    from minihcvd.adam import death_event, last_alive_censor
+    from minihcvd.adam.adtte import derive_param_tte, empty_adtte
+
+    write_package_files(tmp_path, patients=PATIENTS)
+    datasets = derive_all(read_package(tmp_path))
+    adsl_before = datasets.adsl.copy(deep=True)
+    os_only = empty_adtte().pipe(
+        derive_param_tte,
+        source=datasets.adsl,
+        start_date="TRTSDT",
+        paramcd="OS",
+        param="Overall Survival (days)",
+        event_sources=[death_event],
+        censor_sources=[last_alive_censor],
+    )
+    for frame in (os_only, datasets.adtte):
+        frame.loc[0, "USUBJID"] = "CHANGED"
+        frame.loc[0, "STUDYID"] = "CHANGED"
+        frame.loc[0, "STARTDT"] = pd.Timestamp("1999-01-01")
+    datasets.sct_intervals.loc[0, "TSTOP"] = -1
+    assert_frame_equal(datasets.adsl, adsl_before)

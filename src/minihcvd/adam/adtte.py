@@ -55,8 +55,11 @@ def _text(values: list[str | None], index: np.ndarray) -> pd.api.extensions.Exte
 
 
 def _text_column(column: pd.Series) -> object:
-    """A text column's values for a new frame; ``str`` ones as they are (checked once already)."""
-    return column.array if str(column.dtype) == "str" else column.to_numpy()
+    """A text column's values for a new frame that does not copy its inputs: ``str`` ones as a
+    Series (copy-on-write keeps the source safe), others as a copied array."""
+    if str(column.dtype) == "str":
+        return column.reset_index(drop=True)
+    return column.to_numpy(copy=True)
 
 
 def _pick(dates: np.ndarray, fill: float, choose: str) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +135,8 @@ def derive_param_tte(
             ),
             "SRCDOM": _text([s.dataset_name for s in sources], source_number),
             "SRCVAR": _text([s.date for s in sources], source_number),
-        }
+        },
+        copy=False,  # every column is new or a Series (copy-on-write keeps ADSL safe)
     )
     no_origin = rows["STARTDT"].isna()
     if bool(no_origin.any()):

@@ -69,7 +69,7 @@ def derive_sct_intervals(
         values[first] = before
         values[second] = after
         table[name] = values
-    return pd.DataFrame(table)
+    return pd.DataFrame(table, copy=False)  # arrays made here: no copy needed
 
 
 def _sorted_table(

@@ -326,7 +326,8 @@ def _tte(
 ) -> pd.DataFrame:
     """One parameter's rows with the subject's ADSL columns alongside (``subjects``: ADSL's
     USUBJID as an index)."""
-    rows = adtte[(adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()]
+    chosen = (adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()
+    rows = adtte.loc[chosen, ["USUBJID", "AVAL", "CNSR"]]  # not the other columns: no copies
     position = subjects.get_indexer(pd.Index(rows["USUBJID"]))
     if (position < 0).any() or pd.Index(position).has_duplicates:
         raise AnalysisError(f"ADTTE {paramcd} rows do not match ADSL subjects one to one")

@@ -182,7 +182,8 @@ def _parse_columns(
         if column.required_value:
             problems += problems_at(empty, "a value is required", file=spec.name, field=name)
         typed[name] = values
-    return pd.DataFrame(typed, index=index), problems
+    # the columns are this function's own: a frame of them needs no copy (CoW guards the rest)
+    return pd.DataFrame(typed, index=index, copy=False), problems
 
 
 # --- plain files: cells as bytes -------------------------------------------------------------
