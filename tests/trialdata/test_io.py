@@ -415,18 +415,26 @@ class TestPlainFiles:
             max_size=8,
         ),
         crlf=st.booleans(),
+        threads=st.booleans(),
     )
-    def test_same_as_the_csv_parser(self, rows: list[tuple[str, ...]], crlf: bool) -> None:
-        """A plain file (read from its bytes) gives the values and problems the CSV parser's
-        route gives for the same cells (a quoted header name sends a file that way)."""
+    def test_same_as_the_csv_parser(
+        self, rows: list[tuple[str, ...]], crlf: bool, threads: bool
+    ) -> None:
+        """A plain file (read from its bytes, its columns on one thread or on two, as for a
+        large file) gives the values and problems the CSV parser's route gives for the same
+        cells (a quoted header name sends a file that way)."""
+        from unittest import mock
+
+        from minihcvd.trialdata import parse
         from minihcvd.trialdata.io import _parse_bytes
         from minihcvd.trialdata.schema import PATIENTS
 
         end = "\r\n" if crlf else "\n"
         body = end.join(",".join(row) for row in rows) + end
-        plain, plain_problems = _parse_bytes((_PLAIN_HEADER + end + body).encode(), PATIENTS)
         quoted_header = '"patient_id"' + _PLAIN_HEADER.removeprefix("patient_id")
-        parsed, parsed_problems = _parse_bytes((quoted_header + end + body).encode(), PATIENTS)
+        with mock.patch.object(parse, "THREADED_MIN_ROWS", 0 if threads else 10**9):
+            plain, plain_problems = _parse_bytes((_PLAIN_HEADER + end + body).encode(), PATIENTS)
+            parsed, parsed_problems = _parse_bytes((quoted_header + end + body).encode(), PATIENTS)
         assert plain is not None and parsed is not None
         assert_frame_equal(plain, parsed, check_exact=True)
         assert _lines(plain_problems) == _lines(parsed_problems)

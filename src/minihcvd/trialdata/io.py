@@ -29,7 +29,13 @@ from minihcvd.trialdata.checks import (
     check_patients,
 )
 from minihcvd.trialdata.package import TrialPackage
-from minihcvd.trialdata.parse import DATE_FORMAT, PlainCells, parse_file, parse_plain
+from minihcvd.trialdata.parse import (
+    DATE_FORMAT,
+    PlainCells,
+    by_column,
+    parse_file,
+    parse_plain,
+)
 from minihcvd.trialdata.schema import (
     ADMINISTRATIONS,
     ADVERSE_EVENTS,
@@ -214,18 +220,20 @@ def _plain_cells(data: bytes, layout: _Layout, width: int) -> list[PlainCells] |
         bool(np.all(commas[:, 0] >= layout.starts)) and bool(np.all(commas[:, -1] < ends))
     ):
         return None
-    by_column = np.ascontiguousarray(commas[1:].T)  # without the header
+    column_commas = np.ascontiguousarray(commas[1:].T)  # without the header
     bounds = []
     for column in range(width):
-        first = layout.starts[1:] if column == 0 else by_column[column - 1] + 1
-        last = ends[1:] if column == width - 1 else by_column[column]
+        first = layout.starts[1:] if column == 0 else column_commas[column - 1] + 1
+        last = ends[1:] if column == width - 1 else column_commas[column]
         bounds.append((first, last - first))
     widest = max(int(length.max()) for _, length in bounds)
     if raw.size <= 2 * widest:
         data = data + bytes(widest)  # a tiny file: pad it, so every window fits
-    return [
-        PlainCells(_windows(data, first, int(length.max())), length) for first, length in bounds
-    ]
+    return by_column(
+        lambda bound: PlainCells(_windows(data, bound[0], int(bound[1].max())), bound[1]),
+        bounds,
+        rows=lines - 1,
+    )
 
 
 def _windows(data: bytes, first: npt.NDArray[np.intp], width: int) -> npt.NDArray[np.uint8]:
