@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,7 +15,10 @@ from minihcvd.report.formatting import (
     format_p,
 )
 
-__all__ = ["render_html"]
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+__all__ = ["render_html", "report_template"]
 
 #: Table 1 labels for patients.csv's baseline columns (docs/data-format.md); others show as is.
 VARIABLE_LABELS = {
@@ -43,14 +47,11 @@ COHORT_HEADINGS = (("original", "Before amendment"), ("amended", "After amendmen
 SALVAGE_HEADINGS = (("Salvage 1", "Salvage 1"), ("Salvage 2+", "Salvage 2+"))
 
 
-def render_html(
-    document: dict[str, Any],
-    figures: list[RenderedFigure],
-    reproduction: pd.DataFrame | None = None,
-) -> str:
-    """The report page from the results document and the rendered figures."""
+@cache
+def report_template() -> Template:
+    """The page's Jinja2 template, loaded and compiled once per process (``write_report``
+    asks for it while the figures are still being drawn)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
-    from markupsafe import Markup
 
     environment = Environment(
         loader=PackageLoader("minihcvd.report", "templates"),
@@ -58,8 +59,18 @@ def render_html(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = environment.get_template("report.html.j2")
-    return template.render(
+    return environment.get_template("report.html.j2")
+
+
+def render_html(
+    document: dict[str, Any],
+    figures: list[RenderedFigure],
+    reproduction: pd.DataFrame | None = None,
+) -> str:
+    """The report page from the results document and the rendered figures."""
+    from markupsafe import Markup
+
+    page: str = report_template().render(
         document=document,
         survival_rows=_survival_rows(document),
         figures=[(f.name, f.title, Markup(f.svg)) for f in figures],
@@ -77,6 +88,7 @@ def render_html(
         ),
         format_p=format_p,
     )
+    return page
 
 
 def _survival_rows(document: dict[str, Any]) -> list[dict[str, str]]:

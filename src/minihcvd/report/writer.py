@@ -25,7 +25,7 @@ from minihcvd.report.frames import (
     response_frame,
     survival_frame,
 )
-from minihcvd.report.html import render_html
+from minihcvd.report.html import render_html, report_template
 from minihcvd.stats.analysis import AnalysisResults
 from minihcvd.stats.cox_models import CoxTerm
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
@@ -88,6 +88,7 @@ def write_report(
         "table3_adverse_events": adverse_event_frame(document),
     }
     report("drawing figures")
+    report_template()  # compiled here while a helper may still be drawing
     rendered = build_figures(results) if figures is None else figures.finish(results)
     report("writing report.html")
     reproduction_frame = None if reproduction is None else reproduction.to_frame()
