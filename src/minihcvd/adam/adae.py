@@ -10,11 +10,10 @@ treatment-emergent row per patient and term, earliest on ties).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns, require_new
-from minihcvd.adam.compute import compute_duration_days, yes_no
+from minihcvd.adam.compute import compute_duration_days, y_or_n, yes_no
 from minihcvd.clinical.adverse_events import CTCAE_GRADES, in_reporting_window, is_sos_term
 
 __all__ = ["derive_var_trtemfl", "derive_var_worstfl", "derive_vars_ae"]
@@ -62,7 +61,7 @@ def derive_vars_ae(events: pd.DataFrame, *, adsl: pd.DataFrame) -> pd.DataFrame:
     adae["CTCAEV"] = adae["ctcae_version"]
     adae["AEHEMFL"] = yes_no(_optional_flag(adae, "hematologic"))
     adae["AERELFL"] = yes_no(_optional_flag(adae, "treatment_related"))
-    adae["SOSFL"] = np.where(is_sos_term(adae["term"]), "Y", "N").astype(object)
+    adae["SOSFL"] = y_or_n(is_sos_term(adae["term"]))
     return adae
 
 
@@ -89,7 +88,7 @@ def derive_var_trtemfl(adae: pd.DataFrame) -> pd.DataFrame:
         adae["SOSFL"].eq("Y"),
         adae["INOLSTDT"],
     )
-    out["TRTEMFL"] = np.where(reportable, "Y", "N").astype(object)
+    out["TRTEMFL"] = y_or_n(reportable)
     return out
 
 
@@ -107,5 +106,5 @@ def derive_var_worstfl(adae: pd.DataFrame) -> pd.DataFrame:
         kind="stable",
     )
     first = ordered.drop_duplicates(["USUBJID", "AETERM"]).index
-    out["WORSTFL"] = np.where(adae.index.isin(first), "Y", "N").astype(object)
+    out["WORSTFL"] = y_or_n(adae.index.isin(first))
     return out

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns, require_new
-from minihcvd.adam.compute import yes_no
+from minihcvd.adam.compute import y_or_n, yes_no
 from minihcvd.clinical.response import RESPONDER_CODES
 from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group
 from minihcvd.errors import DerivationError
@@ -105,7 +105,7 @@ def derive_vars_death(adsl: pd.DataFrame) -> pd.DataFrame:
     require_new(adsl, ["DTHDT", "DTHFL"], step="derive_vars_death")
     out = adsl.copy(deep=False)
     out["DTHDT"] = out["death_date"]
-    out["DTHFL"] = np.where(out["death_date"].notna(), "Y", "N").astype(object)
+    out["DTHFL"] = y_or_n(out["death_date"].notna())
     return out
 
 
@@ -146,7 +146,7 @@ def derive_vars_response(adsl: pd.DataFrame, *, outcomes: pd.DataFrame) -> pd.Da
     out["RSPDT"] = outcomes["response_date"]
     out["RELDT"] = outcomes["relapse_date"]
     early_death = np.isin(codes, _positions(uniques, {"ED"}))
-    out["EDTHFL"] = np.where(early_death, "Y", "N").astype(object)
+    out["EDTHFL"] = y_or_n(early_death)
     out["MRDNEGFL"] = yes_no(outcomes["mrd_negative"])
     out["MRDRSPFL"] = yes_no(_optional(outcomes, "mrd_negative_at_response", "boolean"))
     out["MRDNGSFL"] = yes_no(_optional(outcomes, "mrd_ngs_negative", "boolean"))
@@ -198,6 +198,6 @@ def derive_vars_exposure(
     require_columns(adsl, ["start_date"], step="derive_vars_exposure")
     out = adsl.copy(deep=False)
     date = _optional(adsl, date_column, str(adsl["start_date"].dtype))
-    out[new_flag] = np.where(date.notna(), "Y", "N").astype(object)
+    out[new_flag] = y_or_n(date.notna())
     out[new_date] = date
     return out

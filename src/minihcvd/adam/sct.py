@@ -31,7 +31,7 @@ def derive_sct_intervals(
     )
     require_columns(adsl, ["USUBJID", "SCTDT"], step="derive_sct_intervals")
     used = ["USUBJID", "STARTDT", "AVAL", "CNSR"]
-    tte = adtte[used][adtte["PARAMCD"].eq(paramcd)].reset_index(drop=True)
+    tte = adtte.loc[adtte["PARAMCD"].eq(paramcd), used].reset_index(drop=True)
     same_order = len(tte) == len(adsl) and bool(
         (tte["USUBJID"].to_numpy() == adsl["USUBJID"].to_numpy()).all()
     )
