@@ -94,14 +94,7 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
     fields = np.empty(0, dtype=np.intp) if layout is None else _fields_per_row(data, layout)
     long_rows = np.flatnonzero(fields > len(names)) + 1
     if long_rows.size:
-        return None, [
-            Problem(
-                f"malformed CSV: row has more fields than the header's {len(names)}",
-                file=spec.name,
-                row=int(row),
-            )
-            for row in long_rows
-        ]
+        return None, _long_row_problems([int(row) for row in long_rows], len(names), spec)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -116,25 +109,12 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
                 encoding="utf-8",
             )
     except pd.errors.ParserWarning:
-        return None, [
-            Problem(
-                f"malformed CSV: row has more fields than the header's {len(names)}",
-                file=spec.name,
-                row=row,
-            )
-            for row in _long_quoted_rows(data, len(names))
-        ]
+        return None, _long_row_problems(_long_quoted_rows(data, len(names)), len(names), spec)
     except pd.errors.ParserError as error:
         detail = str(error).split("C error: ")[-1].strip()
         if re.match(r"Expected \d+ fields", detail):  # the parser's line count is not our row
-            return None, [
-                Problem(
-                    f"malformed CSV: row has more fields than the header's {len(names)}",
-                    file=spec.name,
-                    row=row,
-                )
-                for row in _long_quoted_rows(data, len(names))
-            ]
+            rows = _long_quoted_rows(data, len(names))
+            return None, _long_row_problems(rows, len(names), spec)
         return None, [
             Problem(
                 f"malformed CSV: {_PLACE.sub('', detail)}", file=spec.name, row=_data_row(detail)
@@ -150,6 +130,12 @@ def _parse_bytes(data: bytes, spec: FileSpec) -> tuple[pd.DataFrame | None, list
     ]
     typed, cell_problems = parse_file(raw, spec)
     return typed, problems + cell_problems
+
+
+def _long_row_problems(rows: list[int | None], width: int, spec: FileSpec) -> list[Problem]:
+    """One problem for each data row with more fields than the header's ``width``."""
+    message = f"malformed CSV: row has more fields than the header's {width}"
+    return [Problem(message, file=spec.name, row=row) for row in rows]
 
 
 class _Layout(NamedTuple):
