@@ -7,14 +7,13 @@ Optional ``patients.csv`` columns that a package lacks count as missing values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Final
 
-import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns, require_new
 from minihcvd.adam.compute import y_or_n, yes_no
+from minihcvd.clinical import DistinctValues
 from minihcvd.clinical.response import RESPONDER_CODES
 from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group
 from minihcvd.errors import DerivationError
@@ -40,18 +39,6 @@ def _optional(dataset: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     if name in dataset:
         return dataset[name]
     return pd.Series(None, index=dataset.index, dtype=dtype)
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's number among the distinct values (-1 where missing), and those values."""
-    codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
-
-
-def _positions(uniques: np.ndarray, wanted: Iterable[str]) -> list[int]:
-    """The numbers (of :func:`_codes`) of the distinct values equal to one of ``wanted``."""
-    chosen = set(wanted)
-    return [number for number, value in enumerate(uniques) if value in chosen]
 
 
 def derive_vars_subject(patients: pd.DataFrame, *, study_id: str = STUDY_ID) -> pd.DataFrame:
@@ -136,16 +123,16 @@ def derive_vars_response(adsl: pd.DataFrame, *, outcomes: pd.DataFrame) -> pd.Da
         raise DerivationError("derive_vars_response: outcomes must have the same index as ADSL")
     out = adsl.copy(deep=False)
     bor = outcomes["best_response"].astype("object")
-    codes, uniques = _codes(bor)  # each test below on a few distinct values, not every row
-    known = codes >= 0
+    codes = DistinctValues.of(bor)  # each test below on a few distinct values, not every row
+    known = codes.known()
     values = bor.to_numpy(copy=True)
     values[~known] = None
     out["BOR"] = pd.Series(values, index=bor.index, dtype=object)
-    responder = np.isin(codes, _positions(uniques, RESPONDER_CODES))
+    responder = codes.isin(RESPONDER_CODES)
     out["RSPFL"] = yes_no(pd.Series(pd.arrays.BooleanArray(responder, ~known), index=bor.index))
     out["RSPDT"] = outcomes["response_date"]
     out["RELDT"] = outcomes["relapse_date"]
-    early_death = np.isin(codes, _positions(uniques, {"ED"}))
+    early_death = codes.isin({"ED"})
     out["EDTHFL"] = y_or_n(early_death)
     out["MRDNEGFL"] = yes_no(outcomes["mrd_negative"])
     out["MRDRSPFL"] = yes_no(_optional(outcomes, "mrd_negative_at_response", "boolean"))
@@ -167,9 +154,11 @@ def derive_vars_salvage(adsl: pd.DataFrame) -> pd.DataFrame:
         _optional(adsl, "primary_refractory", "boolean"),
         _optional(adsl, "first_remission_months", "float64"),
     )
-    codes, uniques = _codes(salvage)
-    first = np.isin(codes, _positions(uniques, {"S1"}))
-    out["SALV1FL"] = yes_no(pd.Series(pd.arrays.BooleanArray(first, codes < 0), index=adsl.index))
+    codes = DistinctValues.of(salvage)
+    first = codes.isin({"S1"})
+    out["SALV1FL"] = yes_no(
+        pd.Series(pd.arrays.BooleanArray(first, ~codes.known()), index=adsl.index)
+    )
     return out
 
 

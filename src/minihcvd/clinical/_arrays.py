@@ -6,6 +6,8 @@ same function serves one patient at a bedside and 200,000 in an analysis.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,3 +61,43 @@ def with_missing(values: npt.NDArray[Any], known: BoolArray) -> npt.NDArray[np.o
     result = values.astype(object)
     result[~known] = None
     return result
+
+
+@dataclass(frozen=True)
+class DistinctValues:
+    """A column as codes into its distinct values (-1: missing), from one hash pass.
+
+    Whatever is asked of the values is worked out once per distinct value and looked up for
+    each row: at 10^5 rows with a few distinct values, far cheaper than comparing every row.
+    """
+
+    codes: npt.NDArray[np.intp]
+    values: list[Any]
+
+    @classmethod
+    def of(cls, column: Any) -> DistinctValues:
+        """Hash ``column`` (a Series or array as it is; anything else as objects)."""
+        if not isinstance(column, pd.Series | np.ndarray | pd.api.extensions.ExtensionArray):
+            column = pd.Series(column, dtype=object)
+        codes, uniques = pd.factorize(column)
+        return cls(np.asarray(codes, dtype=np.intp), list(uniques))
+
+    def known(self) -> BoolArray:
+        """Rows with a value."""
+        return np.asarray(self.codes >= 0)
+
+    def each(self, answers: Sequence[Any], missing: Any) -> npt.NDArray[Any]:
+        """``answers[i]`` (one per distinct value) for each row; ``missing`` where it has none."""
+        per_row: npt.NDArray[Any] = np.array([*answers, missing])[self.codes]  # -1: the last
+        return per_row
+
+    def isin(self, wanted: Collection[Any]) -> BoolArray:
+        """Rows whose value is one of ``wanted`` (False where missing)."""
+        return np.asarray(self.each([value in wanted for value in self.values], False), dtype=bool)
+
+    def mapped(self, labels: Mapping[Any, str]) -> DistinctValues:
+        """The values renamed by ``labels``: the new values are its distinct labels, sorted; a
+        value it has no label for becomes missing."""
+        names = sorted({labels[value] for value in self.values if value in labels})
+        lookup = [names.index(labels[value]) if value in labels else -1 for value in self.values]
+        return DistinctValues(self.each(lookup, -1).astype(np.intp), names)

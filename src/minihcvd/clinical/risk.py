@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from minihcvd.clinical._arrays import as_flag, as_float, with_missing
+from minihcvd.clinical._arrays import DistinctValues, as_flag, as_float, with_missing
 
 __all__ = [
     "FIRST_REMISSION_SPLIT_MONTHS",
@@ -46,21 +46,16 @@ def salvage_group(
     salvage: Any, primary_refractory: Any, first_remission_months: Any
 ) -> npt.NDArray[np.object_]:
     """Table 1 salvage group; ``None`` where salvage 1 cannot be split (or salvage unknown)."""
-    # each row's number among the distinct codes: the codes are compared once, not per row
-    numbers, distinct = pd.factorize(pd.Series(salvage, dtype="object"))
+    codes = DistinctValues.of(salvage)
     refractory, _ = as_flag(primary_refractory)
     months = as_float(first_remission_months, name="first_remission_months", minimum=0.0)
-
-    def coded(code: str) -> npt.NDArray[np.bool_]:
-        return np.isin(numbers, [n for n, value in enumerate(distinct) if value == code])
-
-    s1 = coded("S1")
+    s1 = codes.isin({"S1"})
     conditions = [
         s1 & refractory,
         s1 & (months < FIRST_REMISSION_SPLIT_MONTHS),
         s1 & (months >= FIRST_REMISSION_SPLIT_MONTHS),
-        coded("S2"),
-        coded("S3+"),
+        codes.isin({"S2"}),
+        codes.isin({"S3+"}),
     ]
     group = np.select(conditions, list(range(len(SALVAGE_GROUPS))), default=len(SALVAGE_GROUPS))
     return np.asarray(_GROUP_OR_NONE[group], dtype=object)

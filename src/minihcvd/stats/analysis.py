@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam import AdamDatasets, derive_all
+from minihcvd.clinical import DistinctValues
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
 from minihcvd.stats._checks import check_ci_type, stable_argsort
@@ -255,9 +256,15 @@ def _curves(
             note = f"{name}: the package has no {column} values; comparison skipped"
             results.os_by[name] = GroupComparison(name, note=note)
             continue
-        codes, names = _coded(os_table[column], mapping)
+        labels = DistinctValues.of(os_table[column]).mapped(mapping)
         results.os_by[name] = compare_coded_groups(
-            name, days, events, codes[order], names, levels=levels, ci_type=options.ci_type
+            name,
+            days,
+            events,
+            labels.codes[order],
+            labels.values,
+            levels=levels,
+            ci_type=options.ci_type,
         )
         tell(results)
 
@@ -267,18 +274,6 @@ def _curves(
             os_table, landmark, ci_type=options.ci_type
         )
         tell(results)
-
-
-def _coded(column: pd.Series, mapping: dict[Any, str]) -> tuple[np.ndarray, list[str]]:
-    """Codes into the labels ``mapping`` gives the column's values (-1: missing or unmapped).
-
-    The column is hashed once and only its distinct values are mapped (not every row)."""
-    codes, uniques = pd.factorize(column)
-    labels = [mapping.get(value) for value in uniques]
-    names = sorted({label for label in labels if label is not None})
-    # the last entry is what code -1 (a missing value) looks up
-    lookup = np.array([-1 if label is None else names.index(label) for label in [*labels, None]])
-    return lookup[codes], names
 
 
 def _cox_models(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from minihcvd.clinical import DistinctValues
 from minihcvd.errors import AnalysisError
 from minihcvd.stats.covariates import COHORT_LEVELS, FLAG_VALUES
 from minihcvd.stats.group_tests import compare_categorical, compare_continuous
@@ -42,11 +43,11 @@ def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, An
             if column.notna().any():
                 rows.append(_continuous_row(name, column, cohort))
             continue
-        values = _Values.of(column)
-        if not values.texts:  # no known value
+        values = _texts(column)
+        if not values.values:  # no known value
             continue
-        if pd.api.types.is_bool_dtype(column) or values.are_flags():
-            rows.append(_binary_row(name, *values.flag(), cohort))
+        if pd.api.types.is_bool_dtype(column) or _are_flags(values):
+            rows.append(_binary_row(name, *_flag(values), cohort))
         else:
             rows.extend(_categorical_rows(name, values, cohort))
     return {"n": cohort.sizes(), "rows": rows}
@@ -54,18 +55,18 @@ def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, An
 
 def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
     """Table 2: best response and MRD negativity overall, by cohort and by salvage status."""
-    bor = _Values.of(adsl["BOR"])
-    if not any(text != "ED" for text in bor.texts):
+    bor = _texts(adsl["BOR"])
+    if not any(text != "ED" for text in bor.values):
         # early deaths are derivable from dates alone; a response table needs responses
         raise AnalysisError("the package has no best response (best_response or assessments)")
     cohort = _Groups.of(adsl["COHORT"])
-    salvage = _Groups.of(_Values.of(adsl["SALV1FL"]).mapped(SALVAGE_LABELS))
+    salvage = _Groups.of(_texts(adsl["SALV1FL"]).mapped(SALVAGE_LABELS))
     indicators: list[tuple[str, tuple[np.ndarray, np.ndarray]]] = []
     for label, codes in (*RESPONSE_ROWS, ("ORR", ("CR", "CRp", "CRi")), *NON_RESPONSE_ROWS):
-        indicators.append((label, bor.one_of(codes)))
+        indicators.append((label, (bor.isin(codes), bor.known())))
     for label, column in (("MRD negative at response", "MRDRSPFL"), ("MRD negative", "MRDNEGFL")):
         if column in adsl.columns and adsl[column].notna().any():
-            indicators.append((label, _Values.of(adsl[column]).flag()))
+            indicators.append((label, _flag(_texts(adsl[column]))))
     rows = []
     for label, (yes, known) in indicators:
         row = _binary_row(label, yes, known, cohort)
@@ -112,9 +113,9 @@ class _Groups:
     size: int
 
     @classmethod
-    def of(cls, groups: pd.Series | _Values) -> _Groups:
-        values = groups if isinstance(groups, _Values) else _Values.of(groups)
-        codes, names = values.codes, values.texts
+    def of(cls, groups: pd.Series | DistinctValues) -> _Groups:
+        values = groups if isinstance(groups, DistinctValues) else _texts(groups)
+        codes, names = values.codes, values.values
         ordered = [level for level in COHORT_LEVELS if level in names]
         ordered += sorted(set(names) - set(ordered))
         masks = [codes == names.index(level) for level in ordered]
@@ -129,44 +130,23 @@ class _Groups:
         return sizes
 
 
-@dataclass(frozen=True)
-class _Values:
-    """A column as codes into its distinct values' texts (-1: missing): the rows are hashed
-    once, and whatever is asked of the values is worked out on the few distinct ones."""
+def _texts(column: pd.Series) -> DistinctValues:
+    """The column's rows as codes into the texts of its distinct values (as the tables show
+    them: ``Y``, ``True``, ``S2``…)."""
+    values = DistinctValues.of(column)
+    return DistinctValues(values.codes, [str(value) for value in values.values])
 
-    codes: np.ndarray
-    texts: list[str]
 
-    @classmethod
-    def of(cls, column: pd.Series) -> _Values:
-        codes, uniques = pd.factorize(column)  # hash-based: one pass over 10^5 rows
-        return cls(np.asarray(codes), [str(u) for u in uniques])
+def _are_flags(texts: DistinctValues) -> bool:
+    return bool(texts.values) and set(texts.values) <= FLAG_VALUES
 
-    def _per_row(self, per_value: list[Any], missing: Any) -> np.ndarray:
-        rows: np.ndarray = np.array([*per_value, missing])[self.codes]  # -1: the last entry
-        return rows
 
-    def known(self) -> np.ndarray:
-        return np.asarray(self.codes >= 0)
-
-    def one_of(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(value is one of ``texts``, value known) per row."""
-        return self._per_row([t in texts for t in self.texts], False), self.known()
-
-    def are_flags(self) -> bool:
-        return bool(self.texts) and set(self.texts) <= FLAG_VALUES
-
-    def flag(self) -> tuple[np.ndarray, np.ndarray]:
-        """(true, known) per row of a Y/N or true/false column (others count as unknown)."""
-        truth = [FLAG_TRUTH.get(t) for t in self.texts]
-        yes = self._per_row([t is True for t in truth], False)
-        return yes, self._per_row([t is not None for t in truth], False)
-
-    def mapped(self, labels: dict[str, str]) -> _Values:
-        """The values renamed by ``labels`` (values it lacks become missing)."""
-        names = sorted({labels[t] for t in self.texts if t in labels})
-        lookup = [names.index(labels[t]) if t in labels else -1 for t in self.texts]
-        return _Values(self._per_row(lookup, -1), names)
+def _flag(texts: DistinctValues) -> tuple[np.ndarray, np.ndarray]:
+    """(true, known) per row of a Y/N or true/false column (others count as unknown)."""
+    truth = [FLAG_TRUTH.get(text) for text in texts.values]
+    return texts.each([t is True for t in truth], False), texts.each(
+        [t is not None for t in truth], False
+    )
 
 
 def _binary_row(
@@ -207,11 +187,13 @@ def _continuous_row(name: str, column: pd.Series, groups: _Groups) -> dict[str, 
     return {**row, "p": result.p_value, "test": result.test, "note": result.note}
 
 
-def _categorical_rows(name: str, values: _Values, groups: _Groups) -> list[dict[str, Any]]:
-    categories = sorted(values.texts)
+def _categorical_rows(
+    name: str, values: DistinctValues, groups: _Groups
+) -> list[dict[str, Any]]:
+    categories = sorted(values.values)
     table = np.array(
         [
-            [int((values.codes[mask] == values.texts.index(c)).sum()) for mask in groups.masks]
+            [int((values.codes[mask] == values.values.index(c)).sum()) for mask in groups.masks]
             for c in categories
         ]
     )
@@ -219,7 +201,7 @@ def _categorical_rows(name: str, values: _Values, groups: _Groups) -> list[dict[
     known = values.known()
     rows = []
     for category in categories:
-        row = _binary_row(name, values.codes == values.texts.index(category), known, groups)
+        row = _binary_row(name, values.codes == values.values.index(category), known, groups)
         row.update(
             kind="categorical",
             level=category,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
+from minihcvd.clinical import DistinctValues
 from minihcvd.clinical.outcomes import patient_outcomes
 from minihcvd.clinical.response import EARLY_DEATH_LAST_DAY, RESPONDER_CODES, is_early_death
 from minihcvd.clinical.risk import HIGH_RISK_KARYOTYPES
@@ -185,14 +185,11 @@ def check_outcome_consistency(
             index=patients.index,
         )
         stated = patients["best_response"]
-        codes, uniques = pd.factorize(stated, use_na_sentinel=True)  # tests on the few codes
-        coded_ed = pd.Series(
-            np.isin(codes, [number for number, code in enumerate(uniques) if code == "ED"]),
-            index=patients.index,
-        )
+        codes = DistinctValues.of(stated)  # tests on the few codes, not on every row
+        coded_ed = pd.Series(codes.isin({"ED"}), index=patients.index)
         from_patients = ~from_assessments
         found += problems_at(
-            from_patients & early & pd.Series(codes >= 0, index=patients.index) & ~coded_ed,
+            from_patients & early & pd.Series(codes.known(), index=patients.index) & ~coded_ed,
             f"death on day 1-{EARLY_DEATH_LAST_DAY} without response is an early death: "
             "best_response must be ED, not '{value}'",
             file=_PATIENTS,
