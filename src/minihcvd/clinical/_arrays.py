@@ -82,6 +82,10 @@ class DistinctValues:
         codes, uniques = pd.factorize(column)
         return cls(np.asarray(codes, dtype=np.intp), list(uniques))
 
+    def texts(self) -> DistinctValues:
+        """The same rows, each distinct value as its text (``str``), as tables show them."""
+        return DistinctValues(self.codes, [str(value) for value in self.values])
+
     def known(self) -> BoolArray:
         """Rows with a value."""
         return np.asarray(self.codes >= 0)

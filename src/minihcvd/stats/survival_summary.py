@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from minihcvd.clinical import DAYS_PER_MONTH
+from minihcvd.clinical import DAYS_PER_MONTH, DistinctValues
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import stable_argsort
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
@@ -111,11 +111,15 @@ def compare_groups(
     levels, or no events, gives a comparison with a note instead of an exception, because the
     report must still be written.
     """
-    # one hash pass over the labels (missing → -1)
-    codes, uniques = pd.factorize(pd.Series(labels, dtype=object).reset_index(drop=True))
-    names = [str(value) for value in uniques]
+    texts = DistinctValues.of(pd.Series(labels, dtype=object).reset_index(drop=True)).texts()
     return compare_coded_groups(
-        factor, durations_days, event_observed, codes, names, levels=levels, ci_type=ci_type
+        factor,
+        durations_days,
+        event_observed,
+        texts.codes,
+        texts.values,
+        levels=levels,
+        ci_type=ci_type,
     )
 
 

@@ -131,10 +131,8 @@ class _Groups:
 
 
 def _texts(column: pd.Series) -> DistinctValues:
-    """The column's rows as codes into the texts of its distinct values (as the tables show
-    them: ``Y``, ``True``, ``S2``…)."""
-    values = DistinctValues.of(column)
-    return DistinctValues(values.codes, [str(value) for value in values.values])
+    """The column's rows as codes into the texts of its distinct values (``Y``, ``True``…)."""
+    return DistinctValues.of(column).texts()
 
 
 def _are_flags(texts: DistinctValues) -> bool:
