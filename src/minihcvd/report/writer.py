@@ -148,9 +148,8 @@ class FigureWorker:
 
     def finish(self, results: AnalysisResults) -> list[RenderedFigure]:
         """Every figure of ``results`` (the forest plot too), in :func:`build_figures` order."""
+        self.submit_all(results)  # nothing twice: figures already sent are skipped
         jobs = _figure_jobs(results)
-        if not self._worker.jobs.keys() >= {name for name, _ in jobs}:
-            self.submit_all(results)
         if self._worker.pid is None and jobs:
             _import_matplotlib()  # no helper: they are drawn here
         drawn = self._worker.finish()
