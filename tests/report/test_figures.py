@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+import io
 
+import numpy as np
+import pytest
+from PIL import Image, ImageChops
+
+from minihcvd.report import figures
 from minihcvd.report.figures import forest_figure, km_figure, render
 from minihcvd.stats.cox_models import CoxTerm
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
@@ -36,6 +41,78 @@ class TestKmFigure:
         assert len(patches) == 1
         vertices = patches[0].get_path().vertices
         np.testing.assert_allclose(vertices[::2, 0], np.array([10, 30, 40]) / DAYS_PER_MONTH)
+
+
+def _matplotlib_axes(
+    axes: object, x_ticks: object, y_ticks: object, *, xlabel: str, ylabel: str
+) -> None:
+    """The reference: the same axes drawn by matplotlib's own ``Axis``."""
+    axes.set_xticks(x_ticks)  # type: ignore[attr-defined]
+    axes.set_yticks(y_ticks)  # type: ignore[attr-defined]
+    axes.set_xlabel(xlabel)  # type: ignore[attr-defined]
+    axes.set_ylabel(ylabel)  # type: ignore[attr-defined]
+
+
+def _pixels(figure: object) -> Image.Image:
+    return Image.open(io.BytesIO(render(figure, "x", "t").png)).convert("RGB")  # type: ignore[arg-type]
+
+
+class TestFixedAxes:
+    """The KM plots' fixed axes against matplotlib's ``Axis`` (which they stand in for)."""
+
+    @pytest.mark.parametrize(
+        ("groups", "options"),
+        [
+            (1, {"title": "one curve"}),
+            (2, {"title": "two", "ylabel": "Survival", "logrank_p": 0.03}),
+            (3, {"title": "three", "xlabel": "Months from the landmark", "logrank_p": 1e-9}),
+        ],
+    )
+    def test_same_pixels_as_matplotlib_axis(
+        self, monkeypatch: pytest.MonkeyPatch, groups: int, options: dict[str, object]
+    ) -> None:
+        """Tick marks, tick labels and axis labels land on the same pixels."""
+        rng = np.random.default_rng(groups)
+        curves = [
+            (
+                f"group {'x' * 6 * index}",
+                KaplanMeierFitter().fit(rng.integers(1, 2000, 80), rng.integers(0, 2, 80)),
+            )
+            for index in range(groups)
+        ]
+        ours = _pixels(km_figure(curves, **options))  # type: ignore[arg-type]
+        monkeypatch.setattr(figures, "_fixed_axes", _matplotlib_axes)
+        reference = _pixels(km_figure(curves, **options))  # type: ignore[arg-type]
+        assert ours.size == reference.size
+        assert ImageChops.difference(ours, reference).getbbox() is None
+
+    @pytest.mark.parametrize("direction", ["in", "inout"])
+    def test_tick_direction_follows_rc(
+        self, monkeypatch: pytest.MonkeyPatch, direction: str
+    ) -> None:
+        """A matplotlibrc with other tick directions moves marks and labels as Axis does."""
+        from matplotlib import rc_context
+
+        km = KaplanMeierFitter().fit([100.0, 400.0, 900.0], [1, 0, 1])
+        style = {"xtick.direction": direction, "ytick.direction": direction}
+        with rc_context(style):
+            ours = _pixels(km_figure([("A", km)], title="t"))
+            monkeypatch.setattr(figures, "_fixed_axes", _matplotlib_axes)
+            reference = _pixels(km_figure([("A", km)], title="t"))
+        assert ImageChops.difference(ours, reference).getbbox() is None
+
+    def test_tick_texts_come_from_the_axis_formatter(self) -> None:
+        """Months as integers, survival with one decimal; the Axis itself is hidden."""
+        km = KaplanMeierFitter().fit([100.0, 900.0], [1, 0])
+        figure = km_figure([("A", km)], title="t")
+        axes = figure.axes[0]
+        # 900 days is 29.6 months: ticks to 36; then the survival ticks and the axis labels
+        assert _texts(figure)[-12:] == [
+            *["0", "12", "24", "36"],
+            *["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"],
+            *["Months", "Overall survival"],
+        ]
+        assert not axes.xaxis.get_visible() and not axes.yaxis.get_visible()
 
 
 class TestForestAndRender:

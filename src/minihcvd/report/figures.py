@@ -2,15 +2,18 @@
 
 No pyplot: figures are ``matplotlib.figure.Figure`` objects rendered by the Agg and SVG
 canvases, so no global backend or state is touched. Curves are drawn from the unique times
-only (one step per distinct time), which keeps 10^5–10^6 patients as cheap as 110.
+only (one step per distinct time), which keeps 10^5–10^6 patients as cheap as 110. A KM plot's
+axes never change once built, so their ticks and labels are a few fixed artists placed as
+matplotlib's ``Axis`` places them (:func:`_fixed_axes`), not the ``Axis`` itself: it builds tick
+objects and measures every tick label on each draw, a third of a figure's drawing time.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -29,6 +32,8 @@ RISK_TABLE_STEP_MONTHS = 12
 PNG_DPI = 120
 CENSOR_TICK_HALF_HEIGHT = 0.018
 _AT_RISK_LINESPACING = 1.45
+#: y ticks of a survival curve (what matplotlib's locator picks for 0–1.02)
+SURVIVAL_TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 FOREST_TICKS = (0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 
 
@@ -113,10 +118,7 @@ def km_figure(
         linespacing=_AT_RISK_LINESPACING,
     )
     axes.set_xlim(0, ticks[-1])
-    axes.set_xticks(ticks)
     axes.set_ylim(0, 1.02)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
     figure.suptitle(title, x=0.02, ha="left", fontsize=10)
     axes.legend(loc="upper right", fontsize=8, frameon=False)
     if logrank_p is not None:
@@ -129,6 +131,7 @@ def km_figure(
             fontsize=8,
         )
     axes.spines[["top", "right"]].set_visible(False)
+    _fixed_axes(axes, ticks, SURVIVAL_TICKS, xlabel=xlabel, ylabel=ylabel)
     return figure
 
 
@@ -190,6 +193,110 @@ def render(figure: Figure, name: str, title: str) -> RenderedFigure:
     with rc_context({"svg.fonttype": "none"}):  # text stays text: smaller, faster, searchable
         figure.savefig(svg, format="svg")
     return RenderedFigure(name, title, png.getvalue(), _strip_xml_header(svg.getvalue()))
+
+
+def _fixed_axes(
+    axes: Any, x_ticks: Any, y_ticks: Any, *, xlabel: str, ylabel: str
+) -> None:
+    """Draw ``axes``' bottom and left axes as fixed artists, the way matplotlib's ``Axis`` would.
+
+    Same rc settings (tick size, width, pad, colours, font sizes, label pad), same transforms
+    (``get_xaxis_text1_transform``), tick texts from the axis' own formatter; each axis label
+    sits ``axes.labelpad`` points beyond the tick labels' bounding box, as ``Axis`` puts it
+    (an annotation anchored to a tick label, so it is measured at draw time, once).
+    """
+    from matplotlib import rcParams as typed_rc_params
+    from matplotlib.lines import Line2D
+    from matplotlib.markers import TICKDOWN, TICKLEFT, TICKRIGHT, TICKUP
+
+    rcParams = cast("Mapping[str, Any]", typed_rc_params)  # keys built from "x"/"y" below
+    # tick direction → (x marker, y marker, share of the tick outside the axes), as in Tick
+    directions: dict[str, tuple[Any, Any, float]] = {
+        "out": (TICKDOWN, TICKLEFT, 1.0),
+        "in": (TICKUP, TICKRIGHT, 0.0),
+        "inout": ("|", "_", 0.5),
+    }
+    # drawn where the Axis would be among the axes' artists (set by axes.axisbelow)
+    zorder = axes.xaxis.get_zorder()
+    labels: dict[str, list[Any]] = {}
+    for name, ticks in (("x", x_ticks), ("y", y_ticks)):
+        axis = axes.xaxis if name == "x" else axes.yaxis
+        x_marker, y_marker, outside = directions[rcParams[f"{name}tick.direction"]]
+        marker = x_marker if name == "x" else y_marker
+        size, width = rcParams[f"{name}tick.major.size"], rcParams[f"{name}tick.major.width"]
+        pad = rcParams[f"{name}tick.major.pad"] + outside * size
+        colour = rcParams[f"{name}tick.color"]
+        label_colour = rcParams[f"{name}tick.labelcolor"]
+        if label_colour == "inherit":
+            label_colour = colour
+        locations = np.asarray(ticks, dtype=float)
+        if name == "x":
+            mark_transform = axes.get_xaxis_transform("tick1")
+            text_transform, va, ha = axes.get_xaxis_text1_transform(pad)
+            xy = (locations, np.zeros_like(locations))
+        else:
+            mark_transform = axes.get_yaxis_transform("tick1")
+            text_transform, va, ha = axes.get_yaxis_text1_transform(pad)
+            xy = (np.zeros_like(locations), locations)
+        axes.add_artist(
+            Line2D(
+                *xy,
+                transform=mark_transform,
+                marker=marker,
+                linestyle="none",
+                color=colour,
+                markeredgecolor=colour,
+                markersize=size,
+                markeredgewidth=width,
+                zorder=zorder,
+                clip_on=False,
+            )
+        )
+        texts = axis.get_major_formatter().format_ticks(locations)
+        labels[name] = [
+            axes.text(
+                *point,
+                text,
+                transform=text_transform,
+                va=va,
+                ha=ha,
+                fontsize=rcParams[f"{name}tick.labelsize"],
+                color=label_colour,
+                zorder=zorder,
+            )
+            for point, text in zip(zip(*xy, strict=True), texts, strict=True)
+        ]
+        axis.set_visible(False)
+    common = {
+        "textcoords": "offset points",
+        "fontsize": rcParams["axes.labelsize"],
+        "fontweight": rcParams["axes.labelweight"],
+        "color": rcParams["axes.labelcolor"],
+        "annotation_clip": False,
+        "zorder": zorder,
+    }
+    pad_points = rcParams["axes.labelpad"]
+    axes.annotate(
+        xlabel,
+        xy=(0.5, 0.0),
+        xycoords=("axes fraction", labels["x"][0]),
+        xytext=(0.0, -pad_points),
+        ha="center",
+        va="top",
+        **common,
+    )
+    widest = max(labels["y"], key=lambda text: len(text.get_text()))
+    axes.annotate(
+        ylabel,
+        xy=(0.0, 0.5),
+        xycoords=(widest, "axes fraction"),
+        xytext=(-pad_points, 0.0),
+        ha="center",
+        va="bottom",
+        rotation=90,
+        rotation_mode="anchor",
+        **common,
+    )
 
 
 def _censor_ticks(months: np.ndarray, survival: np.ndarray, colour: str) -> Any:
