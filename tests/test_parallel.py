@@ -52,6 +52,22 @@ class TestRunJobs:
             run_jobs(jobs)
         assert children.none_left()
 
+    @needs_two
+    def test_no_second_helper_while_one_holds_the_other_core(
+        self, children: ChildWatch, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On two cores a stream's helper takes the second one: jobs then run here, and
+        are shared again once that helper is gone."""
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+        jobs: list[Callable[[], tuple[int, int]]] = [partial(_square, i) for i in range(6)]
+        with StreamWorker[str, int]() as stream:
+            assert stream.pid is not None
+            assert worker_processes() == 1
+            assert {pid for _, pid in run_jobs(jobs)} == {os.getpid()}
+        assert worker_processes() == 2
+        assert {pid for _, pid in run_jobs(jobs)} - {os.getpid()}
+        assert children.none_left()
+
     def test_single_job_needs_no_helper(self, children: ChildWatch) -> None:
         assert run_jobs([partial(_square, 5)]) == [(25, os.getpid())]
         assert run_jobs([]) == []
@@ -134,10 +150,13 @@ def _holds_pipe(inode: int) -> tuple[int, bool]:
 
 class TestStreamWorkerPlumbing:
     @needs_two
-    def test_other_forked_children_do_not_hold_the_job_pipe(self, children: ChildWatch) -> None:
-        """A child forked for other work (the Cox models) closes its copy of a stream's job
-        pipe at once: else the stream's helper would not see the end of its jobs until that
-        child exits."""
+    def test_other_forked_children_do_not_hold_the_job_pipe(
+        self, children: ChildWatch, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A child forked for other work (the Cox models, where a third core is free) closes
+        its copy of a stream's job pipe at once: else the stream's helper would not see the
+        end of its jobs until that child exits."""
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
         with StreamWorker[int, tuple[int, int]]() as worker:
             assert worker._job_write >= 0
             inode = os.fstat(worker._job_write).st_ino

@@ -59,7 +59,12 @@ _BLOCKED = {signal.SIGINT, signal.SIGTERM}
 
 
 def worker_processes() -> int:
-    """2 where a forked helper can run on a second core, else 1 (``MINIHCVD_PROCESSES=1``)."""
+    """2 where a new forked helper would have a core of its own, else 1.
+
+    A core is taken by this process and by each helper it runs already (a figures' helper
+    forked earlier): on two cores a second helper would only share them, and forking a large
+    process costs more in copied pages than the overlap gains. ``MINIHCVD_PROCESSES=1``: never.
+    """
     if sys.platform != "linux" or not hasattr(os, "fork"):
         return 1  # fork is unsafe on macOS and absent on Windows
     wanted = os.environ.get(_ENV, "").strip()
@@ -73,7 +78,7 @@ def worker_processes() -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return 2 if cores >= 2 else 1
+    return 2 if cores - 1 - len(_HELPERS) >= 1 else 1
 
 
 def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
@@ -326,6 +331,9 @@ class _Orphaned(Exception):
     """The parent is gone: the helper stops (its results have nowhere to go)."""
 
 
+#: Helpers forked by this process and not reaped yet (each keeps a core busy).
+_HELPERS: set[int] = set()
+
 #: Write ends of StreamWorker job pipes open in this process. A forked child closes its
 #: copies at once: a stream's helper sees the end of its jobs only when every copy is closed.
 _JOB_PIPES: set[int] = set()
@@ -349,6 +357,7 @@ def _fork(
             pid = os.fork()
         if pid == 0:
             _child(work, result_write, mask, own_group)  # never returns
+        _HELPERS.add(pid)
         if own_group:
             with contextlib.suppress(OSError):  # the child may have done it (or exited)
                 os.setpgid(pid, pid)
@@ -370,6 +379,7 @@ def _child(
         for fd in _JOB_PIPES:  # other streams' job pipes: their helpers must see their end
             os.close(fd)
         _JOB_PIPES.clear()
+        _HELPERS.clear()  # the parent's helpers, not ours
         atexit._clear()  # the parent's handlers are not ours to run
         quiet = open(os.devnull, "w")  # noqa: SIM115 (lives until os._exit)
         sys.stdout = sys.stderr = quiet  # the real streams' locks may be held by a thread
@@ -391,6 +401,7 @@ def _collect(pid: int, result_read: int) -> dict[Any, Any]:
     """What child ``pid`` sent, once it has exited; nothing if it failed or was cut short."""
     payload = _read_all(result_read)
     _, status = os.waitpid(pid, 0)
+    _HELPERS.discard(pid)
     if status != 0:
         return {}
     try:
@@ -432,3 +443,4 @@ def _kill(pid: int, *, group: bool = False) -> None:
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
+    _HELPERS.discard(pid)

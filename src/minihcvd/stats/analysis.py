@@ -187,9 +187,9 @@ def analyze_adam(
 
     ``on_curves`` is called with the results each time new Kaplan–Meier curves are in them (OS
     and RFS, each factor, each landmark) and before the Cox models are, e.g. to start drawing
-    them. On a large package (``PARALLEL_MIN_PATIENTS``) a forked helper fits the Cox models
-    (and Tables 1–3 if it is free first) meanwhile (:mod:`minihcvd.parallel`); the results are
-    the same.
+    them. On a large package (``PARALLEL_MIN_PATIENTS``), where a core is free (none is on two
+    cores while a figures' helper runs), a forked helper fits the Cox models (and Tables 1–3
+    if it is free first) meanwhile (:mod:`minihcvd.parallel`); the results are the same.
     """
     options = options or AnalysisOptions()
     report = progress or (lambda _step: None)
