@@ -171,7 +171,7 @@ class RiskIndex:
         self.late_entry_index = self.entry_index[self.late_rows]
         # Efron: the r-th of d tied deaths removes the fraction r/d of the tied deaths' weight
         self.first_death = first
-        self.time_of_death = np.repeat(np.arange(times.size), tied)
+        self.deaths_per_time = tied
         self.efron_fraction = (
             np.arange(self.death_rows.size) - np.repeat(first, tied)
         ) / np.repeat(tied, tied)
@@ -193,7 +193,7 @@ class _RiskSets:
         self.late_rows = index.late_rows
         self.late_entry_index = index.late_entry_index
         self.first_death = index.first_death
-        self.time_of_death = index.time_of_death
+        self.deaths_per_time = index.deaths_per_time
         self.efron_fraction = index.efron_fraction
         self.columns = np.ascontiguousarray(x.T)
         self.death_columns = np.ascontiguousarray(x[self.death_rows].T)
@@ -218,20 +218,23 @@ class _RiskSets:
         columns, death_columns = self.columns, self.death_columns
         eta = np.einsum("c,cn->n", beta, columns)  # not BLAS: its threads fight a busy machine
         weight = np.exp(eta)
-        group, f, m = self.time_of_death, self.efron_fraction, self.n_times
+        f, tied = self.efron_fraction, self.deaths_per_time
         death_weight = weight[self.death_rows]
         s0 = self._at_risk_sum(weight)
         d0 = np.add.reduceat(death_weight, self.first_death)
         s1 = np.array([self._at_risk_sum(weight * column) for column in columns])
         d1 = np.array([np.add.reduceat(death_weight * c, self.first_death) for c in death_columns])
-        denominator = s0[group] - f * d0[group]
+        # per slot, its event time's value (slots are grouped by time: a repeat, not a gather)
+        denominator = np.repeat(s0, tied) - f * np.repeat(d0, tied)
         inverse = 1.0 / denominator
         inverse_sq = inverse * inverse
+        f_inverse_sq = f * inverse_sq
+        # the slots of one event time are contiguous: segment sums (6x faster than bincount)
         c, e, c2, e2, q2 = (
-            np.bincount(group, values, m).astype(np.float64)
-            for values in (inverse, f * inverse, inverse_sq, f * inverse_sq, f * f * inverse_sq)
+            np.add.reduceat(values, self.first_death)
+            for values in (inverse, f * inverse, inverse_sq, f_inverse_sq, f * f_inverse_sq)
         )
-        loglik = float(eta[self.death_rows].sum() - np.log(denominator).sum())
+        loglik = float(beta @ self.death_column_sums - np.log(denominator).sum())
         score = self.death_column_sums - (s1 * c).sum(axis=1) + (d1 * e).sum(axis=1)
         # sum over slots of (S2 - f D2) / den, as row-weighted Gram matrices
         per_time = np.concatenate(([0.0], np.cumsum(c)))
@@ -239,7 +242,7 @@ class _RiskSets:
         if self.late_rows.size:
             at_risk_weight[self.late_rows] -= per_time[self.late_entry_index]
         row_weight = weight * at_risk_weight
-        tied_weight = death_weight * e[group]
+        tied_weight = death_weight * np.repeat(e, tied)
         second = _gram(columns, row_weight) - _gram(death_columns, tied_weight)
         cross = _gram_pair(s1, d1, e2)
         mean_products = _gram(s1, c2) - cross - cross.T + _gram(d1, q2)
