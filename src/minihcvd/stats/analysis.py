@@ -20,7 +20,7 @@ from minihcvd.adam import AdamDatasets, derive_all
 from minihcvd.clinical import DistinctValues
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
-from minihcvd.stats._checks import check_ci_type, stable_argsort
+from minihcvd.stats._checks import check_ci_type, stable_argsort, subject_rows
 from minihcvd.stats.covariates import COHORT, COHORT_LEVELS, SCT, baseline_covariates
 from minihcvd.stats.cox_models import CoxModels, cox_outcome, fit_cox_models
 from minihcvd.stats.kaplan_meier import median_followup
@@ -321,21 +321,32 @@ def _tte(
 ) -> pd.DataFrame:
     """One parameter's rows with the subject's ADSL columns alongside (``subjects``: ADSL's
     USUBJID as an index)."""
-    chosen = (adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()
-    rows = adtte.loc[chosen, ["USUBJID", "AVAL", "CNSR"]]  # not the other columns: no copies
-    position = subjects.get_indexer(pd.Index(rows["USUBJID"]))
-    if (position < 0).any() or pd.Index(position).has_duplicates:
-        raise AnalysisError(f"ADTTE {paramcd} rows do not match ADSL subjects one to one")
-    joined: pd.DataFrame = adsl.iloc[position].reset_index(drop=True)
+    rows, position = _tte_rows(adtte, paramcd, subjects)
+    if np.array_equal(position, np.arange(len(adsl))):
+        joined = adsl.copy(deep=False)  # every subject in ADSL's order: nothing to gather
+    else:
+        joined = adsl.iloc[position].reset_index(drop=True)
     joined["AVAL"] = rows["AVAL"].to_numpy()
     joined["CNSR"] = rows["CNSR"].to_numpy()
     return joined
 
 
+def _tte_rows(
+    adtte: pd.DataFrame, paramcd: str, subjects: pd.Index
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One parameter's USUBJID, AVAL, CNSR and each row's ADSL row, checked one to one."""
+    chosen = (adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()
+    rows = adtte.loc[chosen, ["USUBJID", "AVAL", "CNSR"]]  # not the other columns: no copies
+    position = subject_rows(subjects, rows["USUBJID"])
+    if (position < 0).any() or np.bincount(position, minlength=1).max(initial=0) > 1:
+        raise AnalysisError(f"ADTTE {paramcd} rows do not match ADSL subjects one to one")
+    return rows, position
+
+
 def _rfs(
     adtte: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.Index, ci_type: str, notes: list[str]
 ) -> SurvivalSummary | None:
-    table = _tte(adtte, "RFS", adsl, subjects)
+    table, _ = _tte_rows(adtte, "RFS", subjects)  # the curve needs no ADSL column
     if table.empty:
         notes.append("RFS skipped: no responder has a response date")
         return None
