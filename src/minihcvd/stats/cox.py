@@ -255,9 +255,9 @@ def _gram(columns: FloatArray, weights: FloatArray) -> FloatArray:
 
 
 def _gram_pair(left: FloatArray, right: FloatArray, weights: FloatArray) -> FloatArray:
-    """sum_n w_n a_in b_jn."""
-    weighted = left * weights
-    return np.array([[float((a * b).sum()) for b in right] for a in weighted])
+    """sum_n w_n a_in b_jn (einsum's own loop: no BLAS threads, no Python loop per pair)."""
+    products: FloatArray = np.einsum("in,jn->ij", left * weights, right)
+    return products
 
 
 def _check_finite_coefficients(beta: FloatArray, last_step: FloatArray, names: list[str]) -> None:

@@ -9,8 +9,9 @@ paper's cut-off), unless the user names them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import subject_rows
-from minihcvd.stats.covariates import SCT, encode_covariate
+from minihcvd.stats.covariates import SCT, Covariate, encode_covariate
 from minihcvd.stats.cox import CoxPHFitter, RiskIndex
 
 __all__ = [
@@ -187,9 +188,10 @@ def fit_cox_models(
     """Univariate models of ``candidates``, then the multivariate one of ``given`` or those
     with a term of p < 0.05."""
     models = CoxModels()
+    encode = cache(partial(encode_covariate, adsl))  # the multivariate model reuses them
     for name in candidates:
         try:
-            models.univariate[name] = fit_cox_model(adsl, outcome, [name])
+            models.univariate[name] = fit_cox_model(adsl, outcome, [name], encode=encode)
         except AnalysisError as error:
             models.notes.append(f"univariate Cox model of {name} skipped: {error.message}")
     if given is not None:
@@ -204,15 +206,23 @@ def fit_cox_models(
         models.notes.append(f"multivariate Cox model skipped: no covariate had p < {SCREENING_P}")
         return models
     try:
-        models.multivariate = fit_cox_model(adsl, outcome, chosen)
+        models.multivariate = fit_cox_model(adsl, outcome, chosen, encode=encode)
     except AnalysisError as error:
         models.notes.append(f"multivariate Cox model skipped: {error.message}")
     return models
 
 
-def fit_cox_model(adsl: pd.DataFrame, outcome: CoxOutcome, covariates: Sequence[str]) -> CoxModel:
-    """One Efron Cox model of OS on ``covariates`` (``sct`` time-dependent), complete cases."""
-    encoded = [encode_covariate(adsl, name) for name in covariates if name != SCT]
+def fit_cox_model(
+    adsl: pd.DataFrame,
+    outcome: CoxOutcome,
+    covariates: Sequence[str],
+    *,
+    encode: Callable[[str], Covariate] | None = None,
+) -> CoxModel:
+    """One Efron Cox model of OS on ``covariates`` (``sct`` time-dependent), complete cases
+    (``encode``: a covariate's model columns, default ``encode_covariate`` on ``adsl``)."""
+    encode = encode or partial(encode_covariate, adsl)
+    encoded = [encode(name) for name in covariates if name != SCT]
     baseline = np.column_stack([c.values for c in encoded]) if encoded else np.empty((len(adsl), 0))
     names = [term for c in encoded for term in c.terms]
     owners = [c.name for c in encoded for _ in c.terms]
