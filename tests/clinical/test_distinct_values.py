@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minihcvd.clinical import DistinctValues
+from minihcvd.clinical import DistinctColumns, DistinctValues
 
 _CELLS = st.lists(
     st.one_of(st.none(), st.sampled_from(["S1", "S2", "S3+", "Y", "N", "ED", "CR"])),
@@ -41,3 +41,23 @@ def test_arrays_are_hashed_as_they_are() -> None:
     distinct = DistinctValues.of(np.array([True, False, True]))
     assert distinct.values == [True, False]
     assert list(distinct.each(["yes", "no"], "missing")) == ["yes", "no", "yes"]
+
+
+def test_distinct_columns_hash_each_column_once(monkeypatch: object) -> None:
+    """Asked twice for a column, DistinctColumns hashes it once and answers the same."""
+    frame = pd.DataFrame({"cohort": ["original", "amended", None], "sex": ["M", "F", "F"]})
+    hashed: list[str] = []
+    original = DistinctValues.of.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[DistinctValues], column: pd.Series) -> DistinctValues:
+        hashed.append(str(column.name))
+        return original(cls, column)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(DistinctValues, "of", classmethod(counting))  # type: ignore[attr-defined]
+    columns = DistinctColumns(frame)
+    first, again = columns["cohort"], columns["cohort"]
+    assert first is again
+    assert columns["sex"].values == ["M", "F"]
+    assert hashed == ["cohort", "sex"]
+    assert list(first.codes) == [0, 1, -1] and first.values == ["original", "amended"]
+

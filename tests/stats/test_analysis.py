@@ -12,8 +12,9 @@ import pytest
 from tests.stats.oracle import ORACLE_DIR
 from tests.stats.packages import write_package
 
+from minihcvd.adam import AdamDatasets, derive_all
 from minihcvd.errors import AnalysisError
-from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
+from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_adam, analyze_package
 from minihcvd.stats.landmarks import Landmark
 from minihcvd.trialdata import read_package
 
@@ -37,6 +38,17 @@ TOP_LEVEL_KEYS = {
 def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 110-patient package with adverse events."""
     return write_package(tmp_path_factory.mktemp("package"))
+
+
+def _approx(document: Any) -> Any:
+    """``document`` with every float compared to 1e-12 relative (pytest.approx, nested)."""
+    if isinstance(document, dict):
+        return {key: _approx(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_approx(value) for value in document]
+    if isinstance(document, float):
+        return pytest.approx(document, rel=1e-12, abs=1e-15)
+    return document
 
 
 def _lookup(document: dict[str, Any], key: str) -> Any:
@@ -78,6 +90,22 @@ class TestResultsDocument:
         options = AnalysisOptions(covariates=("sct", "pb_blasts_pct"))
         cox = analyze_package(read_package(package_dir), options).to_json_dict()["cox"]
         assert list(cox["multivariate"]) == ["sct", "pb_blasts_pct"]
+
+
+    def test_rows_out_of_adsl_order_give_the_same_results(self, package_dir: Path) -> None:
+        """ADaM rows in any order (not ADSL's, as derive_all gives them) change nothing: the
+        lookups and groupings take their general path then."""
+        adam = derive_all(read_package(package_dir))
+        expected = analyze_adam(adam).to_json_dict()
+        shuffled = AdamDatasets(
+            adsl=adam.adsl.sample(frac=1.0, random_state=1),
+            adtte=adam.adtte.sample(frac=1.0, random_state=2),
+            sct_intervals=adam.sct_intervals.sample(frac=1.0, random_state=3),
+            adae=adam.adae,
+            assessments=adam.assessments,
+        )
+        # the same numbers, up to the order of floating-point sums
+        assert analyze_adam(shuffled).to_json_dict() == _approx(expected)
 
 
 @pytest.mark.r_oracle

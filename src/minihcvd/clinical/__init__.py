@@ -5,7 +5,7 @@ group and high-risk cytogenetics, and the adverse-event reporting window. Each m
 docstring cites the paper and states the decisions taken where its wording leaves a gap.
 """
 
-from minihcvd.clinical._arrays import DAYS_PER_MONTH, DistinctValues, study_day
+from minihcvd.clinical._arrays import DAYS_PER_MONTH, DistinctColumns, DistinctValues, study_day
 from minihcvd.clinical.adverse_events import (
     CTCAE_VERSIONS,
     ctcae_grade_label,
@@ -36,6 +36,7 @@ __all__ = [
     "MRD_FLOW_SENSITIVITY",
     "MRD_NGS_SENSITIVITY",
     "CriterionResult",
+    "DistinctColumns",
     "DistinctValues",
     "EligibilityInput",
     "EligibilityResult",

@@ -105,3 +105,22 @@ class DistinctValues:
         names = sorted({labels[value] for value in self.values if value in labels})
         lookup = [names.index(labels[value]) if value in labels else -1 for value in self.values]
         return DistinctValues(self.each(lookup, -1).astype(np.intp), names)
+
+
+class DistinctColumns:
+    """:class:`DistinctValues` of a frame's columns, each hashed on first use and then kept.
+
+    An analysis groups the same patients by the same columns several times (the curves, Tables
+    1 and 2, the Cox models); at 200,000 patients a text column takes 10 ms to hash. The frame
+    must not change while this is in use.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._hashed: dict[str, DistinctValues] = {}
+
+    def __getitem__(self, name: str) -> DistinctValues:
+        if name not in self._hashed:
+            self._hashed[name] = DistinctValues.of(self.frame[name])
+        return self._hashed[name]
+

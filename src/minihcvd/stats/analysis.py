@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam import AdamDatasets, derive_all
-from minihcvd.clinical import DistinctValues
+from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
 from minihcvd.stats._checks import check_ci_type, stable_argsort, subject_rows
@@ -199,7 +199,11 @@ def analyze_adam(
     _check_covariates(options.covariates, adsl, candidates)
     results = AnalysisResults(options=options, n_patients=len(adsl))
     subjects = pd.Index(adsl["USUBJID"])  # one hash table for every lookup by subject
-    os_table = _tte(adam.adtte, "OS", adsl, subjects)
+    os_table, in_adsl_order = _tte(adam.adtte, "OS", adsl, subjects)
+    # each grouping column hashed once for the curves, the tables and the models (the OS
+    # table's columns are ADSL's when it lists ADSL's patients in order, as derive_all does)
+    distinct = DistinctColumns(os_table if in_adsl_order else adsl)
+    os_distinct = distinct if in_adsl_order else DistinctColumns(os_table)
     if os_table.empty:
         raise AnalysisError("the package has no patient with an overall-survival time")
     # the Cox models and Tables 1–3 need none of the curves: on a large package a forked
@@ -207,12 +211,12 @@ def analyze_adam(
     jobs: list[Callable[[], Any]] = [
         partial(
             _cox_models, adsl, os_table, adam.sct_intervals, subjects, candidates,
-            options.covariates,
+            options.covariates, distinct,
         ),
-        partial(_tables, adsl, adverse_events),
+        partial(_tables, adsl, adverse_events, distinct),
     ]
     with JobRunner(jobs if len(adsl) >= PARALLEL_MIN_PATIENTS else []) as helper:
-        _curves(results, adam.adtte, adsl, subjects, os_table, report, tell)
+        _curves(results, adam.adtte, subjects, os_table, os_distinct, report, tell)
         report(ANALYSIS_STEPS[4])
         cox, tables = helper.finish() if helper.jobs else [job() for job in jobs]
     report(ANALYSIS_STEPS[5])
@@ -225,9 +229,9 @@ def analyze_adam(
 def _curves(
     results: AnalysisResults,
     adtte: pd.DataFrame,
-    adsl: pd.DataFrame,
     subjects: pd.Index,
     os_table: pd.DataFrame,
+    distinct: DistinctColumns,
     report: Progress,
     tell: Callable[[AnalysisResults], None],
 ) -> None:
@@ -241,7 +245,7 @@ def _curves(
 
     report(ANALYSIS_STEPS[1])
     results.os = summarize(days, events, ci_type=options.ci_type)
-    results.rfs = _rfs(adtte, adsl, subjects, options.ci_type, results.notes)
+    results.rfs = _rfs(adtte, subjects, options.ci_type, results.notes)
     follow = median_followup(days, events)
     results.followup_months = (
         number_or_none(follow[0] / DAYS_PER_MONTH),
@@ -256,7 +260,7 @@ def _curves(
             note = f"{name}: the package has no {column} values; comparison skipped"
             results.os_by[name] = GroupComparison(name, note=note)
             continue
-        labels = DistinctValues.of(os_table[column]).mapped(mapping)
+        labels = distinct[column].mapped(mapping)
         results.os_by[name] = compare_coded_groups(
             name,
             days,
@@ -283,18 +287,21 @@ def _cox_models(
     subjects: pd.Index,
     candidates: list[str],
     covariates: tuple[str, ...] | None,
+    distinct: DistinctColumns,
 ) -> CoxModels:
     outcome = cox_outcome(adsl, os_table, sct_intervals, subjects=subjects)
-    return fit_cox_models(adsl, outcome, candidates=candidates, given=covariates)
+    return fit_cox_models(
+        adsl, outcome, candidates=candidates, given=covariates, distinct=distinct
+    )
 
 
 def _tables(
-    adsl: pd.DataFrame, adverse_events: pd.DataFrame | None
+    adsl: pd.DataFrame, adverse_events: pd.DataFrame | None, distinct: DistinctColumns
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
     """Tables 1–3 and the notes on those skipped."""
     notes: list[str] = []
-    table1 = baseline_table(adsl, baseline_covariates(adsl))
-    response = _optional(lambda: response_table(adsl), "Table 2", notes)
+    table1 = baseline_table(adsl, baseline_covariates(adsl), distinct=distinct)
+    response = _optional(lambda: response_table(adsl, distinct=distinct), "Table 2", notes)
     table3 = None
     if adverse_events is None or adverse_events.empty:
         notes.append("Table 3 skipped: the package has no adverse events")
@@ -318,17 +325,16 @@ def _check_covariates(
 
 def _tte(
     adtte: pd.DataFrame, paramcd: str, adsl: pd.DataFrame, subjects: pd.Index
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, bool]:
     """One parameter's rows with the subject's ADSL columns alongside (``subjects``: ADSL's
-    USUBJID as an index)."""
+    USUBJID as an index), and whether they are ADSL's patients in ADSL's order."""
     rows, position = _tte_rows(adtte, paramcd, subjects)
-    if np.array_equal(position, np.arange(len(adsl))):
-        joined = adsl.copy(deep=False)  # every subject in ADSL's order: nothing to gather
-    else:
-        joined = adsl.iloc[position].reset_index(drop=True)
+    in_adsl_order = np.array_equal(position, np.arange(len(adsl)))
+    # in ADSL's order there is nothing to gather: the columns are shared
+    joined = adsl.copy(deep=False) if in_adsl_order else adsl.iloc[position].reset_index(drop=True)
     joined["AVAL"] = rows["AVAL"].to_numpy()
     joined["CNSR"] = rows["CNSR"].to_numpy()
-    return joined
+    return joined, in_adsl_order
 
 
 def _tte_rows(
@@ -344,7 +350,7 @@ def _tte_rows(
 
 
 def _rfs(
-    adtte: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.Index, ci_type: str, notes: list[str]
+    adtte: pd.DataFrame, subjects: pd.Index, ci_type: str, notes: list[str]
 ) -> SurvivalSummary | None:
     table, _ = _tte_rows(adtte, "RFS", subjects)  # the curve needs no ADSL column
     if table.empty:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import AnalysisError
 from minihcvd.trialdata.schema import COHORT_CODES, PATIENT_NON_BASELINE_COLUMNS
 
@@ -52,11 +53,15 @@ def baseline_covariates(adsl: pd.DataFrame) -> list[str]:
     ]
 
 
-def encode_covariate(adsl: pd.DataFrame, name: str) -> Covariate:
-    """The model columns of ``name`` for every ADSL row; AnalysisError if it cannot be used."""
+def encode_covariate(
+    adsl: pd.DataFrame, name: str, *, distinct: DistinctColumns | None = None
+) -> Covariate:
+    """The model columns of ``name`` for every ADSL row; AnalysisError if it cannot be used
+    (``distinct``: ADSL's columns hashed so far, shared with the rest of an analysis)."""
+    distinct = distinct or DistinctColumns(adsl)
     if name == COHORT:
-        cohort = adsl["COHORT"].astype(object)
-        amended = np.where(cohort.isna(), np.nan, (cohort == COHORT_LEVELS[1]).astype(float))
+        cohort = distinct["COHORT"]
+        amended = np.where(cohort.known(), cohort.isin({COHORT_LEVELS[1]}), np.nan)
         return Covariate(name, [f"{COHORT}[{COHORT_LEVELS[1]}]"], amended[:, None])
     if name not in adsl.columns:
         available = ", ".join([COHORT, SCT, *baseline_covariates(adsl)])
@@ -67,8 +72,9 @@ def encode_covariate(adsl: pd.DataFrame, name: str) -> Covariate:
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
         values = column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         return Covariate(name, [name], values[:, None])
-    codes, uniques = pd.factorize(column)  # hash-based; missing values get code -1
-    code_of = {str(value): code for code, value in enumerate(uniques)}
+    texts = distinct[name].texts()  # missing values get code -1
+    codes = texts.codes
+    code_of = {text: code for code, text in enumerate(texts.values)}
     levels = sorted(code_of)
     missing = codes < 0
     if set(levels) <= FLAG_VALUES:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import subject_rows
 from minihcvd.stats.covariates import SCT, Covariate, encode_covariate
@@ -184,11 +185,14 @@ def fit_cox_models(
     *,
     candidates: Sequence[str],
     given: Sequence[str] | None = None,
+    distinct: DistinctColumns | None = None,
 ) -> CoxModels:
     """Univariate models of ``candidates``, then the multivariate one of ``given`` or those
-    with a term of p < 0.05."""
+    with a term of p < 0.05 (``distinct``: ADSL's columns hashed so far)."""
     models = CoxModels()
-    encode = cache(partial(encode_covariate, adsl))  # the multivariate model reuses them
+    distinct = distinct or DistinctColumns(adsl)
+    # each covariate encoded once: the multivariate model reuses them
+    encode = cache(partial(encode_covariate, adsl, distinct=distinct))
     for name in candidates:
         try:
             models.univariate[name] = fit_cox_model(adsl, outcome, [name], encode=encode)

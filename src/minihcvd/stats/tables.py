@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from minihcvd.clinical import DistinctValues
+from minihcvd.clinical import DistinctColumns, DistinctValues
 from minihcvd.errors import AnalysisError
 from minihcvd.stats.covariates import COHORT_LEVELS, FLAG_VALUES
 from minihcvd.stats.group_tests import compare_categorical, compare_continuous
@@ -31,9 +31,13 @@ AE_MIN_PATIENTS = 2
 FLAG_TRUTH = {"Y": True, "N": False, "True": True, "False": False}
 
 
-def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, Any]:
-    """Table 1: each baseline variable overall and by cohort, with its p-value."""
-    cohort = _Groups.of(adsl["COHORT"])
+def baseline_table(
+    adsl: pd.DataFrame, variables: Sequence[str], *, distinct: DistinctColumns | None = None
+) -> dict[str, Any]:
+    """Table 1: each baseline variable overall and by cohort, with its p-value (``distinct``:
+    ADSL's columns hashed so far, shared with the rest of an analysis)."""
+    distinct = distinct or DistinctColumns(adsl)
+    cohort = _Groups.of(distinct["COHORT"].texts())
     rows: list[dict[str, Any]] = []
     for name in [*variables, "SALVGRP"]:
         if name not in adsl.columns:
@@ -43,7 +47,7 @@ def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, An
             if column.notna().any():
                 rows.append(_continuous_row(name, column, cohort))
             continue
-        values = _texts(column)
+        values = distinct[name].texts()
         if not values.values:  # no known value
             continue
         if pd.api.types.is_bool_dtype(column) or _are_flags(values):
@@ -53,20 +57,24 @@ def baseline_table(adsl: pd.DataFrame, variables: Sequence[str]) -> dict[str, An
     return {"n": cohort.sizes(), "rows": rows}
 
 
-def response_table(adsl: pd.DataFrame) -> dict[str, Any]:
-    """Table 2: best response and MRD negativity overall, by cohort and by salvage status."""
-    bor = _texts(adsl["BOR"])
+def response_table(
+    adsl: pd.DataFrame, *, distinct: DistinctColumns | None = None
+) -> dict[str, Any]:
+    """Table 2: best response and MRD negativity overall, by cohort and by salvage status
+    (``distinct`` as for :func:`baseline_table`)."""
+    distinct = distinct or DistinctColumns(adsl)
+    bor = distinct["BOR"].texts()
     if not any(text != "ED" for text in bor.values):
         # early deaths are derivable from dates alone; a response table needs responses
         raise AnalysisError("the package has no best response (best_response or assessments)")
-    cohort = _Groups.of(adsl["COHORT"])
-    salvage = _Groups.of(_texts(adsl["SALV1FL"]).mapped(SALVAGE_LABELS))
+    cohort = _Groups.of(distinct["COHORT"].texts())
+    salvage = _Groups.of(distinct["SALV1FL"].texts().mapped(SALVAGE_LABELS))
     indicators: list[tuple[str, tuple[np.ndarray, np.ndarray]]] = []
     for label, codes in (*RESPONSE_ROWS, ("ORR", ("CR", "CRp", "CRi")), *NON_RESPONSE_ROWS):
         indicators.append((label, (bor.isin(codes), bor.known())))
     for label, column in (("MRD negative at response", "MRDRSPFL"), ("MRD negative", "MRDNEGFL")):
         if column in adsl.columns and adsl[column].notna().any():
-            indicators.append((label, _flag(_texts(adsl[column]))))
+            indicators.append((label, _flag(distinct[column].texts())))
     rows = []
     for label, (yes, known) in indicators:
         row = _binary_row(label, yes, known, cohort)
@@ -113,8 +121,8 @@ class _Groups:
     size: int
 
     @classmethod
-    def of(cls, groups: pd.Series | DistinctValues) -> _Groups:
-        values = groups if isinstance(groups, DistinctValues) else _texts(groups)
+    def of(cls, values: DistinctValues) -> _Groups:
+        """Groups of the texts of ``values``."""
         codes, names = values.codes, values.values
         ordered = [level for level in COHORT_LEVELS if level in names]
         ordered += sorted(set(names) - set(ordered))
@@ -128,11 +136,6 @@ class _Groups:
             {level: int(m.sum()) for level, m in zip(self.levels, self.masks, strict=True)}
         )
         return sizes
-
-
-def _texts(column: pd.Series) -> DistinctValues:
-    """The column's rows as codes into the texts of its distinct values (``Y``, ``True``…)."""
-    return DistinctValues.of(column).texts()
 
 
 def _are_flags(texts: DistinctValues) -> bool:
