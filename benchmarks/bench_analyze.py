@@ -133,7 +133,7 @@ def python_core(directory: Path) -> tuple[dict[str, float], dict[str, float]]:
     Returns the seconds of each part (read_package, derive_all — which does the tmerge-style
     split —, and the survival engine) and the estimates.
     """
-    from minihcvd.adam import derive_all
+    from minihcvd.adam import adsl_rows, derive_all
     from minihcvd.stats import CoxPHFitter, KaplanMeierFitter, logrank_test
     from minihcvd.trialdata import read_package
 
@@ -145,7 +145,7 @@ def python_core(directory: Path) -> tuple[dict[str, float], dict[str, float]]:
     subjects = pd.Index(adam.adsl["USUBJID"])
     amended = (adam.adsl["COHORT"] == "amended").to_numpy()
     os_rows = adam.adtte.loc[adam.adtte["PARAMCD"] == "OS", ["USUBJID", "AVAL", "CNSR"]]
-    os_amended = amended[subjects.get_indexer(os_rows["USUBJID"])]
+    os_amended = amended[adsl_rows(subjects, os_rows["USUBJID"])]
     days = os_rows["AVAL"].to_numpy(float)
     events = os_rows["CNSR"].to_numpy() == 0
     km = KaplanMeierFitter().fit(days, events)
@@ -153,7 +153,7 @@ def python_core(directory: Path) -> tuple[dict[str, float], dict[str, float]]:
         KaplanMeierFitter().fit(days[os_amended == arm], events[os_amended == arm])
     logrank = logrank_test(days, os_amended, events)
     split = adam.sct_intervals
-    split_amended = amended[subjects.get_indexer(split["USUBJID"])]
+    split_amended = amended[adsl_rows(subjects, split["USUBJID"])]
     x = np.column_stack((split["SCT"].to_numpy(float), split_amended.astype(float)))
     cox = CoxPHFitter().fit(x, split["TSTOP"], split["EVENT"], split["TSTART"])
     finished = time.perf_counter()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 from pandas.testing import assert_series_equal
 from tests.adam.helpers import dates
 
-from minihcvd.adam.compute import compute_duration_days, yes_no
+from minihcvd.adam.compute import adsl_rows, compute_duration_days, yes_no
+from minihcvd.errors import DerivationError
 
 _DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 12, 31))
 
@@ -48,3 +51,38 @@ class TestYesNo:
         """True → Y, False → N, missing → None."""
         result = yes_no(pd.Series([True, False, pd.NA], dtype="boolean"))
         assert_series_equal(result, pd.Series(["Y", "N", None], dtype="object"))
+
+@given(
+    st.integers(0, 12),
+    st.lists(st.integers(0, 3), max_size=12),
+    st.sampled_from(["in order", "shuffled", "subset", "unknown", "missing"]),
+    st.randoms(use_true_random=False),
+)
+@example(3, [1, 1, 1], "in order", None)
+@example(3, [1, 2, 0], "in order", None)
+def test_adsl_rows_is_pandas_lookup(
+    n_subjects: int, repeats: list[int], layout: str, random: object
+) -> None:
+    """The in-order fast path (each subject's run of rows in ADSL's order) gives what a
+    pandas lookup gives, whatever the rows: runs, shuffled, a subset, unknown or missing."""
+    subjects = pd.Index([f"P{i}" for i in range(n_subjects)])
+    counts = (repeats + [1] * n_subjects)[:n_subjects]
+    rows = [subject for subject, count in zip(subjects, counts, strict=True) for _ in range(count)]
+    if layout == "shuffled" and random is not None:
+        random.shuffle(rows)  # type: ignore[attr-defined]
+    elif layout == "subset":
+        rows = rows[1:]
+    elif layout == "unknown":
+        rows = [*rows, "Q1"]
+    elif layout == "missing":
+        rows = [*rows, None]
+    expected = subjects.get_indexer(pd.Index(rows, dtype=object))
+    np.testing.assert_array_equal(adsl_rows(subjects, pd.Series(rows, dtype=object)), expected)
+
+
+
+def test_adsl_rows_needs_unique_subjects_to_look_up() -> None:
+    """Rows that must be looked up need ADSL's subjects once each: a clear error, not pandas'."""
+    with pytest.raises(DerivationError, match="appears twice in ADSL"):
+        adsl_rows(pd.Index(["P1", "P1", "P2"]), pd.Series(["P2", "P1"], dtype=object))
+

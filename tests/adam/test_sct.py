@@ -15,6 +15,7 @@ from tests.adam.helpers import dates, mini_adsl
 from minihcvd.adam.adtte import derive_param_tte, empty_adtte
 from minihcvd.adam.sct import derive_sct_intervals
 from minihcvd.adam.sources import death_event, last_alive_censor
+from minihcvd.errors import DerivationError
 
 
 class TestDeriveSctIntervals:
@@ -67,6 +68,30 @@ class TestDeriveSctIntervals:
             "EVENT": [0, 0],
             "SCT": [0, 1],
         }
+
+
+    @pytest.mark.parametrize(
+        ("os_subjects", "adsl_subjects", "where"),
+        [(["A", "A"], ["A"], "OS"), (["B", "A"], ["A", "B", "A"], "ADSL")],
+    )
+    def test_a_subject_twice_is_an_error(
+        self, os_subjects: list[str], adsl_subjects: list[str], where: str
+    ) -> None:
+        """Two OS rows, or two ADSL rows, for one subject: a clear DerivationError."""
+        adtte = pd.DataFrame(
+            {
+                "USUBJID": os_subjects,
+                "PARAMCD": ["OS"] * len(os_subjects),
+                "STARTDT": dates(*["2020-01-01"] * len(os_subjects)),
+                "AVAL": [20] * len(os_subjects),
+                "CNSR": [1] * len(os_subjects),
+            }
+        )
+        adsl = pd.DataFrame(
+            {"USUBJID": adsl_subjects, "SCTDT": dates(*[None] * len(adsl_subjects))}
+        )
+        with pytest.raises(DerivationError, match=f"appears twice in {where}"):
+            derive_sct_intervals(adtte, adsl)
 
 
 class TestSctIntervalProperties:

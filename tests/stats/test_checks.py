@@ -9,13 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from minihcvd.errors import AnalysisError
-from minihcvd.stats._checks import (
-    check_labels,
-    search_sorted,
-    stable_argsort,
-    subject_rows,
-    unique_times,
-)
+from minihcvd.stats._checks import check_labels, search_sorted, stable_argsort, unique_times
 
 _LABELS = st.one_of(
     st.lists(st.booleans(), min_size=1, max_size=40),
@@ -80,32 +74,4 @@ def test_unique_times_is_numpys(values: list[float]) -> None:
     expected = np.unique(times, return_inverse=True, return_counts=True)
     for got, want in zip(unique_times(times), expected, strict=True):
         assert np.array_equal(got, want.reshape(-1))
-
-
-@given(
-    st.integers(0, 12),
-    st.lists(st.integers(0, 3), max_size=12),
-    st.sampled_from(["in order", "shuffled", "subset", "unknown", "missing"]),
-    st.randoms(use_true_random=False),
-)
-@example(3, [1, 1, 1], "in order", None)
-@example(3, [1, 2, 0], "in order", None)
-def test_subject_rows_is_pandas_lookup(
-    n_subjects: int, repeats: list[int], layout: str, random: object
-) -> None:
-    """The in-order fast path (each subject's run of rows in ADSL's order) gives what a
-    pandas lookup gives, whatever the rows: runs, shuffled, a subset, unknown or missing."""
-    subjects = pd.Index([f"P{i}" for i in range(n_subjects)])
-    counts = (repeats + [1] * n_subjects)[:n_subjects]
-    rows = [subject for subject, count in zip(subjects, counts, strict=True) for _ in range(count)]
-    if layout == "shuffled" and random is not None:
-        random.shuffle(rows)  # type: ignore[attr-defined]
-    elif layout == "subset":
-        rows = rows[1:]
-    elif layout == "unknown":
-        rows = [*rows, "Q1"]
-    elif layout == "missing":
-        rows = [*rows, None]
-    expected = subjects.get_indexer(pd.Index(rows, dtype=object))
-    np.testing.assert_array_equal(subject_rows(subjects, pd.Series(rows, dtype=object)), expected)
 

@@ -7,8 +7,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from minihcvd.clinical import study_day
+from minihcvd.errors import DerivationError
 
-__all__ = ["compute_duration_days", "y_or_n", "yes_no"]
+__all__ = ["adsl_rows", "compute_duration_days", "y_or_n", "yes_no"]
 
 _YES_NO = np.array(["N", "Y", None], dtype=object)  # by False, True, missing
 _Y_OR_N = pd.array(["N", "Y"], dtype="str")  # by False, True
@@ -38,3 +39,30 @@ def y_or_n(condition: npt.ArrayLike) -> pd.api.extensions.ExtensionArray:
     """``Y``/``N`` text (no missing) from a boolean array, as a text column of a frame: built by
     a take from the two values, not by checking every row's string."""
     return _Y_OR_N.take(np.asarray(condition, dtype=np.intp))
+
+
+def adsl_rows(adsl_subjects: pd.Index, usubjid: object) -> npt.NDArray[np.int64]:
+    """The ADSL row of each USUBJID in ``usubjid`` (-1 where ADSL lacks it); ``adsl_subjects``
+    is ADSL's USUBJID column as a ``pandas.Index``; DerivationError if it has a subject twice
+    (where that matters: when the rows must be looked up).
+
+    Derived datasets list ADSL's subjects in ADSL's order, one row or a run of rows each (OS:
+    one, sct_intervals: one or two): then the rows are found by comparing each with its
+    neighbour and the run starts with ADSL (2 ms at 200,000 patients), not by a hash lookup
+    per row (20–40 ms). Anything else is looked up.
+    """
+    values = np.asarray(usubjid, dtype=object)
+    if values.size:
+        starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+        if starts.size == len(adsl_subjects) and np.array_equal(
+            values[starts], np.asarray(adsl_subjects, dtype=object)
+        ):
+            runs = np.diff(np.append(starts, values.size))
+            rows: npt.NDArray[np.int64] = np.repeat(np.arange(starts.size, dtype=np.int64), runs)
+            return rows
+    if not adsl_subjects.is_unique:
+        raise DerivationError("a subject appears twice in ADSL (USUBJID)")
+    found = adsl_subjects.get_indexer(pd.Index(values))
+    looked_up: npt.NDArray[np.int64] = np.asarray(found, dtype=np.int64)
+    return looked_up
+

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
-from minihcvd.adam.compute import compute_duration_days
+from minihcvd.adam.compute import adsl_rows, compute_duration_days
 from minihcvd.errors import DerivationError
 
 __all__ = ["SCT_INTERVAL_COLUMNS", "derive_sct_intervals"]
@@ -32,15 +32,11 @@ def derive_sct_intervals(
     require_columns(adsl, ["USUBJID", "SCTDT"], step="derive_sct_intervals")
     used = ["USUBJID", "STARTDT", "AVAL", "CNSR"]
     tte = adtte.loc[adtte["PARAMCD"].eq(paramcd), used].reset_index(drop=True)
-    same_order = len(tte) == len(adsl) and bool(
-        (tte["USUBJID"].to_numpy() == adsl["USUBJID"].to_numpy()).all()
-    )
-    if same_order:
-        sct_date = adsl["SCTDT"].reset_index(drop=True)
-    elif tte["USUBJID"].duplicated().any() or adsl["USUBJID"].duplicated().any():
-        raise DerivationError(f"derive_sct_intervals: a subject appears twice in {paramcd}/ADSL")
-    else:
-        sct_date = tte["USUBJID"].map(adsl.set_index("USUBJID")["SCTDT"])
+    adsl_row = adsl_rows(pd.Index(adsl["USUBJID"]), tte["USUBJID"])
+    if np.bincount(adsl_row[adsl_row >= 0], minlength=1).max(initial=0) > 1:
+        raise DerivationError(f"derive_sct_intervals: a subject appears twice in {paramcd}")
+    # a subject ADSL lacks (row -1) has no transplant date
+    sct_date = adsl["SCTDT"].reset_index(drop=True).reindex(adsl_row).reset_index(drop=True)
     sct_time = compute_duration_days(tte["STARTDT"], sct_date.astype(tte["STARTDT"].dtype))
     total = tte["AVAL"].astype("int64").to_numpy()
     event = (tte["CNSR"].astype("int64").to_numpy() == 0).astype("int64")

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from minihcvd.clinical import DistinctValues
@@ -151,26 +150,4 @@ def unique_times(times: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
     counts = np.diff(np.append(first, times.size)).astype(np.int64)
     inverse = np.cumsum(starts, dtype=np.int64) - 1
     return times[first], inverse, counts
-
-
-def subject_rows(subjects: Any, usubjid: Any) -> IntArray:
-    """The ADSL row of each USUBJID in ``usubjid`` (-1 where ADSL lacks it); ``subjects`` is
-    ADSL's USUBJID column as a ``pandas.Index``.
-
-    Derived datasets list ADSL's subjects in ADSL's order, one row or a run of rows each (OS:
-    one, sct_intervals: one or two): then the rows are found by comparing each with its
-    neighbour and the run starts with ADSL (2 ms at 200,000 patients), not by a hash lookup
-    per row (20–40 ms). Anything else is looked up.
-    """
-    values = np.asarray(usubjid, dtype=object)
-    if values.size:
-        starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-        if starts.size == len(subjects) and np.array_equal(
-            values[starts], np.asarray(subjects, dtype=object)
-        ):
-            runs = np.diff(np.append(starts, values.size))
-            rows: IntArray = np.repeat(np.arange(starts.size, dtype=np.int64), runs)
-            return rows
-    looked_up: IntArray = np.asarray(subjects.get_indexer(pd.Index(values)), dtype=np.int64)
-    return looked_up
 

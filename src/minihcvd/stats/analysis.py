@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from minihcvd.adam import AdamDatasets, derive_all
+from minihcvd.adam import AdamDatasets, adsl_rows, derive_all
 from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
-from minihcvd.stats._checks import check_ci_type, stable_argsort, subject_rows
+from minihcvd.stats._checks import check_ci_type, stable_argsort
 from minihcvd.stats.covariates import COHORT, COHORT_LEVELS, SCT, baseline_covariates
 from minihcvd.stats.cox_models import CoxModels, cox_outcome, fit_cox_models
 from minihcvd.stats.kaplan_meier import median_followup
@@ -343,7 +343,7 @@ def _tte_rows(
     """One parameter's USUBJID, AVAL, CNSR and each row's ADSL row, checked one to one."""
     chosen = (adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()
     rows = adtte.loc[chosen, ["USUBJID", "AVAL", "CNSR"]]  # not the other columns: no copies
-    position = subject_rows(subjects, rows["USUBJID"])
+    position = adsl_rows(subjects, rows["USUBJID"])
     if (position < 0).any() or np.bincount(position, minlength=1).max(initial=0) > 1:
         raise AnalysisError(f"ADTTE {paramcd} rows do not match ADSL subjects one to one")
     return rows, position

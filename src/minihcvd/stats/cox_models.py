@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from minihcvd.adam import adsl_rows
 from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import AnalysisError
-from minihcvd.stats._checks import subject_rows
 from minihcvd.stats.covariates import SCT, Covariate, encode_covariate
 from minihcvd.stats.cox import CoxPHFitter, RiskIndex
 
@@ -161,7 +161,7 @@ def cox_outcome(
         subjects = pd.Index(adsl["USUBJID"])
     stop = os_table["AVAL"].to_numpy(dtype=np.float64)
     plain = OutcomeRows(
-        subject=subject_rows(subjects, os_table["USUBJID"]),
+        subject=adsl_rows(subjects, os_table["USUBJID"]),
         start=None,
         stop=stop,
         event=(os_table["CNSR"].to_numpy(dtype=np.float64) == 0).astype(np.float64),
@@ -170,7 +170,7 @@ def cox_outcome(
     if sct_intervals is None:
         return CoxOutcome(plain, None)
     split = OutcomeRows(
-        subject=subject_rows(subjects, sct_intervals["USUBJID"]),
+        subject=adsl_rows(subjects, sct_intervals["USUBJID"]),
         start=sct_intervals["TSTART"].to_numpy(dtype=np.float64),
         stop=sct_intervals["TSTOP"].to_numpy(dtype=np.float64),
         event=sct_intervals["EVENT"].to_numpy(dtype=np.float64),
