@@ -208,6 +208,7 @@ def analyze_steps(directory: Path, out: Path) -> dict[str, float]:
 
     with FigureWorker() as figures:
         package = read_package(directory)
+        figures.warm_up()
         results = analyze_package(package, progress=step, on_curves=figures.submit_curves)
         step("figures + report")
         write_report(results, out, figures=figures)

@@ -4,6 +4,7 @@ process left behind (jobs shared with a helper; a helper fed as work appears).""
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import tempfile
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from tests.processes import ChildWatch, needs_two
 
+from minihcvd import parallel
 from minihcvd.parallel import StreamWorker, run_jobs, worker_processes
 
 
@@ -264,6 +266,34 @@ class TestStreamWorkerRobustness:
         assert set(os.listdir("/proc/self/fd")) == fds_before
         assert set(Path(tempfile.gettempdir()).glob("minihcvd-jobs-*")) == spools_before
         assert children.none_left()
+
+    @needs_two
+    @pytest.mark.parametrize("start", ["stream", "jobs"])
+    def test_an_interrupt_just_after_the_fork_leaves_nothing(
+        self, children: ChildWatch, monkeypatch: pytest.MonkeyPatch, start: str
+    ) -> None:
+        """Ctrl-C or SIGTERM (SystemExit) arriving as the helper is forked, before it is
+        handed over, is raised here and leaves no process, descriptor or spool behind."""
+        real_sigmask = signal.pthread_sigmask
+        parent = os.getpid()
+
+        def unblock_and_interrupt(how: int, mask: object) -> object:
+            previous = real_sigmask(how, mask)  # type: ignore[arg-type]
+            if how == signal.SIG_SETMASK and os.getpid() == parent and parallel._HELPERS:
+                raise KeyboardInterrupt  # the pending signal's handler, once unblocked
+            return previous
+
+        monkeypatch.setattr(signal, "pthread_sigmask", unblock_and_interrupt)
+        fds_before = set(os.listdir("/proc/self/fd"))
+        spools_before = set(Path(tempfile.gettempdir()).glob("minihcvd-jobs-*"))
+        with pytest.raises(KeyboardInterrupt):
+            if start == "stream":
+                StreamWorker[int, int]()
+            else:
+                parallel.JobRunner([partial(_square, 1), partial(_square, 2)])
+        assert children.none_left()
+        assert set(os.listdir("/proc/self/fd")) == fds_before
+        assert set(Path(tempfile.gettempdir()).glob("minihcvd-jobs-*")) == spools_before
 
     @needs_two
     def test_the_helper_removes_the_spool_once_it_has_every_job(self) -> None:

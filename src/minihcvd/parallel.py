@@ -103,8 +103,10 @@ class JobRunner(Generic[T]):
         if minimum <= len(self.jobs) <= MAX_JOBS and worker_processes() >= 2:
             try:
                 self._start()
-            except OSError:  # no pipe or no fork: all jobs run here
+            except BaseException as error:  # a signal too: nothing may be left behind
                 self.close()
+                if not isinstance(error, OSError):  # no pipe or no fork: all jobs run here
+                    raise
 
     def _start(self) -> None:
         task_read, task_write = os.pipe()
@@ -114,9 +116,12 @@ class JobRunner(Generic[T]):
         result_read, result_write = os.pipe()
         self._result_read = result_read
         try:
-            pid = _fork(partial(_run_queue, self.jobs, task_read, result_read), result_write)
+            work = partial(_run_queue, self.jobs, task_read, result_read)
+            _fork(work, result_write, self._started)
         finally:
             os.close(result_write)
+
+    def _started(self, pid: int) -> None:
         self.pid = pid
 
     def finish(self) -> list[T]:
@@ -180,8 +185,10 @@ class StreamWorker(Generic[K, T]):
         if worker_processes() >= 2:
             try:
                 self._start(prepare)
-            except OSError:  # no temporary folder, pipe or fork: the jobs run here
+            except BaseException as error:  # a signal too: nothing may be left behind
                 self.close()
+                if not isinstance(error, OSError):  # no folder, pipe or fork: jobs run here
+                    raise
 
     def _start(self, prepare: Callable[[], object] | None) -> None:
         self._spool = Path(tempfile.mkdtemp(prefix="minihcvd-jobs-"))
@@ -194,11 +201,14 @@ class StreamWorker(Generic[K, T]):
             try:
                 me = os.getpid()
                 work = partial(_run_stream, prepare, self._spool, job_read, result_read, me)
-                self.pid = _fork(work, result_write, own_group=True)
+                _fork(work, result_write, self._started, own_group=True)
             finally:
                 os.close(result_write)
         finally:
             os.close(job_read)
+
+    def _started(self, pid: int) -> None:
+        self.pid = pid
 
     def submit(self, key: K, job: Callable[[], T]) -> None:
         """Queue ``job`` under ``key`` (a key already submitted is ignored)."""
@@ -340,11 +350,17 @@ _JOB_PIPES: set[int] = set()
 
 
 def _fork(
-    work: Callable[[], dict[Any, Any]], result_write: int, *, own_group: bool = False
-) -> int:
+    work: Callable[[], dict[Any, Any]],
+    result_write: int,
+    started: Callable[[int], None],
+    *,
+    own_group: bool = False,
+) -> None:
     """Fork a child that sends ``work()``'s results pickled down ``result_write`` and exits
     (status 0, or 1 on any error: the parent then recomputes the work and raises the error).
-    Returns the child's pid, in the parent only; raises OSError if there is no fork."""
+    In the parent, ``started`` gets the child's pid while SIGINT and SIGTERM are still
+    blocked, so that its owner can stop it whatever a pending signal then raises; raises
+    OSError if there is no fork."""
     for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
         with contextlib.suppress(AttributeError, OSError, ValueError):
             stream.flush()
@@ -358,12 +374,12 @@ def _fork(
         if pid == 0:
             _child(work, result_write, mask, own_group)  # never returns
         _HELPERS.add(pid)
+        started(pid)
         if own_group:
             with contextlib.suppress(OSError):  # the child may have done it (or exited)
                 os.setpgid(pid, pid)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    return pid
 
 
 def _child(

@@ -28,9 +28,11 @@ def test_figures_do_not_depend_on_the_split(
 def test_figure_worker_matches_build_figures(
     results: AnalysisResults, tmp_path: Path, children: ChildWatch
 ) -> None:
-    """Curves sent early, forest added at the end: the same figures, in the same order."""
+    """Warmed up, curves sent early, forest added at the end: the same figures, in the same
+    order (and no warm-up figure among them)."""
     expected = build_figures(results)
     with FigureWorker() as figures:
+        figures.warm_up()
         figures.submit_curves(results)
         report = write_report(results, tmp_path / "out", figures=figures)
     assert children.none_left()

@@ -55,46 +55,50 @@ def analyze(
     ci: Annotated[str, typer.Option(help="KM CI transform: log-log, log or plain.")] = "log-log",
 ) -> None:
     """Run every analysis of the paper and write results.json, tables, figures, report.html."""
-    from minihcvd.report import FigureWorker, write_report
-    from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
-    from minihcvd.stats.landmarks import Landmark
-    from minihcvd.trialdata import read_package
+    from minihcvd.report.figure_worker import FigureWorker  # no pandas or analysis yet
 
     given_landmarks = parse_landmarks(landmarks)
-    options = AnalysisOptions(
-        covariates=parse_covariates(covariates),
-        ci_type=ci,
-        **(
-            {}
-            if given_landmarks is None
-            else {"landmarks": tuple(Landmark(e, m) for e, m in given_landmarks)}
-        ),
-    )
-    steps = ("reading the package", *ANALYSIS_STEPS, *REPORT_STEPS)
-    # the figures' helper is forked first, while this process is small: it imports matplotlib
-    # while the package is read, and draws each curve as soon as the analysis has it
-    with (
-        FigureWorker() as figures,
-        Progress(
+    given_covariates = parse_covariates(covariates)
+    # the figures' helper is forked first, before this process imports the analysis: it imports
+    # matplotlib meanwhile (on the core those imports leave idle), waits while the package is
+    # read (on two threads), warms up while the datasets are derived, then draws each curve as
+    # soon as the analysis has it
+    with FigureWorker() as figures:
+        from minihcvd.report import write_report
+        from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
+        from minihcvd.stats.landmarks import Landmark
+        from minihcvd.trialdata import read_package
+
+        options = AnalysisOptions(
+            covariates=given_covariates,
+            ci_type=ci,
+            **(
+                {}
+                if given_landmarks is None
+                else {"landmarks": tuple(Landmark(e, m) for e, m in given_landmarks)}
+            ),
+        )
+        steps = ("reading the package", *ANALYSIS_STEPS, *REPORT_STEPS)
+        with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
-        ) as progress,
-    ):
-        task = progress.add_task(steps[0], total=len(steps))
+        ) as progress:
+            task = progress.add_task(steps[0], total=len(steps))
 
-        def advance(step: str) -> None:
-            progress.update(task, description=step, advance=1)
+            def advance(step: str) -> None:
+                progress.update(task, description=step, advance=1)
 
-        package = read_package(directory)
-        results = analyze_package(
-            package, options, progress=advance, on_curves=figures.submit_curves
-        )
-        report = write_report(results, out, progress=advance, figures=figures)
-        progress.update(task, completed=len(steps))
+            package = read_package(directory)
+            figures.warm_up()
+            results = analyze_package(
+                package, options, progress=advance, on_curves=figures.submit_curves
+            )
+            report = write_report(results, out, progress=advance, figures=figures)
+            progress.update(task, completed=len(steps))
     for note in results.all_notes():  # notes hold Cox term names like salvage[S2]: escape
         err_console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
     console.print(f"wrote {escape(str(report))}", soft_wrap=True)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from minihcvd.atomic import atomic_output_dir
 from minihcvd.errors import ReportError
-from minihcvd.parallel import StreamWorker, run_jobs
+from minihcvd.parallel import run_jobs
+from minihcvd.report.figure_worker import FigureWorker, import_matplotlib
 from minihcvd.report.figures import RenderedFigure, forest_figure, km_figure, render
 from minihcvd.report.frames import (
     adverse_event_frame,
@@ -31,7 +32,7 @@ from minihcvd.stats.cox_models import CoxTerm
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
 from minihcvd.stats.survival_summary import GroupComparison
 
-__all__ = ["FigureWorker", "Reproduction", "build_figures", "write_report"]
+__all__ = ["Reproduction", "build_figures", "figure_jobs", "warm_up", "write_report"]
 
 FACTOR_TITLES = {
     "cohort": "OS by protocol version (Fig. 1B)",
@@ -112,61 +113,14 @@ def build_figures(results: AnalysisResults) -> list[RenderedFigure]:
     Each figure is one job (build and render); the jobs run on two cores where there are two
     (:func:`minihcvd.parallel.run_jobs`) and come back in this order.
     """
-    jobs = [job for _, job in _figure_jobs(results)]
+    jobs = [job for _, job in figure_jobs(results)]
     if not jobs:
         return []
-    _import_matplotlib()  # once, before any fork: the helper process inherits it
+    import_matplotlib()  # once, before any fork: the helper process inherits it
     return run_jobs(jobs)
 
 
-class FigureWorker:
-    """The report's figures drawn by a helper process while the analysis runs.
-
-    Create it before reading the data: the helper is forked while the process is small and
-    imports matplotlib at once. Pass :meth:`submit_curves` as ``analyze_package``'s
-    ``on_curves``: each curve's figure is sent to the helper as soon as the curve exists, so it
-    is drawn while the parent goes on (the Cox models, Tables 1–3). :func:`write_report` (its
-    ``figures=``) adds the forest plot and collects everything: the same figures, in the same
-    order, as :func:`build_figures`. Use it as a context manager so that a failed analysis
-    leaves no helper behind; without a second core it draws everything at the end, here.
-    """
-
-    def __init__(self) -> None:
-        self._worker: StreamWorker[str, RenderedFigure] = StreamWorker(_warm_up)
-
-    def submit_curves(self, results: AnalysisResults) -> None:
-        """Send the figures of every curve in ``results`` not sent yet."""
-        for name, job in _figure_jobs(results, forest=False):
-            self._worker.submit(name, job)
-
-    def submit_all(self, results: AnalysisResults) -> None:
-        """Send every figure of the finished ``results`` not sent yet (the forest plot) and
-        tell the helper that was all: it shares the rest with a second helper."""
-        for name, job in _figure_jobs(results):
-            self._worker.submit(name, job)
-        self._worker.end_of_jobs()
-
-    def finish(self, results: AnalysisResults) -> list[RenderedFigure]:
-        """Every figure of ``results`` (the forest plot too), in :func:`build_figures` order."""
-        self.submit_all(results)  # nothing twice: figures already sent are skipped
-        jobs = _figure_jobs(results)
-        if self._worker.pid is None and jobs:
-            _import_matplotlib()  # no helper: they are drawn here
-        drawn = self._worker.finish()
-        return [drawn[name] for name, _ in jobs]
-
-    def close(self) -> None:
-        """Stop the helper if it still runs (idempotent)."""
-        self._worker.close()
-
-    def __enter__(self) -> FigureWorker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _figure_jobs(results: AnalysisResults, *, forest: bool = True) -> FigureJobs:
+def figure_jobs(results: AnalysisResults, *, forest: bool = True) -> FigureJobs:
     """(file name, job) of every figure of ``results``, in report order."""
     jobs = _curve_jobs(results)
     return [*jobs, *_forest_jobs(results)] if forest else jobs
@@ -222,17 +176,11 @@ def _forest_jobs(results: AnalysisResults) -> FigureJobs:
     return [("forest_cox", partial(_forest_job, model.terms, "forest_cox", title))]
 
 
-def _import_matplotlib() -> None:
-    import matplotlib.backends.backend_agg
-    import matplotlib.backends.backend_svg
-    import matplotlib.figure  # noqa: F401
-
-
-def _warm_up() -> None:
-    """Import matplotlib and draw a throwaway figure (fonts, text layout, PNG and SVG writers
-    loaded): the helper does it while the data are read, so the first real figure is no
-    slower than the others (otherwise about 0.05 s more)."""
-    _import_matplotlib()
+def warm_up() -> None:
+    """Draw a throwaway figure (this module's imports, fonts, text layout, PNG and SVG writers
+    loaded): a figures' helper does it while the data are derived, so the first real figure
+    is no slower than the others (otherwise about 0.05 s more)."""
+    import_matplotlib()
     curve = KaplanMeierFitter().fit([1.0, 2.0, 3.0], [1.0, 0.0, 1.0])
     render(km_figure([("warm-up", curve)], title="warm-up", logrank_p=0.5), "warm-up", "")
 
