@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
-from pandas.testing import assert_frame_equal
+import datetime as dt
 
-from minihcvd.trialdata.parse import parse_file
+import numpy as np
+import pandas as pd
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal, assert_series_equal
+
+from minihcvd.trialdata.parse import PlainCells, _fast_date, parse_file
 from minihcvd.trialdata.schema import ASSESSMENTS
 
 
@@ -23,6 +28,28 @@ class TestDates:
         typed, problems = parse_file(raw, ASSESSMENTS)
         assert typed["assessment_date"].notna().tolist() == [True, False, False, False, False]
         assert [p.row for p in problems if p.field == "assessment_date"] == [2, 3, 4, 5]
+
+    @given(
+        st.lists(
+            st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2199, 12, 31)),
+            min_size=1,
+            max_size=30,
+        )
+    )
+    @example([dt.date(1800, 1, 1), dt.date(2199, 12, 31), dt.date(2000, 2, 29)])
+    @example([dt.date(1900, 2, 28), dt.date(1970, 1, 1), dt.date(1969, 12, 31)])
+    def test_fast_dates_are_pandas_dates(self, dates: list[dt.date]) -> None:
+        """The plain-file path's dates (a day table by month) equal pandas' parse, over the
+        whole range it takes (1800–2199)."""
+        texts = [date.isoformat() for date in dates]
+        cells = PlainCells(
+            np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(-1, 10),
+            np.full(len(texts), 10),
+        )
+        fast = _fast_date(cells, ASSESSMENTS.columns[1])
+        assert fast is not None
+        expected = pd.Series(pd.to_datetime(texts, format="%Y-%m-%d")).astype("datetime64[us]")
+        assert_series_equal(fast[0], expected, check_names=False)
 
 
 class TestParseFile:
