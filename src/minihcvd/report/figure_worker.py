@@ -44,7 +44,7 @@ class FigureWorker:
     """
 
     def __init__(self) -> None:
-        self._worker: StreamWorker[str, RenderedFigure | None] = StreamWorker(import_matplotlib)
+        self._worker: StreamWorker[str, RenderedFigure] = StreamWorker(import_matplotlib)
 
     def warm_up(self) -> None:
         """Have the helper draw a throwaway figure now (nothing without a helper)."""
@@ -77,13 +77,8 @@ class FigureWorker:
         jobs = figure_jobs(results)
         if self._worker.pid is None and jobs:
             import_matplotlib()  # no helper: they are drawn here
-        drawn = self._worker.finish()
-        figures: list[RenderedFigure] = []
-        for name, _ in jobs:
-            figure = drawn[name]
-            assert figure is not None  # only the warm-up gives None
-            figures.append(figure)
-        return figures
+        drawn = self._worker.finish()  # the warm-up figure too, left out here
+        return [drawn[name] for name, _ in jobs]
 
     def close(self) -> None:
         """Stop the helper if it still runs (idempotent)."""

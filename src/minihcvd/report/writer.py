@@ -176,13 +176,13 @@ def _forest_jobs(results: AnalysisResults) -> FigureJobs:
     return [("forest_cox", partial(_forest_job, model.terms, "forest_cox", title))]
 
 
-def warm_up() -> None:
-    """Draw a throwaway figure (this module's imports, fonts, text layout, PNG and SVG writers
-    loaded): a figures' helper does it while the data are derived, so the first real figure
+def warm_up() -> RenderedFigure:
+    """A throwaway figure (this module's imports, fonts, text layout, PNG and SVG writers
+    loaded): a figures' helper draws it while the data are derived, so the first real figure
     is no slower than the others (otherwise about 0.05 s more)."""
     import_matplotlib()
     curve = KaplanMeierFitter().fit([1.0, 2.0, 3.0], [1.0, 0.0, 1.0])
-    render(km_figure([("warm-up", curve)], title="warm-up", logrank_p=0.5), "warm-up", "")
+    return render(km_figure([("warm-up", curve)], title="warm-up", logrank_p=0.5), "warm-up", "")
 
 
 def _km_job(
