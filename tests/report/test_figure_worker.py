@@ -41,3 +41,51 @@ def test_figure_worker_matches_build_figures(
     assert sorted(p.stem for p in (report.parent / "figures").glob("*.png")) == sorted(
         f.name for f in expected
     )
+
+
+def test_the_worker_module_loads_no_analysis() -> None:
+    """analyze forks the figures' helper before it imports pandas and the analysis: the
+    module it comes from (and the report package itself) must stay that light."""
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "matplotlib", "minihcvd.stats", "minihcvd.report.writer")
+    probe = (
+        "import sys, minihcvd.report.figure_worker; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""
+
+
+def test_without_a_helper_there_is_no_warm_up(
+    results: AnalysisResults, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On one process the figures are drawn at the end, here, and no throwaway figure first."""
+    from minihcvd.report import writer
+
+    def no_warm_up() -> None:
+        raise AssertionError("the warm-up figure was drawn")
+
+    monkeypatch.setenv("MINIHCVD_PROCESSES", "1")
+    monkeypatch.setattr(writer, "warm_up", no_warm_up)
+    with FigureWorker() as figures:
+        figures.warm_up()
+        figures.submit_curves(results)
+        report = write_report(results, tmp_path / "out", figures=figures)
+    assert sorted(p.stem for p in (report.parent / "figures").glob("*.png")) == sorted(
+        f.name for f in build_figures(results)
+    )
+
+
+def test_the_report_package_names_load_on_demand() -> None:
+    """Its public names come from their modules; anything else is an AttributeError."""
+    import minihcvd.report as report
+
+    assert report.write_report.__module__ == "minihcvd.report.writer"
+    assert report.FigureWorker.__module__ == "minihcvd.report.figure_worker"
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        report.nothing  # noqa: B018
+
