@@ -1,4 +1,4 @@
-"""compute_duration_days and yes_no."""
+"""compute_duration_days, the Y/N and text columns, adsl_rows."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from pandas.testing import assert_series_equal
 from tests.adam.helpers import dates
 
-from minihcvd.adam.compute import adsl_rows, compute_duration_days, yes_no
+from minihcvd.adam.compute import (
+    adsl_rows,
+    compute_duration_days,
+    text_take,
+    y_or_n,
+    yes_no,
+    yes_no_where,
+)
 from minihcvd.errors import DerivationError
 
 _DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 12, 31))
@@ -51,6 +58,22 @@ class TestYesNo:
         """True → Y, False → N, missing → None."""
         result = yes_no(pd.Series([True, False, pd.NA], dtype="boolean"))
         assert_series_equal(result, pd.Series(["Y", "N", None], dtype="object"))
+
+    @given(st.lists(st.sampled_from([True, False, None]), max_size=20))
+    def test_from_two_arrays_is_the_same(self, flags: list[bool | None]) -> None:
+        """yes_no_where(true, known) is yes_no of the flag missing where not known."""
+        true = np.array([flag is True for flag in flags], dtype=bool)
+        known = np.array([flag is not None for flag in flags], dtype=bool)
+        index = pd.RangeIndex(len(flags))
+        expected = yes_no(pd.Series(flags, dtype="boolean"))
+        assert_series_equal(yes_no_where(true, known, index), expected)
+
+    def test_y_or_n_and_text_take_build_text_columns(self) -> None:
+        """Text columns by a take: values[index], the frame's text dtype, no missing."""
+        assert list(y_or_n([True, False, True])) == ["Y", "N", "Y"]
+        taken = text_take(["OS", "RFS"], [1, 0, 0])
+        assert list(taken) == ["RFS", "OS", "OS"]
+        assert str(taken.dtype) == "str"
 
 @given(
     st.integers(0, 12),

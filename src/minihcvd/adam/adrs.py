@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
+from minihcvd.adam.compute import text_take
+from minihcvd.clinical import DistinctValues
 from minihcvd.clinical.response import RESPONSE_RANK, classify_response
 from minihcvd.trialdata.schema import ASSESSMENTS
 
@@ -32,22 +34,22 @@ _MRD_PARAMS: Final = (
 def _rows(
     adsl: pd.DataFrame, paramcd: str, param: str, avalc: pd.Series, adt: pd.Series
 ) -> pd.DataFrame:
-    codes, uniques = pd.factorize(avalc.to_numpy(), use_na_sentinel=True)
-    keep = codes >= 0
+    distinct = DistinctValues.of(avalc.to_numpy())
+    keep = distinct.known()
     kept = avalc.index[keep]
-    codes = codes[keep]
-    everyone = np.zeros(codes.size, dtype=np.intp)
+    everyone = np.zeros(kept.size, dtype=np.intp)
     if paramcd == "BOR":  # AVAL by the few distinct values, not row by row
-        numbers = np.array([RESPONSE_AVAL.get(value, np.nan) for value in uniques], dtype=float)
-        aval = pd.Series(numbers[codes] if numbers.size else [], index=kept).astype("Int64")
+        numbers = [RESPONSE_AVAL.get(value, np.nan) for value in distinct.values]
+        aval = pd.Series(distinct.each(numbers, np.nan)[keep], index=kept, dtype=float)
+        aval = aval.astype("Int64")
     else:
         aval = pd.Series(pd.NA, index=kept, dtype="Int64")
     return pd.DataFrame(
         {
             "STUDYID": adsl["STUDYID"][keep],
             "USUBJID": adsl["USUBJID"][keep],
-            "PARAMCD": pd.Series(pd.array([paramcd], dtype="str").take(everyone), index=kept),
-            "PARAM": pd.Series(pd.array([param], dtype="str").take(everyone), index=kept),
+            "PARAMCD": pd.Series(text_take([paramcd], everyone), index=kept),
+            "PARAM": pd.Series(text_take([param], everyone), index=kept),
             "AVALC": avalc[keep].astype(object),
             "AVAL": aval,
             "ADT": adt[keep],

@@ -12,7 +12,7 @@ from typing import Final
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns, require_new
-from minihcvd.adam.compute import y_or_n, yes_no
+from minihcvd.adam.compute import y_or_n, yes_no, yes_no_where
 from minihcvd.clinical import DistinctValues
 from minihcvd.clinical.response import RESPONDER_CODES
 from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group
@@ -129,7 +129,7 @@ def derive_vars_response(adsl: pd.DataFrame, *, outcomes: pd.DataFrame) -> pd.Da
     values[~known] = None
     out["BOR"] = pd.Series(values, index=bor.index, dtype=object)
     responder = codes.isin(RESPONDER_CODES)
-    out["RSPFL"] = yes_no(pd.Series(pd.arrays.BooleanArray(responder, ~known), index=bor.index))
+    out["RSPFL"] = yes_no_where(responder, known, bor.index)
     out["RSPDT"] = outcomes["response_date"]
     out["RELDT"] = outcomes["relapse_date"]
     early_death = codes.isin({"ED"})
@@ -156,9 +156,7 @@ def derive_vars_salvage(adsl: pd.DataFrame) -> pd.DataFrame:
     )
     codes = DistinctValues.of(salvage)
     first = codes.isin({"S1"})
-    out["SALV1FL"] = yes_no(
-        pd.Series(pd.arrays.BooleanArray(first, ~codes.known()), index=adsl.index)
-    )
+    out["SALV1FL"] = yes_no_where(first, codes.known(), adsl.index)
     return out
 
 

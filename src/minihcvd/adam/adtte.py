@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
-from minihcvd.adam.compute import compute_duration_days
+from minihcvd.adam.compute import compute_duration_days, text_take
 from minihcvd.adam.sources import CensorSource, EventSource
 from minihcvd.errors import DerivationError
 
@@ -47,11 +47,6 @@ def _days(column: pd.Series) -> np.ndarray:
     """Dates as float days since 1970 (NaN for missing), for row-wise min/max."""
     values = column.to_numpy(dtype="datetime64[D]")
     return np.where(np.isnat(values), np.nan, (values - _EPOCH).astype("float64"))
-
-
-def _text(values: list[str | None], index: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``values[index]`` as a text column (what a frame makes of strings), built by a take."""
-    return pd.array(values, dtype="str").take(index)
 
 
 def _text_column(column: pd.Series) -> object:
@@ -122,19 +117,19 @@ def derive_param_tte(
         {
             "STUDYID": _text_column(subjects["STUDYID"]),
             "USUBJID": _text_column(subjects["USUBJID"]),
-            "PARAMCD": _text([paramcd], everyone),
-            "PARAM": _text([param], everyone),
+            "PARAMCD": text_take([paramcd], everyone),
+            "PARAM": text_take([param], everyone),
             "STARTDT": start,
             "ADT": adt,
             "AVAL": compute_duration_days(start, adt),
-            "AVALU": _text(["DAYS"], everyone),
+            "AVALU": text_take(["DAYS"], everyone),
             "CNSR": np.array([s.censor for s in sources], dtype=np.int64)[source_number],
-            "EVNTDESC": _text([s.event_description for s in sources], source_number),
-            "CNSDTDSC": _text(
+            "EVNTDESC": text_take([s.event_description for s in sources], source_number),
+            "CNSDTDSC": text_take(
                 [getattr(s, "censor_date_description", None) for s in sources], source_number
             ),
-            "SRCDOM": _text([s.dataset_name for s in sources], source_number),
-            "SRCVAR": _text([s.date for s in sources], source_number),
+            "SRCDOM": text_take([s.dataset_name for s in sources], source_number),
+            "SRCVAR": text_take([s.date for s in sources], source_number),
         },
         copy=False,  # every column is new or a Series (copy-on-write keeps ADSL safe)
     )

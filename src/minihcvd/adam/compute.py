@@ -9,10 +9,9 @@ import pandas as pd
 from minihcvd.clinical import study_day
 from minihcvd.errors import DerivationError
 
-__all__ = ["adsl_rows", "compute_duration_days", "y_or_n", "yes_no"]
+__all__ = ["adsl_rows", "compute_duration_days", "text_take", "y_or_n", "yes_no", "yes_no_where"]
 
 _YES_NO = np.array(["N", "Y", None], dtype=object)  # by False, True, missing
-_Y_OR_N = pd.array(["N", "Y"], dtype="str")  # by False, True
 
 
 def compute_duration_days(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -31,14 +30,25 @@ def yes_no(flag: pd.Series) -> pd.Series:
     """``Y``/``N`` from booleans, missing stays missing (ADaM flag coding)."""
     values = flag.astype("boolean")
     known = values.notna().to_numpy(dtype=bool)
-    which = np.where(known, values.to_numpy(dtype=bool, na_value=False), 2)
-    return pd.Series(_YES_NO[which], index=flag.index, dtype=object)
+    return yes_no_where(values.to_numpy(dtype=bool, na_value=False), known, flag.index)
+
+
+def yes_no_where(true: npt.ArrayLike, known: npt.ArrayLike, index: pd.Index) -> pd.Series:
+    """:func:`yes_no` of a flag given as two boolean arrays: ``Y``/``N`` by ``true`` where
+    ``known``, missing elsewhere."""
+    which = np.where(known, true, 2)
+    return pd.Series(_YES_NO[which], index=index, dtype=object)
+
+
+def text_take(values: list[str | None], index: npt.ArrayLike) -> pd.api.extensions.ExtensionArray:
+    """``values[index]`` as a text column (what a frame makes of strings): built by a take from
+    the few values, not by checking every row's string."""
+    return pd.array(values, dtype="str").take(np.asarray(index, dtype=np.intp))
 
 
 def y_or_n(condition: npt.ArrayLike) -> pd.api.extensions.ExtensionArray:
-    """``Y``/``N`` text (no missing) from a boolean array, as a text column of a frame: built by
-    a take from the two values, not by checking every row's string."""
-    return _Y_OR_N.take(np.asarray(condition, dtype=np.intp))
+    """``Y``/``N`` text (no missing) from a boolean array, as a text column of a frame."""
+    return text_take(["N", "Y"], condition)
 
 
 def adsl_rows(adsl_subjects: pd.Index, usubjid: object) -> npt.NDArray[np.int64]:
