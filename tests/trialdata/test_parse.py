@@ -10,8 +10,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from minihcvd.trialdata.parse import PlainCells, _fast_date, parse_file
-from minihcvd.trialdata.schema import ASSESSMENTS
+from minihcvd.trialdata.parse import PlainCells, _code, _fast_code, _fast_date, parse_file
+from minihcvd.trialdata.schema import ASSESSMENTS, ColumnSpec
 
 
 class TestDates:
@@ -50,6 +50,32 @@ class TestDates:
         assert fast is not None
         expected = pd.Series(pd.to_datetime(texts, format="%Y-%m-%d")).astype("datetime64[us]")
         assert_series_equal(fast[0], expected, check_names=False)
+
+
+
+class TestCodes:
+    @given(
+        st.lists(
+            st.sampled_from(["primary-refractory", "primary-refractorX", "S2", "S3", ""]),
+            min_size=1,
+        )
+    )
+    def test_fast_codes_are_the_text_parsers(self, cells: list[str]) -> None:
+        """Codes longer than 8 bytes are matched byte by byte, short ones by their key: the
+        plain-file path gives the values the text parser gives (None: it hands over)."""
+        spec = ColumnSpec("line", "code", "test codes", codes=("primary-refractory", "S2"))
+        width = max(len(cell) for cell in cells) or 1
+        window = np.frombuffer(
+            "".join(cell.ljust(width, "\0") for cell in cells).encode("ascii"), dtype=np.uint8
+        ).reshape(-1, width)
+        fast = _fast_code(PlainCells(window, np.array([len(cell) for cell in cells])), spec)
+        text = pd.Series(cells, dtype="str")
+        values, bad = _code(text, text == "", spec)
+        if fast is None:
+            assert bad.any()
+        else:
+            assert not bad.any()
+            assert_series_equal(fast[0], values, check_names=False)
 
 
 class TestParseFile:

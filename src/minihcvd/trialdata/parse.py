@@ -254,15 +254,12 @@ class PlainCells:
         """Which bytes of ``window`` belong to the cell."""
         return np.arange(self.window.shape[1]) < self.lengths[:, None]
 
-    def equals(
-        self, text: bytes, window: npt.NDArray[np.uint8] | None = None
-    ) -> npt.NDArray[np.bool_]:
-        """Cells that are exactly ``text`` (in ``window``, a transformed copy, if given)."""
-        window = self.window if window is None else window
-        if len(text) > window.shape[1]:
+    def equals(self, text: bytes) -> npt.NDArray[np.bool_]:
+        """Cells that are exactly ``text``."""
+        if len(text) > self.window.shape[1]:
             return np.zeros(self.lengths.size, dtype=bool)
         expected = np.frombuffer(text, dtype=np.uint8)
-        same = (window[:, : len(text)] == expected).all(axis=1)
+        same = (self.window[:, : len(text)] == expected).all(axis=1)
         return np.asarray((self.lengths == len(text)) & same, dtype=bool)
 
     def keys(self, window: npt.NDArray[np.uint8] | None = None) -> npt.NDArray[np.uint64]:
