@@ -1,8 +1,12 @@
-"""Child processes of the test process, to check that parallel code leaves none behind."""
+"""Child processes of the test process: that parallel code leaves none behind, and what a
+fresh interpreter loads when it imports a module."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -37,3 +41,16 @@ class ChildWatch:
     def none_left(self) -> bool:
         """No process started since is left running or unreaped."""
         return _child_pids() <= self.at_start
+
+
+def loaded_by_import(module: str, candidates: Sequence[str]) -> list[str]:
+    """Which of ``candidates`` a fresh interpreter has loaded once it imports ``module``."""
+    probe = (
+        f"import sys, {module}; "
+        f"print(','.join(m for m in {tuple(candidates)!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return loaded.split(",") if loaded else []
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from tests.processes import loaded_by_import
 from typer.testing import CliRunner
 
 from minihcvd.cli import app
@@ -64,18 +65,8 @@ class TestStartUp:
         """The commands import their library layers when they run: `minihcvd --help` or
         `minihcvd analyze` do not pay for pandas, pydantic, the protocol files or matplotlib
         that they do not use (start-up is part of every command's time)."""
-        import subprocess
-        import sys
-
         heavy = ("pandas", "pydantic", "yaml", "scipy", "matplotlib", "minihcvd.protocol")
-        probe = (
-            "import sys, minihcvd.cli; "
-            f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
-        )
-        loaded = subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        assert loaded == ""
+        assert loaded_by_import("minihcvd.cli", heavy) == []
 
 
 class TestEnding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.processes import ChildWatch, needs_two
+from tests.processes import ChildWatch, loaded_by_import, needs_two
 
 from minihcvd.report import FigureWorker, build_figures, write_report
 from minihcvd.stats.analysis import AnalysisResults
@@ -46,18 +46,8 @@ def test_figure_worker_matches_build_figures(
 def test_the_worker_module_loads_no_analysis() -> None:
     """analyze forks the figures' helper before it imports pandas and the analysis: the
     module it comes from (and the report package itself) must stay that light."""
-    import subprocess
-    import sys
-
     heavy = ("pandas", "matplotlib", "minihcvd.stats", "minihcvd.report.writer")
-    probe = (
-        "import sys, minihcvd.report.figure_worker; "
-        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert loaded == ""
+    assert loaded_by_import("minihcvd.report.figure_worker", heavy) == []
 
 
 def test_without_a_helper_there_is_no_warm_up(
