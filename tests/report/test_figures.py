@@ -133,3 +133,54 @@ class TestForestAndRender:
         rendered = render(km_figure([("A", km)], title="t"), "x", "t")
         assert rendered.png.startswith(b"\x89PNG")
         assert rendered.svg.startswith("<svg")
+
+
+class TestFontsFromMemory:
+    """Drawing reads matplotlib's font files from memory, with the same pixels, and leaves
+    matplotlib's own font loading as it was."""
+
+    def test_same_png_as_fonts_read_from_their_files(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from contextlib import nullcontext
+
+        km = KaplanMeierFitter().fit([100.0, 400.0, 900.0], [1, 0, 1])
+        terms = [CoxTerm("age", "age", 1.02, 1.0, 1.04, 0.03, 110, 70)]
+        ours = [
+            render(km_figure([("A", km)], title="t", logrank_p=0.04), "a", "t").png,
+            render(forest_figure(terms, title="Cox"), "b", "Cox").png,
+        ]
+        monkeypatch.setattr(figures, "_fonts_from_memory", nullcontext)
+        reference = [
+            render(km_figure([("A", km)], title="t", logrank_p=0.04), "a", "t").png,
+            render(forest_figure(terms, title="Cox"), "b", "Cox").png,
+        ]
+        assert ours == reference
+
+    def test_used_while_drawing_only(self) -> None:
+        from matplotlib import font_manager
+
+        original = getattr(font_manager, figures.FONT_HOOK)  # the locked matplotlib has it
+        figures._font_in_memory.cache_clear()
+        km = KaplanMeierFitter().fit([10, 20, 30], [1, 1, 0])
+        render(km_figure([("A", km)], title="t"), "x", "t")
+        assert figures._font_in_memory.cache_info().currsize >= 1
+        assert getattr(font_manager, figures.FONT_HOOK) is original
+        # a font matplotlib makes afterwards is a file again (the PDF backend needs its name)
+        path = font_manager.findfont("DejaVu Sans")
+        assert font_manager.get_font(path).fname == path
+
+    def test_restored_when_drawing_fails(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from matplotlib import font_manager
+        from matplotlib.figure import Figure
+
+        original = getattr(font_manager, figures.FONT_HOOK)
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("drawing failed")
+
+        figure = km_figure([("A", KaplanMeierFitter().fit([10, 20], [1, 0]))], title="t")
+        monkeypatch.setattr(Figure, "savefig", broken)
+        with pytest.raises(RuntimeError, match="drawing failed"):
+            render(figure, "x", "t")
+        assert getattr(font_manager, figures.FONT_HOOK) is original
