@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
-from minihcvd.adam.compute import compute_duration_days, text_take
+from minihcvd.adam.compute import compute_duration_days, text_equals, text_take
 from minihcvd.adam.sources import CensorSource, EventSource
 from minihcvd.errors import DerivationError
 
@@ -91,7 +91,7 @@ def derive_param_tte(
     require_columns(
         source, ["STUDYID", "USUBJID", start_date, *[s.date for s in sources]], step=step
     )
-    if bool(dataset["PARAMCD"].eq(paramcd).any()):
+    if bool(text_equals(dataset["PARAMCD"], paramcd).any()):
         raise DerivationError(f"{step}: ADTTE already has parameter {paramcd}")
     used = list(dict.fromkeys(["STUDYID", "USUBJID", start_date, *[s.date for s in sources]]))
     subjects = source[used]  # only what is used: a subject filter then takes fewer columns

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
-from minihcvd.adam.compute import adsl_rows, compute_duration_days
+from minihcvd.adam.compute import adsl_rows, compute_duration_days, text_equals
 from minihcvd.errors import DerivationError
 
 __all__ = ["SCT_INTERVAL_COLUMNS", "derive_sct_intervals"]
@@ -31,7 +31,7 @@ def derive_sct_intervals(
     )
     require_columns(adsl, ["USUBJID", "SCTDT"], step="derive_sct_intervals")
     used = ["USUBJID", "STARTDT", "AVAL", "CNSR"]
-    tte = adtte.loc[adtte["PARAMCD"].eq(paramcd), used].reset_index(drop=True)
+    tte = adtte.loc[text_equals(adtte["PARAMCD"], paramcd), used].reset_index(drop=True)
     adsl_row = adsl_rows(pd.Index(adsl["USUBJID"]), tte["USUBJID"])
     if np.bincount(adsl_row[adsl_row >= 0], minlength=1).max(initial=0) > 1:
         raise DerivationError(f"derive_sct_intervals: a subject appears twice in {paramcd}")

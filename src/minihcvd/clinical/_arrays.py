@@ -79,6 +79,10 @@ class DistinctValues:
         """Hash ``column`` (a Series or array as it is; anything else as objects)."""
         if not isinstance(column, pd.Series | np.ndarray | pd.api.extensions.ExtensionArray):
             column = pd.Series(column, dtype=object)
+        if str(column.dtype) == "str":
+            # its objects as they are (missing: NaN): pandas' own factorize of a text column
+            # first re-checks every cell for missing, which doubles the time
+            column = column.to_numpy()
         codes, uniques = pd.factorize(column)
         return cls(np.asarray(codes, dtype=np.intp), list(uniques))
 

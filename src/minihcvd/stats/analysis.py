@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from minihcvd.adam import AdamDatasets, adsl_rows, derive_all
+from minihcvd.adam import AdamDatasets, adsl_rows, derive_all, text_equals
 from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
@@ -341,7 +341,7 @@ def _tte_rows(
     adtte: pd.DataFrame, paramcd: str, subjects: pd.Index
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """One parameter's USUBJID, AVAL, CNSR and each row's ADSL row, checked one to one."""
-    chosen = (adtte["PARAMCD"] == paramcd) & adtte["AVAL"].notna()
+    chosen = text_equals(adtte["PARAMCD"], paramcd) & adtte["AVAL"].notna().to_numpy()
     rows = adtte.loc[chosen, ["USUBJID", "AVAL", "CNSR"]]  # not the other columns: no copies
     position = adsl_rows(subjects, rows["USUBJID"])
     if (position < 0).any() or np.bincount(position, minlength=1).max(initial=0) > 1:
