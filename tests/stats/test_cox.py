@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.stats.oracle import DATASETS, TOLERANCE, dataset, recorded
 
 from minihcvd.errors import AnalysisError
@@ -133,3 +135,59 @@ class TestRiskIndex:
         index = RiskIndex([1, 2, 3], [1, 0, 1])
         with pytest.raises(AnalysisError, match=r"shape \(2, 1\); expected \(3, number"):
             CoxPHFitter().fit_risk_index([0.0, 1.0], index)
+
+
+class TestPatterns:
+    """Two-valued covariates are fitted on patterns of alike rows: the same likelihood, score
+    and information as on the rows themselves, with ties and late entries."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.integers(1, 3),
+        st.integers(4, 60),
+        st.booleans(),
+        st.integers(0, 2**32 - 1),
+    )
+    def test_same_as_rows(self, columns: int, rows: int, late: bool, seed: int) -> None:
+        from minihcvd.stats.cox import _PatternRiskSets, _RiskSets
+
+        rng = np.random.default_rng(seed)
+        stop = rng.integers(2, 12, rows).astype(float)  # few times: many ties
+        entry = np.where(rng.random(rows) < 0.4, rng.integers(0, 2, rows), 0.0) if late else None
+        events = rng.integers(0, 2, rows)
+        events[0] = 1
+        levels = rng.normal(size=(2, columns))  # two values per column, any two
+        x = np.where(rng.random((rows, columns)) < 0.5, levels[0], levels[1])
+        index = RiskIndex(stop, events, entry)
+        patterns = _PatternRiskSets.of(x, index)
+        assert patterns is not None
+        beta = rng.normal(scale=0.5, size=columns)
+        ours, theirs = patterns.evaluate(beta), _RiskSets(x, index).evaluate(beta)
+        for got, expected in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+    def test_only_two_valued_columns(self) -> None:
+        from minihcvd.stats.cox import MAX_PATTERN_COLUMNS, _PatternRiskSets
+
+        index = RiskIndex([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1])
+        three_values = np.array([[0.0], [1.0], [2.0], [1.0]])
+        assert _PatternRiskSets.of(three_values, index) is None
+        many = np.tile([[0.0], [1.0], [1.0], [0.0]], (1, MAX_PATTERN_COLUMNS + 1))
+        assert _PatternRiskSets.of(many, index) is None
+        assert _PatternRiskSets.of(many[:, :MAX_PATTERN_COLUMNS], index) is not None
+
+    def test_fit_is_the_same_on_rows(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A whole fit of binary covariates (the SCT split of the ties data) either way."""
+        from minihcvd.stats import cox
+
+        data = recorded("ties", "tmerge")
+        x = np.column_stack((data["sct"], data["x"] > data["x"].median()))
+        args = (x, data["tstop"], data["event"], data["tstart"])
+        by_patterns = CoxPHFitter().fit(*args)
+        monkeypatch.setattr(cox._PatternRiskSets, "of", classmethod(lambda cls, x, index: None))
+        by_rows = CoxPHFitter().fit(*args)
+        np.testing.assert_allclose(by_patterns.params_, by_rows.params_, rtol=1e-12)
+        np.testing.assert_allclose(
+            by_patterns.variance_matrix_, by_rows.variance_matrix_, rtol=1e-10
+        )
+        assert by_patterns.iterations_ == by_rows.iterations_

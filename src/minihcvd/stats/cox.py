@@ -9,13 +9,15 @@ so the coefficients agree with R's to rounding, not merely to the optimiser's to
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import (
     FloatArray,
+    IntArray,
     check_alpha,
     check_event_observed,
     search_sorted,
@@ -30,6 +32,9 @@ CONVERGENCE_EPS = 1e-9
 MAX_ITERATIONS = 20
 #: R's ``coxph.control(toler.inf = sqrt(eps))``.
 INFINITY_TOLERANCE = float(np.sqrt(CONVERGENCE_EPS))
+#: Up to this many two-valued covariates a model is fitted on patterns of alike rows
+#: (2^6 = 64 patterns); more, and on the rows themselves.
+MAX_PATTERN_COLUMNS = 6
 
 
 class CoxPHFitter:
@@ -83,7 +88,7 @@ class CoxPHFitter:
 
     def _calc_fit(self, x: FloatArray, risk_index: RiskIndex, names: list[str]) -> None:
         centred = x - x.mean(axis=0)
-        sets = _RiskSets(centred, risk_index)
+        sets = _PatternRiskSets.of(centred, risk_index) or _RiskSets(centred, risk_index)
         beta = np.zeros(x.shape[1])
         loglik, score, information = sets.evaluate(beta)
         loglik_null = loglik
@@ -209,21 +214,138 @@ class _RiskSets:
         return totals
 
     def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
-        """Log partial likelihood, score vector and information matrix at ``beta``.
-
-        Per tied death (slot) only scalars are formed; the sums over the slots of one event
-        time of 1/den, f/den, 1/den², f/den², f²/den² turn the score and the mean-product part
-        of the information into small (event times × covariates) products.
-        """
+        """Log partial likelihood, score vector and information matrix at ``beta`` (the tied
+        deaths' terms: :class:`_EfronTerms`)."""
         columns, death_columns = self.columns, self.death_columns
         eta = np.einsum("c,cn->n", beta, columns)  # not BLAS: its threads fight a busy machine
         weight = np.exp(eta)
-        f, tied = self.efron_fraction, self.deaths_per_time
         death_weight = weight[self.death_rows]
         s0 = self._at_risk_sum(weight)
         d0 = np.add.reduceat(death_weight, self.first_death)
         s1 = np.array([self._at_risk_sum(weight * column) for column in columns])
         d1 = np.array([np.add.reduceat(death_weight * c, self.first_death) for c in death_columns])
+        terms = _EfronTerms.of(self, s0, d0, s1, d1)
+        # sum over slots of (S2 - f D2) / den, as row-weighted Gram matrices
+        per_time = np.concatenate(([0.0], np.cumsum(terms.c)))
+        at_risk_weight = per_time[self.exit_index]  # minus per_time[entry] = 0 at entry 0
+        if self.late_rows.size:
+            at_risk_weight[self.late_rows] -= per_time[self.late_entry_index]
+        row_weight = weight * at_risk_weight
+        tied_weight = death_weight * np.repeat(terms.e, self.deaths_per_time)
+        second = _gram(columns, row_weight) - _gram(death_columns, tied_weight)
+        return terms.result(beta, self.death_column_sums, second)
+
+
+class _PatternRiskSets:
+    """:class:`_RiskSets` for covariates that each take two values (indicators, the
+    time-dependent SCT): then the rows fall into at most 2^p patterns of alike rows, and every
+    risk-set sum is a sum over patterns of (rows of the pattern at risk) × (its weight).
+
+    The counts per event time and pattern are taken once per model, so an evaluation costs
+    (event times × patterns) besides the Efron terms of the tied deaths, which stay one per
+    death: at 200,000 rows, 1.2 ms instead of 4–5 ms.
+    """
+
+    def __init__(
+        self,
+        patterns: FloatArray,
+        at_risk: FloatArray,
+        deaths: FloatArray,
+        index: RiskIndex,
+        death_column_sums: FloatArray,
+    ) -> None:
+        self.patterns = patterns  # patterns × covariates
+        self.at_risk = at_risk  # event times × patterns: rows at risk
+        self.deaths = deaths  # event times × patterns: deaths
+        self.first_death = index.first_death
+        self.deaths_per_time = index.deaths_per_time
+        self.efron_fraction = index.efron_fraction
+        self.death_column_sums = death_column_sums
+
+    @classmethod
+    def of(cls, x: FloatArray, index: RiskIndex) -> _PatternRiskSets | None:
+        """The pattern layout of ``x`` on ``index``'s rows; None unless every column takes two
+        values (at most ``MAX_PATTERN_COLUMNS`` of them)."""
+        if x.shape[1] > MAX_PATTERN_COLUMNS:
+            return None
+        low, high = x.min(axis=0), x.max(axis=0)
+        is_high = x == high
+        if not bool(np.all(is_high | (x == low))):
+            return None
+        bits = 1 << np.arange(x.shape[1])
+        pattern = is_high.astype(np.intp) @ bits  # each row's pattern number
+        count = 1 << x.shape[1]
+        patterns = np.where((np.arange(count)[:, None] & bits) > 0, high, low)
+        size = index.n_times + 1
+        drops = np.bincount(index.exit_index * count + pattern, minlength=size * count)
+        if index.late_rows.size:
+            late = index.late_entry_index * count + pattern[index.late_rows]
+            drops = drops - np.bincount(late, minlength=size * count)
+        # rows at risk at event time j: exit index > j, minus late rows entering at or after j
+        at_risk = np.cumsum(drops.reshape(size, count)[::-1], axis=0)[::-1][1:]
+        death_time = np.repeat(np.arange(index.n_times), index.deaths_per_time)
+        deaths = np.bincount(
+            death_time * count + pattern[index.death_rows], minlength=index.n_times * count
+        ).reshape(index.n_times, count)
+        death_column_sums = x[index.death_rows].sum(axis=0)
+        return cls(
+            patterns,
+            at_risk.astype(np.float64),
+            deaths.astype(np.float64),
+            index,
+            death_column_sums,
+        )
+
+    def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """:meth:`_RiskSets.evaluate`, with the sums over rows taken over patterns."""
+        patterns = self.patterns
+        weight = np.exp(np.einsum("kc,c->k", patterns, beta))
+        at_risk_weight = self.at_risk * weight  # event times × patterns
+        death_weight = self.deaths * weight
+        s0 = at_risk_weight.sum(axis=1)
+        d0 = death_weight.sum(axis=1)
+        s1 = np.einsum("tk,kc->ct", at_risk_weight, patterns)  # covariates × event times
+        d1 = np.einsum("tk,kc->ct", death_weight, patterns)
+        terms = _EfronTerms.of(self, s0, d0, s1, d1)
+        # sum over event times of c_j S2_j - e_j D2_j, S2 and D2 summed over the patterns
+        pattern_weight = terms.c @ at_risk_weight - terms.e @ death_weight
+        second = _gram(patterns.T, pattern_weight)
+        return terms.result(beta, self.death_column_sums, second)
+
+
+class _Slots(Protocol):
+    """The tied deaths' layout (a :class:`RiskIndex`'s, as the risk sets keep it)."""
+
+    first_death: IntArray
+    deaths_per_time: IntArray
+    efron_fraction: FloatArray
+
+
+@dataclass(frozen=True)
+class _EfronTerms:
+    """Efron's per-death terms, summed per event time, from the risk-set sums S0, D0 (per event
+    time) and S1, D1 (covariates × event times).
+
+    The r-th of d tied deaths (a slot; fraction f = r/d) has the denominator S0 - f D0. Per
+    slot only scalars are formed; the sums over the slots of one event time of 1/den, f/den,
+    1/den², f/den², f²/den² (``c, e, c2, e2, q2``) turn the score and the mean-product part of
+    the information into small (event times × covariates) products.
+    """
+
+    log_denominator: float
+    s1: FloatArray
+    d1: FloatArray
+    c: FloatArray
+    e: FloatArray
+    c2: FloatArray
+    e2: FloatArray
+    q2: FloatArray
+
+    @classmethod
+    def of(
+        cls, slots: _Slots, s0: FloatArray, d0: FloatArray, s1: FloatArray, d1: FloatArray
+    ) -> _EfronTerms:
+        f, tied = slots.efron_fraction, slots.deaths_per_time
         # per slot, its event time's value (slots are grouped by time: a repeat, not a gather)
         denominator = np.repeat(s0, tied) - f * np.repeat(d0, tied)
         inverse = 1.0 / denominator
@@ -231,21 +353,21 @@ class _RiskSets:
         f_inverse_sq = f * inverse_sq
         # the slots of one event time are contiguous: segment sums (6x faster than bincount)
         c, e, c2, e2, q2 = (
-            np.add.reduceat(values, self.first_death)
+            np.add.reduceat(values, slots.first_death)
             for values in (inverse, f * inverse, inverse_sq, f_inverse_sq, f * f_inverse_sq)
         )
-        loglik = float(beta @ self.death_column_sums - np.log(denominator).sum())
-        score = self.death_column_sums - (s1 * c).sum(axis=1) + (d1 * e).sum(axis=1)
-        # sum over slots of (S2 - f D2) / den, as row-weighted Gram matrices
-        per_time = np.concatenate(([0.0], np.cumsum(c)))
-        at_risk_weight = per_time[self.exit_index]  # minus per_time[entry] = 0 at entry 0
-        if self.late_rows.size:
-            at_risk_weight[self.late_rows] -= per_time[self.late_entry_index]
-        row_weight = weight * at_risk_weight
-        tied_weight = death_weight * np.repeat(e, tied)
-        second = _gram(columns, row_weight) - _gram(death_columns, tied_weight)
-        cross = _gram_pair(s1, d1, e2)
-        mean_products = _gram(s1, c2) - cross - cross.T + _gram(d1, q2)
+        return cls(float(np.log(denominator).sum()), s1, d1, c, e, c2, e2, q2)
+
+    def result(
+        self, beta: FloatArray, death_column_sums: FloatArray, second: FloatArray
+    ) -> tuple[float, FloatArray, FloatArray]:
+        """Log partial likelihood, score and information, given the second-moment part
+        ``second`` = sum over event times of c_j S2_j - e_j D2_j."""
+        s1, d1 = self.s1, self.d1
+        loglik = float(beta @ death_column_sums - self.log_denominator)
+        score = death_column_sums - (s1 * self.c).sum(axis=1) + (d1 * self.e).sum(axis=1)
+        cross = _gram_pair(s1, d1, self.e2)
+        mean_products = _gram(s1, self.c2) - cross - cross.T + _gram(d1, self.q2)
         return loglik, score, second - mean_products
 
 
