@@ -123,3 +123,28 @@ def test_adsl_rows_needs_unique_subjects_to_look_up() -> None:
     with pytest.raises(DerivationError, match="appears twice in ADSL"):
         adsl_rows(pd.Index(["P1", "P1", "P2"]), pd.Series(["P2", "P1"], dtype=object))
 
+
+
+class _SameHash(str):
+    """A text whose hash every other one shares (to force collisions)."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return 7
+
+
+@pytest.mark.parametrize(
+    ("subjects", "rows"),
+    [
+        # two subjects with one hash: the hashes cannot tell them apart
+        ([_SameHash("P1"), _SameHash("P2"), "P3"], [_SameHash("P2"), "P3"]),
+        # a row whose hash is a subject's but whose text is not
+        ([_SameHash("P1"), "P2", "P3"], ["P3", _SameHash("Q9")]),
+    ],
+)
+def test_adsl_rows_when_hashes_collide(subjects: list[str], rows: list[str]) -> None:
+    """Texts sharing a hash are still told apart (pandas' lookup decides then)."""
+    index = pd.Index(subjects, dtype=object)
+    expected = index.get_indexer(pd.Index(rows, dtype=object))
+    np.testing.assert_array_equal(adsl_rows(index, pd.Series(rows, dtype=object)), expected)
