@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from minihcvd.report import figures
@@ -184,3 +186,42 @@ class TestFontsFromMemory:
         with pytest.raises(RuntimeError, match="drawing failed"):
             render(figure, "x", "t")
         assert getattr(font_manager, figures.FONT_HOOK) is original
+
+
+class TestPng:
+    """The figures' PNGs: written without Pillow's row filters, read back as the same pixels."""
+
+    @given(st.integers(1, 40), st.integers(1, 40), st.integers(0, 2**32 - 1))
+    @settings(max_examples=30, deadline=None)
+    def test_pillow_reads_the_pixels_back(self, height: int, width: int, seed: int) -> None:
+        rgba = np.random.default_rng(seed).integers(0, 256, (height, width, 4), dtype=np.uint8)
+        with Image.open(io.BytesIO(figures.png_bytes(rgba, dpi=120))) as image:
+            assert image.mode == "RGBA"
+            np.testing.assert_array_equal(np.asarray(image), rgba)
+            assert image.info["dpi"] == pytest.approx((120, 120), abs=0.02)  # whole dots/m
+
+    def test_same_pixels_as_matplotlibs_png(self) -> None:
+        """A rendered figure's PNG decodes to what matplotlib's own PNG of it decodes to."""
+        from matplotlib import rc_context
+
+        km = KaplanMeierFitter().fit([100.0, 400.0, 900.0, 1200.0], [1, 0, 1, 0])
+        figure = km_figure([("A", km)], title="t", logrank_p=0.2)
+        ours = render(figure, "x", "t").png
+        theirs = io.BytesIO()
+        with rc_context({"text.hinting": "none"}):
+            figure.savefig(theirs, format="png", dpi=figures.PNG_DPI)
+        ours_image, theirs_image = _pixels_of(ours), _pixels_of(theirs.getvalue())
+        assert ours_image.size == theirs_image.size
+        assert ImageChops.difference(ours_image, theirs_image).getbbox() is None
+
+    def test_pixels_must_arrive_at_once(self) -> None:
+        sink = figures._PixelSink()
+        with pytest.raises(RuntimeError, match="wrote no pixels"):
+            sink.rgba()
+        with pytest.raises(RuntimeError, match="at once"):
+            sink.write(b"\x00" * 16)  # flat bytes, not an image
+
+
+def _pixels_of(png: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA")
