@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from minihcvd.errors import AnalysisError
-from minihcvd.stats.covariates import baseline_covariates, encode_covariate
+from minihcvd.stats.covariates import baseline_covariates, encode_covariate, has_values
 
 ADSL = pd.DataFrame(
     {
@@ -68,3 +68,19 @@ class TestBaselineCovariates:
     def test_lower_case_non_date_columns(self) -> None:
         """Baseline = lower-case, not an outcome or date, with at least one value."""
         assert baseline_covariates(ADSL) == ["age", "salvage", "tp53_mutated", "ecog"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "dtype", "expected"),
+    [
+        ([], "str", False),
+        ([None, None], "str", False),
+        ([None, "S1"], "str", True),
+        (["S1", None], "str", True),
+        ([None, 3.5], "float64", True),
+        ([None, None], "boolean", False),
+        ([None, False], "boolean", True),
+    ],
+)
+def test_has_values(cells: list[object], dtype: str, expected: bool) -> None:
+    assert has_values(pd.Series(cells, dtype=dtype)) is expected

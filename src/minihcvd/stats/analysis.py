@@ -21,7 +21,13 @@ from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
 from minihcvd.stats._checks import check_ci_type, stable_argsort
-from minihcvd.stats.covariates import COHORT, COHORT_LEVELS, SCT, baseline_covariates
+from minihcvd.stats.covariates import (
+    COHORT,
+    COHORT_LEVELS,
+    SCT,
+    baseline_covariates,
+    has_values,
+)
 from minihcvd.stats.cox_models import CoxModels, cox_outcome, fit_cox_models
 from minihcvd.stats.kaplan_meier import median_followup
 from minihcvd.stats.landmarks import EXPOSURES, Landmark, LandmarkResult, landmark_analysis
@@ -195,7 +201,8 @@ def analyze_adam(
     report = progress or (lambda _step: None)
     tell = on_curves or (lambda _results: None)
     adsl = adam.adsl.reset_index(drop=True)
-    candidates = [*baseline_covariates(adsl), COHORT, SCT]
+    baseline = baseline_covariates(adsl)
+    candidates = [*baseline, COHORT, SCT]
     _check_covariates(options.covariates, adsl, candidates)
     results = AnalysisResults(options=options, n_patients=len(adsl))
     subjects = pd.Index(adsl["USUBJID"])  # one hash table for every lookup by subject
@@ -213,7 +220,7 @@ def analyze_adam(
             _cox_models, adsl, os_table, adam.sct_intervals, subjects, candidates,
             options.covariates, distinct,
         ),
-        partial(_tables, adsl, adverse_events, distinct),
+        partial(_tables, adsl, baseline, adverse_events, distinct),
     ]
     with JobRunner(jobs if len(adsl) >= PARALLEL_MIN_PATIENTS else []) as helper:
         _curves(results, adam.adtte, subjects, os_table, os_distinct, report, tell)
@@ -256,7 +263,7 @@ def _curves(
 
     report(ANALYSIS_STEPS[2])
     for name, (column, mapping, levels) in FACTORS.items():
-        if column not in os_table.columns or os_table[column].isna().all():
+        if column not in os_table.columns or not has_values(os_table[column]):
             note = f"{name}: the package has no {column} values; comparison skipped"
             results.os_by[name] = GroupComparison(name, note=note)
             continue
@@ -296,11 +303,14 @@ def _cox_models(
 
 
 def _tables(
-    adsl: pd.DataFrame, adverse_events: pd.DataFrame | None, distinct: DistinctColumns
+    adsl: pd.DataFrame,
+    baseline: list[str],
+    adverse_events: pd.DataFrame | None,
+    distinct: DistinctColumns,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
-    """Tables 1–3 and the notes on those skipped."""
+    """Tables 1–3 (Table 1 of the ``baseline`` covariates) and the notes on those skipped."""
     notes: list[str] = []
-    table1 = baseline_table(adsl, baseline_covariates(adsl), distinct=distinct)
+    table1 = baseline_table(adsl, baseline, distinct=distinct)
     response = _optional(lambda: response_table(adsl, distinct=distinct), "Table 2", notes)
     table3 = None
     if adverse_events is None or adverse_events.empty:

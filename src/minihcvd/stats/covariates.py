@@ -23,6 +23,7 @@ __all__ = [
     "Covariate",
     "baseline_covariates",
     "encode_covariate",
+    "has_values",
 ]
 
 COHORT = "cohort"
@@ -49,8 +50,14 @@ def baseline_covariates(adsl: pd.DataFrame) -> list[str]:
         if column == column.lower()
         and column not in PATIENT_NON_BASELINE_COLUMNS
         and not pd.api.types.is_datetime64_any_dtype(adsl[column])
-        and adsl[column].notna().any()
+        and has_values(adsl[column])
     ]
+
+
+def has_values(column: pd.Series) -> bool:
+    """Whether any cell of ``column`` has a value (the first one, mostly: a text column's
+    missing check is a loop over its objects, 4 ms at 200,000 rows)."""
+    return len(column) > 0 and (bool(pd.notna(column.iloc[0])) or bool(column.notna().any()))
 
 
 def encode_covariate(
