@@ -87,7 +87,10 @@ class CoxPHFitter:
         return self
 
     def _calc_fit(self, x: FloatArray, risk_index: RiskIndex, names: list[str]) -> None:
-        centred = x - x.mean(axis=0)
+        # covariates × rows, so that each covariate's mean runs along memory (a mean over the
+        # rows of a narrow rows × covariates matrix is ten times slower)
+        columns = np.ascontiguousarray(x.T)
+        centred = (columns - columns.mean(axis=1, keepdims=True)).T
         sets = _PatternRiskSets.of(centred, risk_index) or _RiskSets(centred, risk_index)
         beta = np.zeros(x.shape[1])
         loglik, score, information = sets.evaluate(beta)
@@ -201,7 +204,7 @@ class _RiskSets:
         self.deaths_per_time = index.deaths_per_time
         self.efron_fraction = index.efron_fraction
         self.columns = np.ascontiguousarray(x.T)
-        self.death_columns = np.ascontiguousarray(x[self.death_rows].T)
+        self.death_columns = self.columns[:, self.death_rows]
         self.death_column_sums = self.death_columns.sum(axis=1)
 
     def _at_risk_sum(self, weights: FloatArray) -> FloatArray:
@@ -268,12 +271,15 @@ class _PatternRiskSets:
         values (at most ``MAX_PATTERN_COLUMNS`` of them)."""
         if x.shape[1] > MAX_PATTERN_COLUMNS:
             return None
-        low, high = x.min(axis=0), x.max(axis=0)
-        is_high = x == high
-        if not bool(np.all(is_high | (x == low))):
-            return None
+        columns = x.T  # one covariate's values along memory for x as _calc_fit makes it
+        low, high = columns.min(axis=1), columns.max(axis=1)
+        pattern = np.zeros(x.shape[0], dtype=np.intp)  # each row's pattern number
+        for bit, (column, low_value, high_value) in enumerate(zip(columns, low, high, strict=True)):
+            is_high = column == high_value
+            if not bool(np.all(is_high | (column == low_value))):
+                return None  # a third value
+            pattern |= is_high.astype(np.intp) << bit
         bits = 1 << np.arange(x.shape[1])
-        pattern = is_high.astype(np.intp) @ bits  # each row's pattern number
         count = 1 << x.shape[1]
         patterns = np.where((np.arange(count)[:, None] & bits) > 0, high, low)
         size = index.n_times + 1
@@ -287,13 +293,12 @@ class _PatternRiskSets:
         deaths = np.bincount(
             death_time * count + pattern[index.death_rows], minlength=index.n_times * count
         ).reshape(index.n_times, count)
-        death_column_sums = x[index.death_rows].sum(axis=0)
         return cls(
             patterns,
             at_risk.astype(np.float64),
             deaths.astype(np.float64),
             index,
-            death_column_sums,
+            deaths.sum(axis=0) @ patterns,  # each covariate's sum over the deaths
         )
 
     def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:

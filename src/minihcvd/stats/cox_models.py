@@ -240,10 +240,13 @@ def fit_cox_model(
         rows = outcome.plain
         x = baseline[rows.subject]
     subject = rows.subject
-    complete = np.isfinite(x).all(axis=1)
+    complete = np.ones(x.shape[0], dtype=bool)
+    for column in x.T:  # column by column: a reduction across each narrow row is 3x slower
+        complete &= np.isfinite(column)
     if not complete.any():
         raise AnalysisError(f"no patient has a value for every one of {', '.join(covariates)}")
-    fitter = CoxPHFitter().fit_risk_index(x[complete], rows.risk_index(complete), names=names)
+    complete_x = x if complete.all() else x[complete]
+    fitter = CoxPHFitter().fit_risk_index(complete_x, rows.risk_index(complete), names=names)
     n_patients = int(np.count_nonzero(np.bincount(subject[complete])))
     terms = [
         CoxTerm(
