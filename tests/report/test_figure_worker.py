@@ -44,8 +44,9 @@ def test_figure_worker_matches_build_figures(
 
 
 def test_the_worker_module_loads_no_analysis() -> None:
-    """analyze forks the figures' helper before it imports pandas and the analysis: the
-    module it comes from (and the report package itself) must stay that light."""
+    """analyze forks the figures' helper before it imports the analysis (pandas only, which
+    the helper shares): the module it comes from (and the report package itself) must stay
+    that light."""
     heavy = ("pandas", "matplotlib", "minihcvd.stats", "minihcvd.report.writer")
     assert loaded_by_import("minihcvd.report.figure_worker", heavy) == []
 

@@ -1,8 +1,9 @@
 """``FigureWorker``: the report's figures drawn by a helper process while the analysis runs.
 
 This module imports nothing heavy (the figure code is loaded inside the methods), so a command
-can fork the helper before it imports pandas and the analysis: the helper then imports
-matplotlib on the core that the command's own imports leave idle.
+can fork the helper before it imports the analysis: the helper then imports matplotlib on the
+core that the command's own imports leave idle. What the helper will need too (pandas, for the
+figure code) is best imported before the fork, and shared.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ def import_matplotlib() -> None:
 class FigureWorker:
     """The report's figures drawn by a helper process while the analysis runs.
 
-    Create it first, before the analysis is even imported: the helper is forked while the
-    process is small and imports matplotlib at once. Call :meth:`warm_up` once the data are
-    read (the helper loads the figure code and draws a throwaway figure while the datasets are
-    derived, and takes nothing from the reading's two threads meanwhile). Pass
+    Create it early, before the analysis is imported (``minihcvd analyze`` imports pandas,
+    which both processes need, and freezes the garbage collector's objects first): the helper
+    is forked while the process is small and imports matplotlib at once. Call
+    :meth:`warm_up` once the data are read (the helper loads the figure code and draws a
+    throwaway figure while the datasets are derived). Pass
     :meth:`submit_curves` as ``analyze_package``'s ``on_curves``: each curve's figure is sent
     to the helper as soon as the curve exists, so it is drawn while the parent goes on (the
     Cox models, Tables 1–3). ``write_report`` (its ``figures=``) adds the forest plot and
