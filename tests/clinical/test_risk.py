@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group
+from minihcvd.clinical import DistinctValues
+from minihcvd.clinical.risk import (
+    SALVAGE_GROUPS,
+    is_high_risk_karyotype,
+    salvage_group,
+    salvage_group_index,
+)
 
 
 class TestSalvageGroup:
@@ -22,6 +28,15 @@ class TestSalvageGroup:
             "S3+",
             None,
         ]
+
+    def test_index_of_hashed_salvage_is_the_same(self) -> None:
+        """The group's index in SALVAGE_GROUPS (its length: none), salvage given hashed."""
+        salvage = ["S1", "S2", None, "S3+", "S1"]
+        refractory = [True, None, None, None, None]
+        index = salvage_group_index(DistinctValues.of(salvage), refractory, [None] * 5)
+        labels = [*SALVAGE_GROUPS, None]
+        assert [labels[i] for i in index] == salvage_group(salvage, refractory, [None] * 5).tolist()
+        assert index.tolist() == [0, 3, len(SALVAGE_GROUPS), 4, len(SALVAGE_GROUPS)]
 
 
 class TestIsHighRiskKaryotype:

@@ -12,10 +12,10 @@ from typing import Final
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns, require_new
-from minihcvd.adam.compute import y_or_n, yes_no, yes_no_where
+from minihcvd.adam.compute import text_take, y_or_n, yes_no, yes_no_where
 from minihcvd.clinical import DistinctValues
 from minihcvd.clinical.response import RESPONDER_CODES
-from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group
+from minihcvd.clinical.risk import SALVAGE_GROUPS, is_high_risk_karyotype, salvage_group_index
 from minihcvd.errors import DerivationError
 
 __all__ = [
@@ -148,13 +148,13 @@ def derive_vars_salvage(adsl: pd.DataFrame) -> pd.DataFrame:
     if "salvage" not in adsl:
         out["SALVGRP"] = out["SALV1FL"] = None
         return out
-    salvage = adsl["salvage"]
-    out["SALVGRP"] = salvage_group(
-        salvage,
+    codes = DistinctValues.of(adsl["salvage"])  # hashed once for both variables
+    group = salvage_group_index(
+        codes,
         _optional(adsl, "primary_refractory", "boolean"),
         _optional(adsl, "first_remission_months", "float64"),
     )
-    codes = DistinctValues.of(salvage)
+    out["SALVGRP"] = text_take([*SALVAGE_GROUPS, None], group)
     first = codes.isin({"S1"})
     out["SALV1FL"] = yes_no_where(first, codes.known(), adsl.index)
     return out

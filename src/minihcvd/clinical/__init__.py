@@ -27,7 +27,7 @@ from minihcvd.clinical.response import (
     is_early_death,
     response_at_assessment,
 )
-from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group
+from minihcvd.clinical.risk import is_high_risk_karyotype, salvage_group, salvage_group_index
 
 __all__ = [
     "CTCAE_VERSIONS",
@@ -51,6 +51,7 @@ __all__ = [
     "patient_outcomes",
     "response_at_assessment",
     "salvage_group",
+    "salvage_group_index",
     "shows_relapse",
     "study_day",
     "summarise_assessments",

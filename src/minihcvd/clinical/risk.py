@@ -25,6 +25,7 @@ __all__ = [
     "SALVAGE_GROUPS",
     "is_high_risk_karyotype",
     "salvage_group",
+    "salvage_group_index",
 ]
 
 SALVAGE_CODES: Final = ("S1", "S2", "S3+")
@@ -46,7 +47,17 @@ def salvage_group(
     salvage: Any, primary_refractory: Any, first_remission_months: Any
 ) -> npt.NDArray[np.object_]:
     """Table 1 salvage group; ``None`` where salvage 1 cannot be split (or salvage unknown)."""
-    codes = DistinctValues.of(salvage)
+    group = salvage_group_index(salvage, primary_refractory, first_remission_months)
+    return np.asarray(_GROUP_OR_NONE[group], dtype=object)
+
+
+def salvage_group_index(
+    salvage: Any, primary_refractory: Any, first_remission_months: Any
+) -> npt.NDArray[np.intp]:
+    """:func:`salvage_group` as the index of each group in ``SALVAGE_GROUPS`` (its length where
+    there is none), e.g. to build a text column by a take; ``salvage`` may come hashed, as a
+    :class:`DistinctValues`."""
+    codes = salvage if isinstance(salvage, DistinctValues) else DistinctValues.of(salvage)
     refractory, _ = as_flag(primary_refractory)
     months = as_float(first_remission_months, name="first_remission_months", minimum=0.0)
     s1 = codes.isin({"S1"})
@@ -57,8 +68,10 @@ def salvage_group(
         codes.isin({"S2"}),
         codes.isin({"S3+"}),
     ]
-    group = np.select(conditions, list(range(len(SALVAGE_GROUPS))), default=len(SALVAGE_GROUPS))
-    return np.asarray(_GROUP_OR_NONE[group], dtype=object)
+    group: npt.NDArray[np.intp] = np.select(
+        conditions, list(range(len(SALVAGE_GROUPS))), default=len(SALVAGE_GROUPS)
+    )
+    return group
 
 
 def is_high_risk_karyotype(karyotype: Any) -> npt.NDArray[np.object_]:
