@@ -15,7 +15,6 @@ from tests.adam.helpers import dates
 from minihcvd.adam.compute import (
     adsl_rows,
     compute_duration_days,
-    text_equals,
     text_take,
     y_or_n,
     yes_no,
@@ -75,19 +74,6 @@ class TestYesNo:
         taken = text_take(["OS", "RFS"], [1, 0, 0])
         assert list(taken) == ["RFS", "OS", "OS"]
         assert str(taken.dtype) == "str"
-
-    @given(
-        st.lists(st.sampled_from(["OS", "RFS", "os", "OS ", None]), max_size=20),
-        st.sampled_from(["str", "object", "string"]),
-    )
-    def test_text_equals_is_the_columns_own_comparison(
-        self, cells: list[str | None], dtype: str
-    ) -> None:
-        """Equal cells True; missing (NaN, None or NA, by dtype) and others False."""
-        column = pd.Series(cells, dtype=dtype)
-        expected = [cell == "OS" for cell in cells]
-        assert text_equals(column, "OS").tolist() == expected
-        assert text_equals(column, "OS").dtype == np.bool_
 
 @given(
     st.integers(0, 12),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
-from minihcvd.clinical import DAYS_PER_MONTH, study_day
+from minihcvd.clinical import DAYS_PER_MONTH, study_day, text_equals
 
 
 class TestDurations:
@@ -18,3 +21,15 @@ class TestDurations:
         start = np.array(["2020-01-01", "2020-01-01"], dtype="datetime64[D]")
         date = np.array(["2020-01-01", "NaT"], dtype="datetime64[D]")
         np.testing.assert_array_equal(study_day(start, date), [1.0, np.nan])
+
+
+@given(
+    st.lists(st.sampled_from(["OS", "RFS", "os", "OS ", None]), max_size=20),
+    st.sampled_from(["str", "object", "string"]),
+)
+def test_text_equals_is_the_columns_own_comparison(cells: list[str | None], dtype: str) -> None:
+    """Equal cells True; missing (NaN, None or NA, by dtype) and others False."""
+    column = pd.Series(cells, dtype=dtype)
+    expected = [cell == "OS" for cell in cells]
+    assert text_equals(column, "OS").tolist() == expected
+    assert text_equals(column, "OS").dtype == np.bool_

@@ -1,6 +1,6 @@
 """Derived analysis datasets (ADaM): ADSL, ADRS, ADTTE, ADAE and the SCT interval table."""
 
-from minihcvd.adam.compute import adsl_rows, text_equals
+from minihcvd.adam.compute import adsl_rows
 from minihcvd.adam.export import write_datasets
 from minihcvd.adam.pipeline import AdamDatasets, derive_all
 from minihcvd.adam.sources import (
@@ -20,6 +20,5 @@ __all__ = [
     "derive_all",
     "last_alive_censor",
     "relapse_event",
-    "text_equals",
     "write_datasets",
 ]

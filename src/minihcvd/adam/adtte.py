@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
-from minihcvd.adam.compute import compute_duration_days, text_equals, text_take
+from minihcvd.adam.compute import compute_duration_days, text_take
 from minihcvd.adam.sources import CensorSource, EventSource
+from minihcvd.clinical import text_equals
 from minihcvd.errors import DerivationError
 
 __all__ = ["ADTTE_COLUMNS", "derive_param_tte", "empty_adtte"]

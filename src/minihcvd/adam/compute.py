@@ -12,7 +12,6 @@ from minihcvd.errors import DerivationError
 __all__ = [
     "adsl_rows",
     "compute_duration_days",
-    "text_equals",
     "text_take",
     "y_or_n",
     "yes_no",
@@ -52,17 +51,6 @@ def text_take(values: list[str | None], index: npt.ArrayLike) -> pd.api.extensio
     """``values[index]`` as a text column (what a frame makes of strings): built by a take from
     the few values, not by checking every row's string."""
     return pd.array(values, dtype="str").take(np.asarray(index, dtype=np.intp))
-
-
-def text_equals(column: pd.Series, text: str) -> npt.NDArray[np.bool_]:
-    """Rows of a text column equal to ``text`` (missing: not equal), as a boolean array.
-
-    A ``str`` column is compared on its objects (its missing cells are NaN, never equal): 2.5x
-    faster than its own ``==``, which first checks every cell for missing.
-    """
-    if str(column.dtype) == "str":
-        return np.asarray(column.to_numpy() == text, dtype=bool)
-    return column.eq(text).to_numpy(dtype=bool, na_value=False)
 
 
 def y_or_n(condition: npt.ArrayLike) -> pd.api.extensions.ExtensionArray:

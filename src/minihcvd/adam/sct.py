@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.adam._checks import require_columns
-from minihcvd.adam.compute import adsl_rows, compute_duration_days, text_equals
+from minihcvd.adam.compute import adsl_rows, compute_duration_days
+from minihcvd.clinical import text_equals
 from minihcvd.errors import DerivationError
 
 __all__ = ["SCT_INTERVAL_COLUMNS", "derive_sct_intervals"]

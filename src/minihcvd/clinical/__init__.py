@@ -5,7 +5,13 @@ group and high-risk cytogenetics, and the adverse-event reporting window. Each m
 docstring cites the paper and states the decisions taken where its wording leaves a gap.
 """
 
-from minihcvd.clinical._arrays import DAYS_PER_MONTH, DistinctColumns, DistinctValues, study_day
+from minihcvd.clinical._arrays import (
+    DAYS_PER_MONTH,
+    DistinctColumns,
+    DistinctValues,
+    study_day,
+    text_equals,
+)
 from minihcvd.clinical.adverse_events import (
     CTCAE_VERSIONS,
     ctcae_grade_label,
@@ -55,4 +61,5 @@ __all__ = [
     "shows_relapse",
     "study_day",
     "summarise_assessments",
+    "text_equals",
 ]

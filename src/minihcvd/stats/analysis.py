@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from minihcvd.adam import AdamDatasets, adsl_rows, derive_all, text_equals
-from minihcvd.clinical import DistinctColumns
+from minihcvd.adam import AdamDatasets, adsl_rows, derive_all
+from minihcvd.clinical import DistinctColumns, text_equals
 from minihcvd.errors import AnalysisError
 from minihcvd.parallel import JobRunner
 from minihcvd.stats._checks import check_ci_type, stable_argsort

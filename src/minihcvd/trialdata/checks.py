@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from minihcvd.clinical import DistinctValues
+from minihcvd.clinical import DistinctValues, text_equals
 from minihcvd.clinical.outcomes import patient_outcomes
 from minihcvd.clinical.response import EARLY_DEATH_LAST_DAY, RESPONDER_CODES, is_early_death
 from minihcvd.clinical.risk import HIGH_RISK_KARYOTYPES
@@ -91,9 +91,10 @@ def _check_response_codes(p: pd.DataFrame, add: _Add) -> None:
     """A responder has a response date, NR/ED have none and are not MRD negative."""
     best = p["best_response"]
     response = _column(p, "response_date", "datetime64[us]")
-    failed = best.isin(["NR", "ED"])
+    codes = DistinctValues.of(best)  # tests on the few codes, not on every row
+    failed = pd.Series(codes.isin({"NR", "ED"}), index=p.index)
     add(
-        best.isin(list(RESPONDER_CODES)) & response.isna(),
+        pd.Series(codes.isin(RESPONDER_CODES), index=p.index) & response.isna(),
         "best_response '{value}' needs a response_date",
         "response_date",
         best,
@@ -157,7 +158,9 @@ def check_outcome_consistency(
         return []
     resolved = patient_outcomes(patients, assessments) if resolve is None else resolve()
     found: list[TrialDataError] = []
-    from_assessments = resolved["outcome_source"].eq("assessments")
+    from_assessments = pd.Series(
+        text_equals(resolved["outcome_source"], "assessments"), index=resolved.index
+    )
     for name in ("best_response", "response_date", "relapse_date", "mrd_negative"):
         if name not in patients or not bool(from_assessments.any()):
             continue
