@@ -45,6 +45,22 @@ class TestDeriveAll:
         assert datasets.adrs is adrs
         assert set(adrs["PARAMCD"]) == {"BOR"}  # no MRD results in this package
 
+    def test_sct_split_is_derived_when_first_used(self, tmp_path: Path) -> None:
+        """The curves come first and need no split: derive_all leaves it for the Cox models;
+        a split table given to AdamDatasets is used as it is."""
+        from minihcvd.adam import AdamDatasets
+        from minihcvd.adam.sct import derive_sct_intervals
+
+        write_package_files(tmp_path, patients=PATIENTS)
+        datasets = derive_all(read_package(tmp_path))
+        assert "sct_intervals" not in vars(datasets)
+        split = datasets.sct_intervals
+        assert_frame_equal(split, derive_sct_intervals(datasets.adtte, datasets.adsl))
+        assert datasets.sct_intervals is split
+        given = split.iloc[::-1]
+        again = AdamDatasets(datasets.adsl, datasets.adtte, None, sct_intervals=given)
+        assert again.sct_intervals is given
+
     def test_adsl_derived_variables(self, tmp_path: Path) -> None:
         """Flags and groups per patient, including death on day 1 (early death)."""
         adsl = _derived(tmp_path)

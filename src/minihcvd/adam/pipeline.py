@@ -38,24 +38,45 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AdamDatasets:
     """The derived datasets of one package (``adae`` is None without adverse events).
 
-    ADRS is derived when first used: the survival analysis never needs it, and it costs about
-    a sixth of the derivation on a registry-sized package.
+    ADRS and the SCT interval table are derived when first used: the survival analysis never
+    needs ADRS (about a sixth of the derivation on a registry-sized package), and its curves
+    come before the Cox models, the only users of the split. Give ``sct_intervals`` to use
+    another split table.
     """
 
     adsl: pd.DataFrame
     adtte: pd.DataFrame
     adae: pd.DataFrame | None
-    sct_intervals: pd.DataFrame
     assessments: pd.DataFrame | None = field(default=None, repr=False)
+
+    def __init__(
+        self,
+        adsl: pd.DataFrame,
+        adtte: pd.DataFrame,
+        adae: pd.DataFrame | None,
+        sct_intervals: pd.DataFrame | None = None,
+        assessments: pd.DataFrame | None = None,
+    ) -> None:
+        object.__setattr__(self, "adsl", adsl)  # frozen: set as the generated __init__ does
+        object.__setattr__(self, "adtte", adtte)
+        object.__setattr__(self, "adae", adae)
+        object.__setattr__(self, "assessments", assessments)
+        if sct_intervals is not None:
+            self.__dict__["sct_intervals"] = sct_intervals  # what the cached property keeps
 
     @cached_property
     def adrs(self) -> pd.DataFrame:
         """ADRS — Response Analysis Dataset (from ADSL and the package's assessments)."""
         return build_adrs(self.adsl, self.assessments)
+
+    @cached_property
+    def sct_intervals(self) -> pd.DataFrame:
+        """The (start, stop] rows of OS split at SCT (R's tmerge), from ADTTE and ADSL."""
+        return derive_sct_intervals(self.adtte, self.adsl)
 
 
 def build_adsl(package: TrialPackage) -> pd.DataFrame:
@@ -134,14 +155,13 @@ def build_adae(events: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_all(package: TrialPackage) -> AdamDatasets:
-    """ADSL, ADRS (when first used), ADTTE, ADAE (None without adverse events) and the SCT
-    interval table."""
+    """ADSL, ADTTE, ADAE (None without adverse events), and ADRS and the SCT interval table
+    (each when first used)."""
     adsl = build_adsl(package)
     adtte = build_adtte(adsl)
     return AdamDatasets(
         adsl=adsl,
         adtte=adtte,
         adae=None if package.adverse_events is None else build_adae(package.adverse_events, adsl),
-        sct_intervals=derive_sct_intervals(adtte, adsl),
         assessments=package.assessments,
     )

@@ -217,8 +217,7 @@ def analyze_adam(
     # helper starts on them at once, and this process joins in once the curves are done
     jobs: list[Callable[[], Any]] = [
         partial(
-            _cox_models, adsl, os_table, adam.sct_intervals, subjects, candidates,
-            options.covariates, distinct,
+            _cox_models, adsl, os_table, adam, subjects, candidates, options.covariates, distinct
         ),
         partial(_tables, adsl, baseline, adverse_events, distinct),
     ]
@@ -290,13 +289,14 @@ def _curves(
 def _cox_models(
     adsl: pd.DataFrame,
     os_table: pd.DataFrame,
-    sct_intervals: pd.DataFrame,
+    adam: AdamDatasets,
     subjects: pd.Index,
     candidates: list[str],
     covariates: tuple[str, ...] | None,
     distinct: DistinctColumns,
 ) -> CoxModels:
-    outcome = cox_outcome(adsl, os_table, sct_intervals, subjects=subjects)
+    # the SCT split is derived here, when first used: after the curves, or in the helper
+    outcome = cox_outcome(adsl, os_table, adam.sct_intervals, subjects=subjects)
     return fit_cox_models(
         adsl, outcome, candidates=candidates, given=covariates, distinct=distinct
     )
