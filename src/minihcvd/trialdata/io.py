@@ -206,11 +206,13 @@ def _plain_cells(data: bytes, layout: _Layout, width: int) -> list[PlainCells] |
         bool(np.all(commas[:, 0] >= layout.starts)) and bool(np.all(commas[:, -1] < ends))
     ):
         return None
-    data_commas = commas[1:]  # without the header; each column's comma is read in place
+    # the data rows' k-th commas along memory (one copy: a column of the rows × commas matrix
+    # is strided, and every arithmetic on it three times slower)
+    data_commas = np.ascontiguousarray(commas[1:].T)
     bounds = []
     for column in range(width):
-        first = layout.starts[1:] if column == 0 else data_commas[:, column - 1] + 1
-        last = ends[1:] if column == width - 1 else data_commas[:, column]
+        first = layout.starts[1:] if column == 0 else data_commas[column - 1] + 1
+        last = ends[1:] if column == width - 1 else data_commas[column]
         bounds.append((first, last - first))
     widest = max(int(length.max()) for _, length in bounds)
     if raw.size <= 2 * widest:
