@@ -364,22 +364,26 @@ def _fast_bool(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
 
 def _fast_number(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
     """Numbers written ``-?digits(.digits)?`` with at most 15 digits, else None."""
-    matrix, lengths = cells.window, cells.lengths
+    lengths = cells.lengths
     empty = lengths == 0
-    width = matrix.shape[1]
+    width = cells.window.shape[1]
     if width == 0:
         return None
-    position = np.arange(width)
-    inside = cells.inside()
-    digit = (matrix >= ord("0")) & (matrix <= ord("9")) & inside
-    dot = (matrix == ord(".")) & inside
-    negative = (matrix[:, 0] == ord("-")) & ~empty
-    allowed = digit | dot | ((position == 0) & (matrix == ord("-")))
+    # each character position along memory (positions × cells; see _fast_date)
+    chars = np.ascontiguousarray(cells.window.T)
+    inside = np.arange(width)[:, None] < lengths
+    digit = (chars >= ord("0")) & (chars <= ord("9")) & inside
+    dot = (chars == ord(".")) & inside
+    negative = (chars[0] == ord("-")) & ~empty
+    allowed = digit | dot
+    allowed[0] |= negative
     if not bool(np.all(allowed | ~inside)):
         return None
-    dots = dot.sum(axis=1)
+    dots = dot.sum(axis=0)
     has_dot = dots == 1
-    at = np.where(has_dot, dot.argmax(axis=1), lengths)
+    at = lengths.copy()  # where the dot is (the length: none)
+    for position in range(width - 1, -1, -1):
+        at[dot[position]] = position
     before = at - negative
     after = np.where(has_dot, lengths - at - 1, 0)
     filled = ~empty
@@ -388,9 +392,9 @@ def _fast_number(cells: PlainCells, spec: ColumnSpec) -> _FastResult | None:
     if bool(np.any(before + after > _MAX_DIGITS)):
         return None
     mantissa = np.zeros(lengths.size, dtype=np.int64)
-    for column in range(width):  # digit by digit, left to right, the dot and sign skipped
-        value = matrix[:, column].astype(np.int64) - ord("0")
-        mantissa = np.where(digit[:, column], mantissa * 10 + value, mantissa)
+    for position in range(width):  # digit by digit, left to right, the dot and sign skipped
+        value = chars[position].astype(np.int64) - ord("0")
+        mantissa = np.where(digit[position], mantissa * 10 + value, mantissa)
     if bool(np.any(negative & (mantissa == 0))):
         return None  # -0 and -0.0 differ in sign only: the general parser decides
     values = mantissa.astype(np.float64) / _POWERS_OF_TEN[after]
