@@ -35,6 +35,31 @@ class TestKmFigure:
         # ticks every 12 months up to 36 (A's last time is 26 months): time >= each tick
         assert texts[:4] == ["4\n2", "3\n0", "1\n0", "0\n0"]
 
+    def test_legend_labels_each_curve_in_its_colour(self) -> None:
+        """Top right, top to bottom in curve order: the label, then a line of the curve's
+        colour; inside the axes, no label over its line (fixed artists, no Legend)."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.colors import to_hex
+
+        long_label = "TP53 wild type, a long group name"
+        km_a = KaplanMeierFitter().fit([100.0, 400.0, 500.0], [1, 0, 1])
+        km_b = KaplanMeierFitter().fit([30.0, 200.0], [1, 0])
+        figure = km_figure([("A", km_a), (long_label, km_b)], title="t")
+        axes = figure.axes[0]
+        assert axes.get_legend() is None
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        labels = {t.get_text(): t for t in axes.texts}
+        rows = [labels["A (n = 3)"], labels[f"{long_label} (n = 2)"]]
+        samples = [line for line in axes.lines if line.get_transform() == rows[0].get_transform()]
+        assert [to_hex(line.get_color()) for line in samples] == list(figures.COLOURS[:2])
+        box = axes.get_window_extent(renderer)
+        for text, line in zip(rows, samples, strict=True):
+            extent = text.get_window_extent(renderer)
+            line_x = line.get_transform().transform(np.column_stack(line.get_data()))[:, 0]
+            assert box.x0 < extent.x0 and extent.x1 < line_x.min() and line_x.max() < box.x1
+            assert box.y0 < extent.y0 and extent.y1 < box.y1
+        assert rows[0].get_window_extent(renderer).y0 > rows[1].get_window_extent(renderer).y1
+
     def test_censor_marks_are_one_path(self) -> None:
         """Every censored time of a curve is one segment of a single path."""
         km = KaplanMeierFitter().fit([10, 20, 30, 40], [0, 1, 0, 0])
