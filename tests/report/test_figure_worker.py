@@ -80,3 +80,18 @@ def test_the_report_package_names_load_on_demand() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         report.nothing  # noqa: B018
 
+
+
+def test_the_helper_keeps_its_modules_out_of_garbage_collection() -> None:
+    """The helper's set-up imports matplotlib and freezes what exists then (in a fresh
+    interpreter: freezing is for the short-lived helper, never for the caller)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys; from minihcvd.report.figure_worker import _prepare_helper;"
+        " _prepare_helper(); print(gc.get_freeze_count(), 'matplotlib.figure' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    frozen, imported = done.stdout.split()
+    assert int(frozen) > 10_000 and imported == "True"
