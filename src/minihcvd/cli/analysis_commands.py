@@ -76,6 +76,7 @@ def analyze(
         from minihcvd.stats.landmarks import Landmark
         from minihcvd.trialdata import read_package
 
+        gc.freeze()  # the analysis modules too: the collections while it runs skip them
         options = AnalysisOptions(
             covariates=given_covariates,
             ci_type=ci,
