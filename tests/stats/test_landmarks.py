@@ -41,6 +41,25 @@ class TestAgainstR:
         assert result.comparison.logrank.p_value == pytest.approx(r["p"].iloc[0], abs=TOLERANCE)
 
 
+class TestGivenOrder:
+    @pytest.mark.parametrize("name", [d for d in DATASETS if d != "edge"])
+    def test_the_table_sorted_by_os_gives_the_same(self, name: str) -> None:
+        """With the table's stable order by OS time (as the analysis passes it) the landmark
+        population is taken in that order: curves and log-rank are the same as unsorted."""
+        from minihcvd.stats._checks import stable_argsort
+
+        table = _os_table(name).sample(frac=1.0, random_state=5).reset_index(drop=True)
+        order = stable_argsort(table["AVAL"].to_numpy(dtype=np.float64))
+        landmark = Landmark("sct", 60 / DAYS_PER_MONTH)
+        plain = landmark_analysis(table, landmark, ci_type="log-log")
+        ordered = landmark_analysis(table, landmark, ci_type="log-log", order=order)
+        assert ordered.to_json_dict() == plain.to_json_dict()
+        for level, summary in plain.comparison.groups.items():
+            theirs, ours = summary.fitter, ordered.comparison.groups[level].fitter
+            np.testing.assert_array_equal(ours.timeline_, theirs.timeline_)
+            np.testing.assert_array_equal(ours.survival_function_, theirs.survival_function_)
+
+
 class TestDefinition:
     def test_patients_dead_by_the_landmark_are_left_out(self) -> None:
         """Only OS time > L counts; the clock restarts at L."""

@@ -45,9 +45,9 @@ def check_event_observed(event_observed: Any, size: int) -> BoolArray:
         raise AnalysisError(f"event_observed has shape {values.shape}; expected ({size},)")
     if values.dtype != np.bool_:
         numeric = values.astype(np.float64)
-        if not np.all(np.isin(numeric, (0.0, 1.0))):
-            raise AnalysisError("event_observed must hold only 0/1 or true/false")
         values = numeric == 1.0
+        if not np.all(values | (numeric == 0.0)):  # two comparisons: faster than an isin
+            raise AnalysisError("event_observed must hold only 0/1 or true/false")
     return values.astype(np.bool_)
 
 

@@ -281,7 +281,7 @@ def _curves(
     report(ANALYSIS_STEPS[3])
     for landmark in options.landmarks:
         results.landmarks[landmark.key] = landmark_analysis(
-            os_table, landmark, ci_type=options.ci_type
+            os_table, landmark, ci_type=options.ci_type, order=order
         )
         tell(results)
 

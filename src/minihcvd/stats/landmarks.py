@@ -75,9 +75,15 @@ class LandmarkResult:
 
 
 def landmark_analysis(
-    os_table: pd.DataFrame, landmark: Landmark, *, ci_type: str
+    os_table: pd.DataFrame,
+    landmark: Landmark,
+    *,
+    ci_type: str,
+    order: np.ndarray | None = None,
 ) -> LandmarkResult:
-    """Compare OS after the landmark between exposed and unexposed patients at risk then."""
+    """Compare OS after the landmark between exposed and unexposed patients at risk then
+    (``order``: the table's rows by OS time, a stable sort, if the caller has it: the landmark
+    population then needs no sort of its own)."""
     exposure = EXPOSURES[landmark.exposure]
     landmark_days = landmark.months * DAYS_PER_MONTH
     days = os_table["AVAL"].to_numpy(dtype=np.float64)
@@ -85,12 +91,15 @@ def landmark_analysis(
     if exposure.population_column is not None:
         population = os_table[exposure.population_column].astype(object)
         at_risk &= (population == exposure.population_value).to_numpy(dtype=np.bool_)
+    # the population's rows, by OS time where the order is given (a stable sort restricted to
+    # some rows is their stable sort), else in table order
+    rows = np.flatnonzero(at_risk) if order is None else order[at_risk[order]]
     exposure_days = _days_since_start(os_table, exposure.date_column)
-    not_exposed = (exposure_days[at_risk] > landmark_days).astype(np.intp)  # code 1: "no"
-    events = os_table["CNSR"].to_numpy(dtype=np.float64)[at_risk] == 0
+    not_exposed = (exposure_days[rows] > landmark_days).astype(np.intp)  # code 1: "no"
+    events = os_table["CNSR"].to_numpy(dtype=np.float64)[rows] == 0
     comparison = compare_coded_groups(
         landmark.key,
-        days[at_risk] - landmark_days,
+        days[rows] - landmark_days,
         events,
         not_exposed,
         [EXPOSED, NOT_EXPOSED],

@@ -148,7 +148,10 @@ def compare_coded_groups(
     empty = []
     for level in levels:
         matching = [code for code, name in enumerate(names) if name == level]
-        mask = np.isin(codes, matching) if matching else np.zeros(codes.size, dtype=np.bool_)
+        if len(matching) == 1:
+            mask = codes == matching[0]  # one comparison: faster than an isin
+        else:
+            mask = np.isin(codes, matching) if matching else np.zeros(codes.size, dtype=np.bool_)
         if mask.any():
             groups[level] = summarize(times[mask], events[mask], ci_type=ci_type)
         else:
