@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.stats.oracle import ORACLE_DIR, RECORDED_DIR
 
 from minihcvd.errors import AnalysisError
@@ -93,3 +95,22 @@ class TestRuleBoundaries:
         """NaN values are left out before ranking."""
         clean = compare_continuous([1, 2, 3], [4, 5, 6])
         assert compare_continuous([1, 2, np.nan, 3], [4, 5, 6, np.nan]) == clean
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from([0.0, -0.0, 1.5, 2.0, -3.25]), st.floats(-1e6, 1e6)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_average_ranks_are_scipys_and_ties_are_counted(values: list[float]) -> None:
+    """Mid-ranks equal scipy's rankdata (average); tie sizes are np.unique's counts."""
+    from scipy.stats import rankdata
+
+    from minihcvd.stats.group_tests import _average_ranks
+
+    array = np.array(values, dtype=np.float64)
+    ranks, tie_sizes = _average_ranks(array)
+    np.testing.assert_array_equal(ranks, rankdata(array, method="average"))
+    np.testing.assert_array_equal(tie_sizes, np.unique(array, return_counts=True)[1])
