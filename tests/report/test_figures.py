@@ -197,6 +197,18 @@ class TestFontsFromMemory:
         path = font_manager.findfont("DejaVu Sans")
         assert font_manager.get_font(path).fname == path
 
+    def test_a_drawing_inside_another_restores_nothing(self) -> None:
+        """Only the outermost drawing swaps and restores (two threads drawing at once leave
+        matplotlib as it was, never with the in-memory loader for good)."""
+        from matplotlib import font_manager
+
+        original = getattr(font_manager, figures.FONT_HOOK)
+        with figures._fonts_from_memory():
+            with figures._fonts_from_memory():
+                assert getattr(font_manager, figures.FONT_HOOK) is figures._font_in_memory
+            assert getattr(font_manager, figures.FONT_HOOK) is figures._font_in_memory
+        assert getattr(font_manager, figures.FONT_HOOK) is original
+
     def test_restored_when_drawing_fails(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from matplotlib import font_manager
         from matplotlib.figure import Figure

@@ -281,7 +281,7 @@ def _fonts_from_memory() -> Iterator[None]:
     from matplotlib import font_manager
 
     original = getattr(font_manager, FONT_HOOK, None)
-    if original is None:
+    if original is None or original is _font_in_memory:  # none, or swapped by another drawing
         yield
         return
     setattr(font_manager, FONT_HOOK, _font_in_memory)
