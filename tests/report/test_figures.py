@@ -197,16 +197,18 @@ class TestFontsFromMemory:
         path = font_manager.findfont("DejaVu Sans")
         assert font_manager.get_font(path).fname == path
 
-    def test_a_drawing_inside_another_restores_nothing(self) -> None:
-        """Only the outermost drawing swaps and restores (two threads drawing at once leave
-        matplotlib as it was, never with the in-memory loader for good)."""
+    def test_overlapping_drawings_leave_matplotlib_as_it_was(self) -> None:
+        """Two drawings that overlap (two threads: the first ends before the second): only
+        the first swaps and restores, so matplotlib keeps its own loader afterwards."""
         from matplotlib import font_manager
 
         original = getattr(font_manager, figures.FONT_HOOK)
-        with figures._fonts_from_memory():
-            with figures._fonts_from_memory():
-                assert getattr(font_manager, figures.FONT_HOOK) is figures._font_in_memory
-            assert getattr(font_manager, figures.FONT_HOOK) is figures._font_in_memory
+        first, second = figures._fonts_from_memory(), figures._fonts_from_memory()
+        first.__enter__()
+        second.__enter__()
+        assert getattr(font_manager, figures.FONT_HOOK) is figures._font_in_memory
+        first.__exit__(None, None, None)
+        second.__exit__(None, None, None)
         assert getattr(font_manager, figures.FONT_HOOK) is original
 
     def test_restored_when_drawing_fails(self, monkeypatch: pytest.MonkeyPatch) -> None:
