@@ -33,6 +33,26 @@ class TestAnalyze:
         document = json.loads((out / "results.json").read_text(encoding="utf-8"))
         assert document["options"]["landmarks"] == {"blinatumomab_2m": 2.0, "sct_4m": 4.0}
 
+    def test_garbage_collection_is_as_it_was_after_an_in_process_run(
+        self, package_dir: Path, tmp_path: Path
+    ) -> None:
+        """The command freezes the collector's objects while it runs (its helper shares them)
+        and thaws them at the end; a caller's own freeze is left alone."""
+        import gc
+
+        gc.unfreeze()  # whatever an earlier test left frozen
+        result = runner.invoke(app, ["analyze", str(package_dir), "--out", str(tmp_path / "a")])
+        assert result.exit_code == 0, result.output
+        assert gc.get_freeze_count() == 0
+        gc.freeze()
+        try:
+            frozen = gc.get_freeze_count()
+            result = runner.invoke(app, ["analyze", str(package_dir), "--out", str(tmp_path / "b")])
+            assert result.exit_code == 0, result.output
+            assert gc.get_freeze_count() >= frozen
+        finally:
+            gc.unfreeze()
+
     def test_console_script_ends_without_teardown_and_loses_nothing(
         self, package_dir: Path, tmp_path: Path
     ) -> None:

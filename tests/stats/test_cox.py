@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.stats.oracle import DATASETS, TOLERANCE, dataset, recorded
 
 from minihcvd.errors import AnalysisError
-from minihcvd.stats.cox import CoxPHFitter, RiskIndex
+from minihcvd.stats.cox import MAX_PATTERN_COLUMNS, CoxPHFitter, RiskIndex
 
 COUNTING_PROCESS_MODELS = {"sct", "sct+x+z"}
 
@@ -143,22 +143,26 @@ class TestPatterns:
 
     @settings(max_examples=60, deadline=None)
     @given(
-        st.integers(1, 3),
-        st.integers(4, 60),
+        st.integers(1, MAX_PATTERN_COLUMNS),
+        st.integers(0, 40),
         st.booleans(),
         st.integers(0, 2**32 - 1),
     )
-    def test_same_as_rows(self, columns: int, rows: int, late: bool, seed: int) -> None:
+    def test_same_as_rows(self, columns: int, extra_rows: int, late: bool, seed: int) -> None:
         from minihcvd.stats.cox import _PatternRiskSets, _RiskSets
 
         rng = np.random.default_rng(seed)
+        rows = (12 << columns) + extra_rows  # enough rows for the pattern layout to be taken
         stop = rng.integers(2, 12, rows).astype(float)  # few times: many ties
-        entry = np.where(rng.random(rows) < 0.4, rng.integers(0, 2, rows), 0.0) if late else None
+        # late entries anywhere before the stop (a row entering on an event day is not at
+        # risk then), or none
+        entry = np.floor(rng.random(rows) * stop) * (rng.random(rows) < 0.5) if late else None
         events = rng.integers(0, 2, rows)
         events[0] = 1
         levels = rng.normal(size=(2, columns))  # two values per column, any two
         x = np.where(rng.random((rows, columns)) < 0.5, levels[0], levels[1])
         index = RiskIndex(stop, events, entry)
+        assert index.late_rows.size > 0 or not late
         patterns = _PatternRiskSets.of(x, index)
         assert patterns is not None
         beta = rng.normal(scale=0.5, size=columns)
@@ -166,15 +170,20 @@ class TestPatterns:
         for got, expected in zip(ours, theirs, strict=True):
             np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
 
-    def test_only_two_valued_columns(self) -> None:
-        from minihcvd.stats.cox import MAX_PATTERN_COLUMNS, _PatternRiskSets
+    def test_only_two_valued_columns_and_few_event_times(self) -> None:
+        """Another value, too many columns, or more event times × patterns than rows: the
+        rows themselves are the layout."""
+        from minihcvd.stats.cox import _PatternRiskSets
 
-        index = RiskIndex([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1])
-        three_values = np.array([[0.0], [1.0], [2.0], [1.0]])
+        rows = 1 << (MAX_PATTERN_COLUMNS + 3)
+        index = RiskIndex(np.tile([1.0, 2.0, 3.0, 4.0], rows // 4), np.ones(rows))
+        binary = np.tile([[0.0], [1.0], [1.0], [0.0]], (rows // 4, MAX_PATTERN_COLUMNS + 1))
+        three_values = binary[:, :1] + (np.arange(rows) % 3 == 0)[:, None]
         assert _PatternRiskSets.of(three_values, index) is None
-        many = np.tile([[0.0], [1.0], [1.0], [0.0]], (1, MAX_PATTERN_COLUMNS + 1))
-        assert _PatternRiskSets.of(many, index) is None
-        assert _PatternRiskSets.of(many[:, :MAX_PATTERN_COLUMNS], index) is not None
+        assert _PatternRiskSets.of(binary, index) is None
+        assert _PatternRiskSets.of(binary[:, :MAX_PATTERN_COLUMNS], index) is not None
+        every_time = RiskIndex(np.arange(1.0, rows + 1), np.ones(rows))
+        assert _PatternRiskSets.of(binary[:, :1], every_time) is None
 
     def test_fit_is_the_same_on_rows(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A whole fit of binary covariates (the SCT split of the ties data) either way."""
@@ -183,6 +192,8 @@ class TestPatterns:
         data = recorded("ties", "tmerge")
         x = np.column_stack((data["sct"], data["x"] > data["x"].median()))
         args = (x, data["tstop"], data["event"], data["tstart"])
+        layout = cox._PatternRiskSets.of(x - x.mean(axis=0), RiskIndex(*args[1:]))
+        assert layout is not None  # the data take the pattern layout
         by_patterns = CoxPHFitter().fit(*args)
         monkeypatch.setattr(cox._PatternRiskSets, "of", classmethod(lambda cls, x, index: None))
         by_rows = CoxPHFitter().fit(*args)

@@ -114,3 +114,12 @@ def test_average_ranks_are_scipys_and_ties_are_counted(values: list[float]) -> N
     ranks, tie_sizes = _average_ranks(array)
     np.testing.assert_array_equal(ranks, rankdata(array, method="average"))
     np.testing.assert_array_equal(tie_sizes, np.unique(array, return_counts=True)[1])
+
+
+def test_average_ranks_put_a_nan_last_as_a_sort_does() -> None:
+    """Callers drop non-finite values; a NaN that got through ranks last, once, not first."""
+    from minihcvd.stats.group_tests import _average_ranks
+
+    ranks, tie_sizes = _average_ranks(np.array([2.0, np.nan, 1.0, np.nan]))
+    np.testing.assert_array_equal(ranks, [2.0, 3.5, 1.0, 3.5])
+    np.testing.assert_array_equal(tie_sizes, [1, 1, 2])

@@ -60,6 +60,15 @@ class TestGivenOrder:
             np.testing.assert_array_equal(ours.survival_function_, theirs.survival_function_)
 
 
+    def test_an_order_of_another_table_is_refused(self) -> None:
+        from minihcvd.errors import AnalysisError
+
+        with pytest.raises(AnalysisError, match="order has shape"):
+            landmark_analysis(
+                _os_table("ties"), Landmark("sct", 2.0), ci_type="log-log", order=np.arange(3)
+            )
+
+
 class TestDefinition:
     def test_patients_dead_by_the_landmark_are_left_out(self) -> None:
         """Only OS time > L counts; the clock restarts at L."""

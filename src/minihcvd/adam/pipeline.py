@@ -44,8 +44,9 @@ class AdamDatasets:
 
     ADRS and the SCT interval table are derived when first used: the survival analysis never
     needs ADRS (about a sixth of the derivation on a registry-sized package), and its curves
-    come before the Cox models, the only users of the split. Give ``sct_intervals`` to use
-    another split table.
+    come before the Cox models, its only users of the split (the ADaM export writes it too).
+    Give ``sct_intervals`` to use another split table (it is not a dataclass field:
+    ``dataclasses.replace`` derives the split again).
     """
 
     adsl: pd.DataFrame

@@ -68,45 +68,52 @@ def analyze(
     # are derived, then draws each curve as soon as the analysis has it. pandas is imported
     # first, so that the helper shares it (its figure code needs it too) instead of importing
     # it again (0.25 s of CPU at 200,000 patients, on two cores); the objects made so far are
-    # frozen, so that the helper's garbage collections do not touch (and copy) shared pages.
-    gc.freeze()
-    with FigureWorker() as figures:
-        from minihcvd.report import write_report
-        from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
-        from minihcvd.stats.landmarks import Landmark
-        from minihcvd.trialdata import read_package
+    # frozen, so that the helper's garbage collections do not touch (and copy) shared pages
+    # (and thawed at the end, for a caller that runs the command in its own process and had
+    # frozen nothing itself).
+    frozen_by_caller = gc.get_freeze_count() > 0
+    try:
+        gc.freeze()
+        with FigureWorker() as figures:
+            from minihcvd.report import write_report
+            from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
+            from minihcvd.stats.landmarks import Landmark
+            from minihcvd.trialdata import read_package
 
-        gc.freeze()  # the analysis modules too: the collections while it runs skip them
-        options = AnalysisOptions(
-            covariates=given_covariates,
-            ci_type=ci,
-            **(
-                {}
-                if given_landmarks is None
-                else {"landmarks": tuple(Landmark(e, m) for e, m in given_landmarks)}
-            ),
-        )
-        steps = ("reading the package", *ANALYSIS_STEPS, *REPORT_STEPS)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(steps[0], total=len(steps))
-
-            def advance(step: str) -> None:
-                progress.update(task, description=step, advance=1)
-
-            package = read_package(directory)
-            figures.warm_up()
-            results = analyze_package(
-                package, options, progress=advance, on_curves=figures.submit_curves
+            gc.freeze()  # the analysis modules too: the collections while it runs skip them
+            options = AnalysisOptions(
+                covariates=given_covariates,
+                ci_type=ci,
+                **(
+                    {}
+                    if given_landmarks is None
+                    else {"landmarks": tuple(Landmark(e, m) for e, m in given_landmarks)}
+                ),
             )
-            report = write_report(results, out, progress=advance, figures=figures)
-            progress.update(task, completed=len(steps))
+            steps = ("reading the package", *ANALYSIS_STEPS, *REPORT_STEPS)
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            ) as progress:
+                task = progress.add_task(steps[0], total=len(steps))
+
+                def advance(step: str) -> None:
+                    progress.update(task, description=step, advance=1)
+
+                package = read_package(directory)
+                figures.warm_up()
+                results = analyze_package(
+                    package, options, progress=advance, on_curves=figures.submit_curves
+                )
+                report = write_report(results, out, progress=advance, figures=figures)
+                progress.update(task, completed=len(steps))
+    finally:
+        if not frozen_by_caller:
+            gc.unfreeze()
     for note in results.all_notes():  # notes hold Cox term names like salvage[S2]: escape
         err_console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
     console.print(f"wrote {escape(str(report))}", soft_wrap=True)

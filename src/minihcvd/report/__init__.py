@@ -1,7 +1,7 @@
 """report layer: results.json, tables, figures and a self-contained report.html.
 
 Its names are loaded on first use: ``minihcvd.report.figure_worker`` (the figures' helper) can
-then be imported and started before pandas and the analysis are.
+then be imported and started before the analysis is.
 """
 
 from __future__ import annotations

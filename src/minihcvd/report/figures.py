@@ -1,7 +1,8 @@
 """Kaplan–Meier and forest plots like the paper's Fig. 1 A–F, drawn with matplotlib's OO API.
 
 No pyplot: figures are ``matplotlib.figure.Figure`` objects rendered by the Agg and SVG
-canvases, so no global backend or state is touched. Curves are drawn from the unique times
+canvases, so no global backend is touched (only matplotlib's font loader, swapped while a
+figure is drawn: :func:`_fonts_from_memory`). Curves are drawn from the unique times
 only (one step per distinct time), which keeps 10^5–10^6 patients as cheap as 110. A KM plot's
 axes never change once built, so their ticks and labels are a few fixed artists placed as
 matplotlib's ``Axis`` places them (:func:`_fixed_axes`), not the ``Axis`` itself: it builds tick
@@ -85,8 +86,10 @@ def km_figure(
     axes = figure.add_subplot()
     last_month = max(km.timeline_[-1] for _, km in curves) / DAYS_PER_MONTH
     ticks = np.arange(0, last_month + RISK_TABLE_STEP_MONTHS, RISK_TABLE_STEP_MONTHS)
+    legend = []
     for index, (label, km) in enumerate(curves):
         colour = COLOURS[index % len(COLOURS)]
+        legend.append((f"{label} (n = {km.n_})", colour))
         months = km.timeline_ / DAYS_PER_MONTH
         axes.step(
             np.concatenate(([0.0], months)),
@@ -94,7 +97,6 @@ def km_figure(
             where="post",
             color=colour,
             linewidth=1.6,
-            label=f"{label} (n = {km.n_})",
         )
         censored = km.n_censored_ > 0
         # add_artist, not add_patch: limits are set below, and autoscaling walks every vertex
@@ -135,13 +137,7 @@ def km_figure(
     axes.set_xlim(0, ticks[-1])
     axes.set_ylim(0, 1.02)
     figure.suptitle(title, x=0.02, ha="left", fontsize=10)
-    _legend(
-        axes,
-        [
-            (f"{label} (n = {km.n_})", COLOURS[index % len(COLOURS)])
-            for index, (label, km) in enumerate(curves)
-        ],
-    )
+    _legend(axes, legend)
     if logrank_p is not None:
         axes.text(
             0.98,

@@ -268,8 +268,9 @@ class _PatternRiskSets:
     @classmethod
     def of(cls, x: FloatArray, index: RiskIndex) -> _PatternRiskSets | None:
         """The pattern layout of ``x`` on ``index``'s rows; None unless every column takes two
-        values (at most ``MAX_PATTERN_COLUMNS`` of them)."""
-        if x.shape[1] > MAX_PATTERN_COLUMNS:
+        values (at most ``MAX_PATTERN_COLUMNS`` of them) and the event times × patterns are
+        no more than the rows (with many distinct times the rows are the cheaper layout)."""
+        if x.shape[1] > MAX_PATTERN_COLUMNS or (index.n_times + 1) << x.shape[1] > x.shape[0]:
             return None
         columns = x.T  # one covariate's values along memory for x as _calc_fit makes it
         low, high = columns.min(axis=1), columns.max(axis=1)
@@ -337,7 +338,7 @@ class _EfronTerms:
     the information into small (event times × covariates) products.
     """
 
-    log_denominator: float
+    log_denominator_sum: float
     s1: FloatArray
     d1: FloatArray
     c: FloatArray
@@ -369,7 +370,7 @@ class _EfronTerms:
         """Log partial likelihood, score and information, given the second-moment part
         ``second`` = sum over event times of c_j S2_j - e_j D2_j."""
         s1, d1 = self.s1, self.d1
-        loglik = float(beta @ death_column_sums - self.log_denominator)
+        loglik = float(beta @ death_column_sums - self.log_denominator_sum)
         score = death_column_sums - (s1 * self.c).sum(axis=1) + (d1 * self.e).sum(axis=1)
         cross = _gram_pair(s1, d1, self.e2)
         mean_products = _gram(s1, self.c2) - cross - cross.T + _gram(d1, self.q2)

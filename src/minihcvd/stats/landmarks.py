@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.clinical import study_day
+from minihcvd.errors import AnalysisError
 from minihcvd.stats.survival_summary import (
     DAYS_PER_MONTH,
     GroupComparison,
@@ -87,6 +88,8 @@ def landmark_analysis(
     exposure = EXPOSURES[landmark.exposure]
     landmark_days = landmark.months * DAYS_PER_MONTH
     days = os_table["AVAL"].to_numpy(dtype=np.float64)
+    if order is not None and order.shape != days.shape:
+        raise AnalysisError(f"order has shape {order.shape}; expected ({days.size},)")
     at_risk = days > landmark_days  # the population's rows, by mask: no copy of the table
     if exposure.population_column is not None:
         population = os_table[exposure.population_column].astype(object)
