@@ -53,4 +53,3 @@ def loaded_by_import(module: str, candidates: Sequence[str]) -> list[str]:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
     return loaded.split(",") if loaded else []
-

@@ -60,4 +60,3 @@ def test_distinct_columns_hash_each_column_once(monkeypatch: object) -> None:
     assert columns["sex"].values == ["M", "F"]
     assert hashed == ["cohort", "sex"]
     assert list(first.codes) == [0, 1, -1] and first.values == ["original", "amended"]
-

@@ -74,4 +74,3 @@ def test_unique_times_is_numpys(values: list[float]) -> None:
     expected = np.unique(times, return_inverse=True, return_counts=True)
     for got, want in zip(unique_times(times), expected, strict=True):
         assert np.array_equal(got, want.reshape(-1))
-

@@ -111,4 +111,3 @@ def _by_hash(
     if not np.array_equal(subjects[found[hit]], values[hit]):
         return None
     return found
-

@@ -138,4 +138,3 @@ class DistinctColumns:
         if name not in self._hashed:
             self._hashed[name] = DistinctValues.of(self.frame[name])
         return self._hashed[name]
-

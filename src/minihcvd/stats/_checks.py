@@ -150,4 +150,3 @@ def unique_times(times: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
     counts = np.diff(np.append(first, times.size)).astype(np.int64)
     inverse = np.cumsum(starts, dtype=np.int64) - 1
     return times[first], inverse, counts
-

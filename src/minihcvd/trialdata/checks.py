@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from minihcvd.clinical import DistinctValues, text_equals
+from minihcvd.clinical import DistinctColumns, DistinctValues, text_equals
 from minihcvd.clinical.outcomes import patient_outcomes
 from minihcvd.clinical.response import EARLY_DEATH_LAST_DAY, RESPONDER_CODES, is_early_death
 from minihcvd.clinical.risk import HIGH_RISK_KARYOTYPES
@@ -38,12 +38,16 @@ def _column(frame: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     return pd.Series(None, index=frame.index, dtype=dtype)
 
 
-def check_patients(patients: pd.DataFrame) -> list[TrialDataError]:
+def check_patients(
+    patients: pd.DataFrame, *, distinct: DistinctColumns | None = None
+) -> list[TrialDataError]:
     """Unique ids; start <= response <= relapse; death the last date; codes that agree.
 
-    Checks of optional columns run only when the file has them.
+    Checks of optional columns run only when the file has them (``distinct``: the patients'
+    columns hashed so far, shared with the other checks).
     """
     p = patients
+    distinct = distinct or DistinctColumns(patients)
     found: list[TrialDataError] = []
 
     def add(mask: pd.Series, message: str, field: str, values: pd.Series | None = None) -> None:
@@ -82,16 +86,16 @@ def check_patients(patients: pd.DataFrame) -> list[TrialDataError]:
             "relapse_date",
         )
     if "best_response" in p:
-        _check_response_codes(p, add)
+        _check_response_codes(p, distinct["best_response"], add)
     _check_baseline_codes(p, add)
     return found
 
 
-def _check_response_codes(p: pd.DataFrame, add: _Add) -> None:
-    """A responder has a response date, NR/ED have none and are not MRD negative."""
+def _check_response_codes(p: pd.DataFrame, codes: DistinctValues, add: _Add) -> None:
+    """A responder has a response date, NR/ED have none and are not MRD negative (``codes``:
+    best_response hashed: the tests run on the few codes, not on every row)."""
     best = p["best_response"]
     response = _column(p, "response_date", "datetime64[us]")
-    codes = DistinctValues.of(best)  # tests on the few codes, not on every row
     failed = pd.Series(codes.isin({"NR", "ED"}), index=p.index)
     add(
         pd.Series(codes.isin(RESPONDER_CODES), index=p.index) & response.isna(),
@@ -147,11 +151,14 @@ def check_outcome_consistency(
     patients: pd.DataFrame,
     assessments: pd.DataFrame | None,
     resolve: Callable[[], pd.DataFrame] | None = None,
+    *,
+    distinct: DistinctColumns | None = None,
 ) -> list[TrialDataError]:
     """Stated outcomes agree with those derived from assessments; early death is coded ED.
 
     ``resolve`` gives ``patient_outcomes(patients, assessments)`` where the caller keeps it
-    (a package's ``outcomes``); by default it is worked out here.
+    (a package's ``outcomes``); by default it is worked out here. ``distinct``: the patients'
+    columns hashed so far.
     """
     needed = {"patient_id", "start_date", "death_date"}
     if not needed <= set(patients.columns):
@@ -190,7 +197,7 @@ def check_outcome_consistency(
             index=patients.index,
         )
         stated = patients["best_response"]
-        codes = DistinctValues.of(stated)  # tests on the few codes, not on every row
+        codes = (distinct or DistinctColumns(patients))["best_response"]  # the few codes
         coded_ed = pd.Series(codes.isin({"ED"}), index=patients.index)
         from_patients = ~from_assessments
         found += problems_at(

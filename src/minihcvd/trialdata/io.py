@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from minihcvd.atomic import atomic_output_dir
+from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import TrialDataError, ValidationFailed
 from minihcvd.trialdata.checks import (
     check_adverse_events,
@@ -290,7 +291,8 @@ def _cross_check(package: TrialPackage | None) -> list[Problem]:
     given = package.administrations
     if patients.empty:
         return [Problem("no patients: expected at least one data row", file=PATIENTS.name)]
-    problems = check_patients(patients)
+    distinct = DistinctColumns(patients)  # columns hashed once for the checks below
+    problems = check_patients(patients, distinct=distinct)
     if assessments is not None:
         problems += check_linked_file(
             assessments,
@@ -317,7 +319,9 @@ def _cross_check(package: TrialPackage | None) -> list[Problem]:
         assessments.columns
     )
     if outcome_ready:
-        problems += check_outcome_consistency(patients, assessments, lambda: package.outcomes)
+        problems += check_outcome_consistency(
+            patients, assessments, lambda: package.outcomes, distinct=distinct
+        )
     return problems
 
 
