@@ -30,6 +30,8 @@ TOP_LEVEL_KEYS = {
     "response",
     "table1",
     "adverse_events",
+    "exposure",
+    "safety",
     "notes",
 }
 

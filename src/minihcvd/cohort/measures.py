@@ -1,9 +1,9 @@
 """What one generated cohort shows for each published number.
 
-Most numbers come from the analysis results (``minihcvd.stats``, the ``results:`` measures);
-the few the analysis does not report (Table 1 thresholds, response timing, transplant and
-blinatumomab facts, SOS by cohort, MRD within Salvage 1) are counted from the package here
-(the ``package:`` measures).
+Most numbers come from the analysis results (``minihcvd.stats``, the ``results:`` measures:
+survival, Tables 1–3, treatment exposure, safety); the few the analysis does not report
+(Table 1 thresholds, response timing, MRD within Salvage 1, who is alive) are counted from
+the package here (the ``package:`` measures).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from minihcvd.clinical import DAYS_PER_MONTH, study_day
+from minihcvd.clinical import study_day
 from minihcvd.clinical.outcomes import summarise_assessments
 from minihcvd.clinical.risk import SALVAGE_CODES
-from minihcvd.cohort.events import SOS_TERM
 from minihcvd.cohort.targets import PublishedTarget, published_targets
 from minihcvd.trialdata import TrialPackage
 from minihcvd.trialdata.schema import COHORT_CODES
@@ -74,8 +73,6 @@ def _per_group(p: pd.DataFrame, mrd: pd.DataFrame, out: dict[str, float]) -> Non
         out[f"baseline.{group}.wbc_50plus"] = float((p["wbc"].ge(50) & mask).sum())
         out[f"baseline.{group}.bm_blasts_50plus"] = float((p["bm_blasts_pct"].ge(50) & mask).sum())
         out[f"baseline.{group}.cd20_20plus"] = float((p["cd20_pct"].ge(20) & mask).sum())
-        out[f"facts.{group}.sct"] = float((p["sct_date"].notna() & mask).sum())
-        out[f"facts.{group}.blinatumomab"] = float((p["blinatumomab_date"].notna() & mask).sum())
         out[f"response.{group}.mrd_negative_at_response_S1"] = float(
             (negative_at_response & s1 & mask).sum()
         )
@@ -101,9 +98,6 @@ def package_measures(package: TrialPackage) -> dict[str, float]:
         out[f"response.orr_pct_by_salvage.{code}"] = (
             100.0 * float((responded & line).sum()) / max(1, int(line.sum()))
         )
-    early = _days(p["death_date"], p["start_date"])[p["best_response"].eq("ED")]
-    for name, value in (("median", early.median()), ("min", early.min()), ("max", early.max())):
-        out[f"response.overall.early_death_day_{name}"] = float(value)
     alive = p["death_date"].isna()
     in_remission = p["response_date"].notna() & p["relapse_date"].isna()
     sct = p["sct_date"].notna()
@@ -111,19 +105,6 @@ def package_measures(package: TrialPackage) -> dict[str, float]:
     out["facts.alive_in_remission"] = float((alive & in_remission).sum())
     out["facts.alive_in_remission_after_sct"] = float((alive & in_remission & sct).sum())
     out["facts.tp53_mutated_alive"] = float((alive & p["tp53_mutated"].eq(True)).sum())
-    sct_months = _days(p["sct_date"], p["start_date"]).dropna() / DAYS_PER_MONTH
-    for name, value in (
-        ("median", sct_months.median()),
-        ("min", sct_months.min()),
-        ("max", sct_months.max()),
-    ):
-        out[f"facts.sct_months_{name}"] = float(value)
-    if package.adverse_events is not None:
-        events = package.adverse_events
-        sos = p["patient_id"].isin(set(events.loc[events["term"].eq(SOS_TERM), "patient_id"]))
-        for group, mask in _groups(p):
-            out[f"safety.{group}.sos"] = float((sos & mask).sum())
-        out["safety.overall.sos_after_sct"] = float((sos & sct).sum())
     return out
 
 

@@ -155,8 +155,9 @@ def analyze_cohort(
 
 
 def measure_seed(seed: int, n_patients: int = 110) -> dict[str, float]:
-    """Synthesize (without dose records), analyse and measure one cohort."""
-    package = synthesize(seed, n_patients, administrations=False)
+    """Synthesize (with dose records: the exposure and safety numbers need them), analyse and
+    measure one cohort."""
+    package = synthesize(seed, n_patients)
     return measure_cohort(package, analyze_cohort(package).to_json_dict())
 
 

@@ -29,8 +29,11 @@ from minihcvd.stats.covariates import (
     has_values,
 )
 from minihcvd.stats.cox_models import CoxModels, cox_outcome, fit_cox_models
+from minihcvd.stats.exposure import exposure_analysis
+from minihcvd.stats.group_summaries import CohortMasks
 from minihcvd.stats.kaplan_meier import median_followup
 from minihcvd.stats.landmarks import EXPOSURES, Landmark, LandmarkResult, landmark_analysis
+from minihcvd.stats.safety import safety_analysis
 from minihcvd.stats.survival_summary import (
     DAYS_PER_MONTH,
     GroupComparison,
@@ -126,6 +129,8 @@ class AnalysisResults:
     response: dict[str, Any] | None = None
     table1: dict[str, Any] | None = None
     adverse_events: dict[str, Any] | None = None
+    exposure: dict[str, Any] = field(default_factory=dict)
+    safety: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def all_notes(self) -> list[str]:
@@ -157,6 +162,8 @@ class AnalysisResults:
             "response": self.response,
             "table1": self.table1,
             "adverse_events": self.adverse_events,
+            "exposure": self.exposure,
+            "safety": self.safety,
             "notes": self.all_notes(),
         }
 
@@ -176,6 +183,7 @@ def analyze_package(
         adam,
         options,
         adverse_events=package.adverse_events,
+        administrations=package.administrations,
         progress=report,
         on_curves=on_curves,
     )
@@ -186,10 +194,12 @@ def analyze_adam(
     options: AnalysisOptions | None = None,
     *,
     adverse_events: pd.DataFrame | None = None,
+    administrations: pd.DataFrame | None = None,
     progress: Progress | None = None,
     on_curves: Callable[[AnalysisResults], None] | None = None,
 ) -> AnalysisResults:
-    """The analysis plan on derived datasets (ADSL, ADTTE, sct_intervals).
+    """The analysis plan on derived datasets (ADSL, ADTTE, ADAE, sct_intervals) and the
+    package's administrations (treatment exposure; None: skipped with a note).
 
     ``on_curves`` is called with the results each time new Kaplan–Meier curves are in them (OS
     and RFS, each factor, each landmark) and before the Cox models are, e.g. to start drawing
@@ -228,6 +238,11 @@ def analyze_adam(
     report(ANALYSIS_STEPS[5])
     results.cox = cox
     results.table1, results.response, results.adverse_events, notes = tables
+    results.notes += notes
+    cohorts = CohortMasks(adsl)
+    results.exposure, notes = exposure_analysis(adsl, administrations, cohorts)
+    results.notes += notes
+    results.safety, notes = safety_analysis(adsl, adam.adae, administrations, cohorts)
     results.notes += notes
     return results
 

@@ -23,7 +23,13 @@ from minihcvd.errors import AnalysisError
 from minihcvd.stats._checks import FloatArray, IntArray
 from minihcvd.stats._distributions import chi2_sf, log_factorials, two_sided_normal_p
 
-__all__ = ["GroupTestResult", "compare_categorical", "compare_continuous"]
+__all__ = [
+    "GroupTestResult",
+    "compare_categorical",
+    "compare_continuous",
+    "fisher_exact",
+    "pearson_chi_squared",
+]
 
 MAX_EXACT_TABLES = 1_000_000
 #: R's fisher.test counts tables with probability <= observed * (1 + 1e-7) as as extreme.
@@ -70,6 +76,36 @@ def compare_categorical(counts: Any) -> GroupTestResult:
             f"expected count < 5 but {n_tables:,} tables to enumerate: chi-squared p",
         )
     return GroupTestResult("Fisher's exact", _fisher_two_groups(table))
+
+
+def fisher_exact(counts: Any) -> GroupTestResult:
+    """Two-sided Fisher's exact test of a (levels × 2 groups) table, as R's ``fisher.test``.
+
+    For comparisons the paper makes by Fisher's test whatever the expected counts (SOS, early
+    death by protocol version); levels nobody has are dropped, as R's test ignores them.
+    """
+    table = np.asarray(counts, dtype=np.int64)
+    if table.ndim != 2 or table.shape[1] != 2 or np.any(table < 0):
+        raise AnalysisError("Fisher's exact test needs a (levels × 2) table of non-negative counts")
+    if np.any(table.sum(axis=0) == 0):
+        raise AnalysisError("Fisher's exact test needs patients in both groups")
+    table = table[table.sum(axis=1) > 0]
+    if table.shape[0] < 2:
+        return GroupTestResult("Fisher's exact", 1.0)
+    return GroupTestResult("Fisher's exact", _fisher_two_groups(table))
+
+
+def pearson_chi_squared(counts: Any) -> GroupTestResult:
+    """Pearson's chi-squared test without continuity correction (R ``chisq.test(correct =
+    FALSE)``), whatever the expected counts: the paper's P for SOS and early death is this one."""
+    table = np.asarray(counts, dtype=np.int64)
+    if table.ndim != 2 or np.any(table < 0):
+        raise AnalysisError("a contingency table must be a 2-D array of non-negative counts")
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        raise AnalysisError("the chi-squared test needs two levels observed in two groups")
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    return GroupTestResult("chi-squared", _pearson(table, expected))
 
 
 def compare_continuous(first: Any, second: Any) -> GroupTestResult:
