@@ -65,9 +65,9 @@ def adsl_rows(adsl_subjects: pd.Index, usubjid: object) -> npt.NDArray[np.int64]
 
     Derived datasets list ADSL's subjects in ADSL's order, one row or a run of rows each (OS:
     one, sct_intervals: one or two): then the rows are found by comparing each with its
-    neighbour and the run starts with ADSL (2 ms at 200,000 patients), not by a hash lookup
-    per row. Anything else (RFS: the responders only) is looked up by the texts' own hashes
-    (:func:`_by_hash`), else by pandas.
+    neighbour and the run starts with ADSL (2 ms at 200,000 patients). Anything else (RFS: the
+    responders only) is looked up by pandas, on the texts as they are (object dtype, so a
+    lookup never converts them and compares by value).
     """
     values = np.asarray(usubjid, dtype=object)
     subjects = np.asarray(adsl_subjects, dtype=object)
@@ -77,37 +77,9 @@ def adsl_rows(adsl_subjects: pd.Index, usubjid: object) -> npt.NDArray[np.int64]
             runs = np.diff(np.append(starts, values.size))
             rows: npt.NDArray[np.int64] = np.repeat(np.arange(starts.size, dtype=np.int64), runs)
             return rows
-    by_hash = _by_hash(subjects, values)
-    if by_hash is not None:
-        return by_hash
-    if not adsl_subjects.is_unique:
+    lookup = pd.Index(subjects, dtype=object)
+    if not lookup.is_unique:
         raise DerivationError("a subject appears twice in ADSL (USUBJID)")
-    found = adsl_subjects.get_indexer(pd.Index(values))
+    found = lookup.get_indexer(pd.Index(values, dtype=object))
     looked_up: npt.NDArray[np.int64] = np.asarray(found, dtype=np.int64)
     return looked_up
-
-
-def _by_hash(
-    subjects: npt.NDArray[np.object_], values: npt.NDArray[np.object_]
-) -> npt.NDArray[np.int64] | None:
-    """The row of ``subjects`` holding each of ``values`` (-1: none), matched by Python's hash
-    of each text (kept in the text since it was first hashed) and then checked text by text;
-    None where that cannot decide (two subjects with one hash, a value whose hash is a
-    subject's but not its text, an unhashable value): the caller looks up by pandas then.
-
-    pandas hashes 200,000 texts into its own table for every lookup index it builds (55 ms
-    for the RFS rows at 200,000 patients); integer hashes of the texts take 30 ms.
-    """
-    try:
-        subject_keys = np.fromiter(map(hash, subjects), dtype=np.int64, count=subjects.size)
-        value_keys = np.fromiter(map(hash, values), dtype=np.int64, count=values.size)
-    except TypeError:
-        return None
-    keys = pd.Index(subject_keys)
-    if not keys.is_unique:
-        return None
-    found = np.asarray(keys.get_indexer(pd.Index(value_keys)), dtype=np.int64)
-    hit = found >= 0
-    if not np.array_equal(subjects[found[hit]], values[hit]):
-        return None
-    return found
