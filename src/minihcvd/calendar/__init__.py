@@ -1,7 +1,7 @@
 """Patient treatment calendars: every administration with its date, dose, calculation, source."""
 
 from minihcvd.calendar.builder import build_calendar, parse_start_date
-from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_rich
+from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_json, to_rich
 from minihcvd.calendar.models import (
     UNSTATED_MARK,
     Administration,
@@ -26,5 +26,6 @@ __all__ = [
     "parse_start_date",
     "to_csv",
     "to_ics",
+    "to_json",
     "to_rich",
 ]

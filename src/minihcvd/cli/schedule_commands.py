@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -148,11 +147,10 @@ def _protocol(value: str) -> Protocol:
 def _render(calendar: TreatmentCalendar, output_format: str) -> bytes:
     from rich.console import Console
 
-    from minihcvd.calendar import to_csv, to_ics, to_rich
+    from minihcvd.calendar import to_csv, to_ics, to_json, to_rich
 
     if output_format == "json":
-        text = json.dumps(calendar.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
-        return text.encode("utf-8")
+        return to_json(calendar).encode("utf-8")
     if output_format == "csv":
         return to_csv(calendar).encode("utf-8")
     if output_format == "ics":
