@@ -35,5 +35,6 @@ def serve_forever(*, host: str, port: int, workers: int) -> None:
             "timeout": 120,
             "graceful_timeout": 10,
             "forwarded_allow_ips": "127.0.0.1",
+            "control_socket_disable": True,  # no shared socket in $HOME between servers
         }
     ).run()

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from minihcvd.calendar import to_json
 from minihcvd.clinical import EligibilityInput
@@ -122,7 +123,7 @@ def _site(user: Any, code: str | None) -> Any:
 
 
 @router.post("/patients", response={201: PatientOut, 422: NotEnrolled})
-def create_patient(request: HttpRequest, payload: RegistrationIn) -> tuple[int, dict[str, Any]]:
+def create_patient(request: HttpRequest, payload: RegistrationIn) -> Status[dict[str, Any]]:
     """Register a patient: 201 and the study id when eligible; 422 with the criteria (and the
     screening logged) when not."""
     user = request.user
@@ -145,11 +146,11 @@ def create_patient(request: HttpRequest, payload: RegistrationIn) -> tuple[int, 
         ),
     )
     if outcome.patient is None:
-        return 422, {
+        return Status(422, {
             "detail": f"not enrolled ({outcome.eligibility.status}); recorded in the screening log",
             "eligibility": eligibility_json(outcome.eligibility),
-        }
-    return 201, _out(outcome.patient)
+        })
+    return Status(201, _out(outcome.patient))
 
 
 @router.get("/patients", response=list[PatientOut])
