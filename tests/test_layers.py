@@ -88,7 +88,9 @@ def test_core_has_no_web_or_database_code() -> None:
         layer = path.relative_to(PACKAGE_ROOT).parts[0]
         if layer in ("web", "cli"):
             continue
-        found += [f"{path.name}: {m}" for m in _imports(path) if m.split(".")[0] in WEB_AND_DATABASE]
+        found += [
+            f"{path.name}: {m}" for m in _imports(path) if m.split(".")[0] in WEB_AND_DATABASE
+        ]
     assert found == []
 
 

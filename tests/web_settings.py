@@ -11,12 +11,16 @@ import tempfile
 
 os.environ["MINIHCVD_DATA_DIR"] = tempfile.mkdtemp(prefix="minihcvd-test-data-")
 
-from minihcvd.web.settings import *  # noqa: E402, F403
+from minihcvd.web.settings import *  # noqa: F403
 
 # argon2 at its production cost makes each test login slow; the hasher is the same
 PASSWORD_HASHERS = ["tests.web_hashers.QuickArgon2PasswordHasher"]
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (serve's collectstatic makes it)
 # pages render without a collectstatic run (the manifest is serve's); whitenoise is unchanged
-STORAGES = {**STORAGES, "staticfiles": {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}

@@ -59,7 +59,6 @@ def sites(db: None) -> dict[str, Any]:
 def users(sites: dict[str, Any]) -> dict[str, Any]:
     """``users["nurse", "A"]``; ``users["admin", None]``; statistician and monitor of all sites
     as ``users["statistician", "all"]``."""
-    from minihcvd.web.accounts.services import create_user
 
     made: dict[tuple[str, str | None], Any] = {}
     with setting_up():
@@ -73,7 +72,9 @@ def _make_users(made: dict[tuple[str, str | None], Any], sites: dict[str, Any]) 
     for code in sites:
         for role in SITE_ROLES:
             made[role, code] = create_user(
-                username=f"{role}-{code.lower()}", role=role, password=PASSWORD,
+                username=f"{role}-{code.lower()}",
+                role=role,
+                password=PASSWORD,
                 site_codes=[code],
             )
     made["admin", None] = create_user(username="admin", role="admin", password=PASSWORD)
@@ -122,7 +123,8 @@ def patient_b(users: dict[str, Any], sites: dict[str, Any]) -> Any:
 
 def api_token(client: Any, username: str) -> str:
     response = client.post(
-        "/api/v1/token", {"username": username, "password": PASSWORD},
+        "/api/v1/token",
+        {"username": username, "password": PASSWORD},
         content_type="application/json",
     )
     assert response.status_code == 200, response.content

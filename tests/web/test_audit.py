@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from tests.web.conftest import PASSWORD
 
 from minihcvd.web.audit.context import Actor, acting_as
 from minihcvd.web.audit.models import AuditEntry
@@ -18,7 +19,6 @@ from minihcvd.web.errors import (
     ConcurrentChangeError,
     ReasonRequired,
 )
-from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,10 @@ class TestEntries:
         """The patient's creation is recorded with each field's new value and the nurse."""
         (entry,) = _entries(record_model="patients.patient", record_id=str(patient_a.pk))
         assert (entry.action, entry.username, entry.site_code, entry.study_id) == (
-            "create", "nurse-a", "A", "A-0001",
+            "create",
+            "nurse-a",
+            "A",
+            "A-0001",
         )
         assert entry.record_version == 1
         assert entry.changes["height_cm"] == [None, 175.0]
@@ -91,9 +94,7 @@ class TestEntries:
     def test_password_values_never_reach_the_trail(self, users: Any) -> None:
         """A password change is recorded as changed, never with its hash."""
         entries = _entries(record_model="accounts.user")
-        assert entries and all(
-            "argon2" not in str(e.changes.get("password", "")) for e in entries
-        )
+        assert entries and all("argon2" not in str(e.changes.get("password", "")) for e in entries)
 
     def test_a_role_or_site_change_is_a_role_change(self, users: Any, sites: Any) -> None:
         """Changing a user's role or sites is recorded as a role change."""
@@ -114,8 +115,13 @@ class TestEntries:
         copy = Patient.objects.get(pk=patient_a.pk)
         copy.pk = None
         with acting_as(EDITOR), pytest.raises(DatabaseError), transaction.atomic():
-            clone = Patient(**{f.attname: getattr(copy, f.attname)
-                               for f in Patient._meta.concrete_fields if f.attname != "id"})
+            clone = Patient(
+                **{
+                    f.attname: getattr(copy, f.attname)
+                    for f in Patient._meta.concrete_fields
+                    if f.attname != "id"
+                }
+            )
             clone.version = 0
             clone.save()  # the same study id: the unique constraint fails
         assert AuditEntry.objects.count() == before
@@ -172,7 +178,7 @@ class TestDatabaseRefuses:
 
     def test_raw_update_of_a_patient(self, patient_a: Any) -> None:
         """A raw UPDATE of a clinical row without its audit entry is refused."""
-        with pytest.raises(DatabaseError, match="audit entry|version"):
+        with pytest.raises(DatabaseError, match=r"audit entry|version"):
             _raw("UPDATE patients_patient SET weight_kg = 10, version = version + 1")
         patient_a.refresh_from_db()
         assert patient_a.weight_kg == 76.0
@@ -223,8 +229,9 @@ class TestBulkPathsRefused:
         from minihcvd.web.accounts.models import User
         from minihcvd.web.sites.models import Site
 
-        queryset = {"sites": Site.objects, "users": User.objects,
-                    "entries": AuditEntry.objects}[model]
+        queryset = {"sites": Site.objects, "users": User.objects, "entries": AuditEntry.objects}[
+            model
+        ]
         with pytest.raises(AuditBypassError):
             queryset.all().update(pk=0)
         with pytest.raises(AuditBypassError):

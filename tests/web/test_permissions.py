@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.web.conftest import ELIGIBLE, PATIENT, api_token
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +32,19 @@ def _matrix() -> list[tuple[str, str, str, int, int | None]]:
             audit = 200 if sees and role in AUDIT_READERS else (403 if sees else 404)
             rows.append((role, "view audit trail", where, audit, audit))
         rows.append((role, "list patients", "own", 200 if role in VIEWERS else 403, 200))
-        rows.append((role, "register patient", "own", 200 if role in REGISTRARS else 403,
-                     201 if role in REGISTRARS else 403))
+        rows.append(
+            (
+                role,
+                "register patient",
+                "own",
+                200 if role in REGISTRARS else 403,
+                201 if role in REGISTRARS else 403,
+            )
+        )
         rows.append((role, "register patient", "other", 200 if role in REGISTRARS else 403, 403))
-        rows.append((role, "view screening log", "own",
-                     200 if role in SCREENING_READERS else 403, None))
+        rows.append(
+            (role, "view screening log", "own", 200 if role in SCREENING_READERS else 403, None)
+        )
         rows.append((role, "administration", "own", 200 if role == "admin" else 302, None))
     return rows
 
@@ -45,10 +52,22 @@ def _matrix() -> list[tuple[str, str, str, int, int | None]]:
 MATRIX = _matrix()
 
 
-@pytest.mark.parametrize(("role", "action", "where", "page", "api"), MATRIX,
-                         ids=[f"{r}-{a}-{w}".replace(" ", "_") for r, a, w, _, _ in MATRIX])
-def test_permission(client: Any, users: Any, patient_a: Any, patient_b: Any, role: str,
-                    action: str, where: str, page: int, api: int | None) -> None:
+@pytest.mark.parametrize(
+    ("role", "action", "where", "page", "api"),
+    MATRIX,
+    ids=[f"{r}-{a}-{w}".replace(" ", "_") for r, a, w, _, _ in MATRIX],
+)
+def test_permission(
+    client: Any,
+    users: Any,
+    patient_a: Any,
+    patient_b: Any,
+    role: str,
+    action: str,
+    where: str,
+    page: int,
+    api: int | None,
+) -> None:
     """One cell of the matrix: the page's and the API's status for a user of site A."""
     user = users[role, None] if role == "admin" else users[role, "A"]
     patient = patient_a if where == "own" else patient_b
@@ -70,8 +89,7 @@ def test_permission(client: Any, users: Any, patient_a: Any, patient_b: Any, rol
         return
     if action == "register patient":
         body = {**PATIENT, "site": "A" if where == "own" else "B", "eligibility": ELIGIBLE}
-        response = client.post("/api/v1/patients", body, content_type="application/json",
-                               **bearer)
+        response = client.post("/api/v1/patients", body, content_type="application/json", **bearer)
     else:
         paths = {
             "view patient": f"/api/v1/patients/{sid}",
@@ -83,9 +101,10 @@ def test_permission(client: Any, users: Any, patient_a: Any, patient_b: Any, rol
     assert response.status_code == api, response.content[:300]
 
 
-@pytest.mark.parametrize("role", ROLES + ("admin",))
-def test_lists_and_counts_show_only_own_sites(client: Any, users: Any, patient_a: Any,
-                                              patient_b: Any, role: str) -> None:
+@pytest.mark.parametrize("role", (*ROLES, "admin"))
+def test_lists_and_counts_show_only_own_sites(
+    client: Any, users: Any, patient_a: Any, patient_b: Any, role: str
+) -> None:
     """The list (page and API), its count and the search never show site B's patient."""
     user = users[role, None] if role == "admin" else users[role, "A"]
     token = api_token(client, user.username)
@@ -100,8 +119,9 @@ def test_lists_and_counts_show_only_own_sites(client: Any, users: Any, patient_a
 
 
 @pytest.mark.parametrize("role", ["statistician", "monitor"])
-def test_all_sites_users_see_every_site(client: Any, users: Any, patient_a: Any,
-                                        patient_b: Any, role: str) -> None:
+def test_all_sites_users_see_every_site(
+    client: Any, users: Any, patient_a: Any, patient_b: Any, role: str
+) -> None:
     """Statisticians and monitors given all sites see both sites' patients."""
     token = api_token(client, f"{role}-all")
     listed = client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}").json()

@@ -27,10 +27,10 @@ DataDirOption = Annotated[
 ]
 MAX_WORKERS = 64
 
-web = typer.Typer(name="web", help="Manage the trial application's sites and users.",
-                  no_args_is_help=True)
-audit = typer.Typer(name="audit", help="Check the application's audit trail.",
-                    no_args_is_help=True)
+web = typer.Typer(
+    name="web", help="Manage the trial application's sites and users.", no_args_is_help=True
+)
+audit = typer.Typer(name="audit", help="Check the application's audit trail.", no_args_is_help=True)
 app.add_typer(web)
 app.add_typer(audit)
 
@@ -49,8 +49,11 @@ def serve(
     workers: Annotated[int, typer.Option(help="gunicorn worker processes (1-64).")] = 2,
     demo: Annotated[
         bool,
-        typer.Option("--demo", help="Seed an empty database with a demo trial (3 sites, one "
-                     "user per role per site, 110 virtual patients); prints the logins once."),
+        typer.Option(
+            "--demo",
+            help="Seed an empty database with a demo trial (3 sites, one "
+            "user per role per site, 110 virtual patients); prints the logins once.",
+        ),
     ] = False,
 ) -> None:
     """Run the trial web application (gunicorn + whitenoise; never DEBUG)."""
@@ -72,8 +75,11 @@ def serve(
 
     shown_host = f"[{host}]" if ":" in host else host
     console.print(f"minihcvd: data in {folder}", markup=False, highlight=False)
-    console.print(f"minihcvd: serving on http://{shown_host}:{port}/ (Ctrl-C stops)",
-                  markup=False, highlight=False)
+    console.print(
+        f"minihcvd: serving on http://{shown_host}:{port}/ (Ctrl-C stops)",
+        markup=False,
+        highlight=False,
+    )
     sys.stdout.flush()
     serve_forever(host=host, port=port, workers=workers)
 
@@ -83,8 +89,11 @@ def _seed_demo() -> None:
     from minihcvd.web.sites.models import Site
 
     if Site.objects.exists():
-        console.print("demo: the database already holds a trial; not seeded again "
-                      "(the logins were printed when it was seeded)", markup=False)
+        console.print(
+            "demo: the database already holds a trial; not seeded again "
+            "(the logins were printed when it was seeded)",
+            markup=False,
+        )
         return
     logins = seed_demo(progress=lambda line: err_console.print(line, markup=False))
     table = Table(title="Demo logins (shown once; store them now)")
@@ -97,11 +106,13 @@ def _seed_demo() -> None:
 
 @web.command()
 def createsite(
-    code: Annotated[str, typer.Option(help="Site code, 1-8 capitals or digits (study ids "
-                                      "are CODE-0001…).")],
+    code: Annotated[
+        str, typer.Option(help="Site code, 1-8 capitals or digits (study ids are CODE-0001…).")
+    ],
     name: Annotated[str, typer.Option(help="The hospital's name.")],
-    protocol: Annotated[str, typer.Option(help="The site's active protocol: original, "
-                                          "original-reduced or amended.")] = "amended",
+    protocol: Annotated[
+        str, typer.Option(help="The site's active protocol: original, original-reduced or amended.")
+    ] = "amended",
     data_dir: DataDirOption = None,
 ) -> None:
     """Create a site."""
@@ -111,15 +122,19 @@ def createsite(
 
     with acting_as(Actor(user_id=None, username="cli:web createsite")):
         site = create_site(code=code, name=name, active_protocol=protocol)
-    console.print(f"created site {site.code} ({site.name}, protocol {site.active_protocol})",
-                  markup=False, highlight=False)
+    console.print(
+        f"created site {site.code} ({site.name}, protocol {site.active_protocol})",
+        markup=False,
+        highlight=False,
+    )
 
 
 @web.command()
 def createuser(
     username: Annotated[str, typer.Option(help="Login name.")],
-    role: Annotated[str, typer.Option(help="investigator, nurse, pharmacist, statistician, "
-                                      "monitor or admin.")],
+    role: Annotated[
+        str, typer.Option(help="investigator, nurse, pharmacist, statistician, monitor or admin.")
+    ],
     site: Annotated[
         list[str] | None,
         typer.Option(help="Site code (repeatable); 'all' for statisticians and monitors."),
@@ -137,18 +152,19 @@ def createuser(
     elif sys.stdin.isatty():
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
-        raise WebInputError("no terminal to ask for the password: use --password-stdin",
-                            field="password")
+        raise WebInputError(
+            "no terminal to ask for the password: use --password-stdin", field="password"
+        )
     _start(data_dir)
     from minihcvd.web.accounts.services import create_user
     from minihcvd.web.audit.context import Actor, acting_as
 
     with acting_as(Actor(user_id=None, username="cli:web createuser")):
-        user = create_user(username=username, role=role, password=password,
-                           site_codes=site or [])
+        user = create_user(username=username, role=role, password=password, site_codes=site or [])
     console.print(
         f"created {user.role} {user.username} (sites: {', '.join(user.site_codes()) or '-'})",
-        markup=False, highlight=False,
+        markup=False,
+        highlight=False,
     )
 
 
@@ -163,7 +179,9 @@ def users(data_dir: DataDirOption = None) -> None:
         table.add_column(column)
     for user in User.objects.prefetch_related("sites").order_by("username"):
         table.add_row(
-            user.username, user.role, ", ".join(user.site_codes()) or "-",
+            user.username,
+            user.role,
+            ", ".join(user.site_codes()) or "-",
             "yes" if user.is_active else "no",
             f"{user.last_login:%Y-%m-%d %H:%M}" if user.last_login else "-",
         )
@@ -182,7 +200,9 @@ def audit_verify(data_dir: DataDirOption = None) -> None:
         return
     err_console.print(
         f"audit trail broken at entry #{problem.sequence}: {problem.problem} "
-        f"({checked} entries before it are intact)",
-        markup=False, highlight=False,
+        f"({checked} {'entry' if checked == 1 else 'entries'} before it "
+        f"{'is' if checked == 1 else 'are'} intact)",
+        markup=False,
+        highlight=False,
     )
     raise typer.Exit(1)

@@ -62,22 +62,24 @@ def read_or_create_secret_key(data_dir: Path) -> str:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise DataDirError(
-                f"the secret key {str(path)!r} is readable by others (mode {mode:04o}); "
-                f"run: chmod 600 {path}",
-                field="data-dir",
-            ) from None
-        key = path.read_text(encoding="ascii").strip()
-        if len(key) < 50:
-            raise DataDirError(
-                f"the secret key {str(path)!r} is shorter than 50 characters; remove it to "
-                "make a new one (existing sessions end)",
-                field="data-dir",
-            )
+        pass
+    else:
+        key = secrets.token_urlsafe(64)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
         return key
-    key = secrets.token_urlsafe(64)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise DataDirError(
+            f"the secret key {str(path)!r} is readable by others (mode {mode:04o}); "
+            f"run: chmod 600 {path}",
+            field="data-dir",
+        ) from None
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 50:
+        raise DataDirError(
+            f"the secret key {str(path)!r} is shorter than 50 characters; remove it to "
+            "make a new one (existing sessions end)",
+            field="data-dir",
+        )
     return key

@@ -71,37 +71,38 @@ def seed_demo(
             for role in SITE_ROLES:
                 username = f"{role}-{site.code.lower()}"
                 password = _password()
-                create_user(username=username, role=role, password=password,
-                            site_codes=[site.code])
+                create_user(username=username, role=role, password=password, site_codes=[site.code])
                 logins.append(DemoLogin(username, role, site.code, password))
         progress(f"demo: {len(sites)} sites and {len(logins)} users created")
-        cohort = synthesize(DEFAULT_SEED if seed is None else seed, patients,
-                            administrations=False).patients
-        nurses = {site.code: User.objects.get(username=f"nurse-{site.code.lower()}")
-                  for site in sites}
-        for index, row in enumerate(cohort.itertuples(index=False)):
+        cohort = synthesize(
+            DEFAULT_SEED if seed is None else seed, patients, administrations=False
+        ).patients
+        nurses = {
+            site.code: User.objects.get(username=f"nurse-{site.code.lower()}") for site in sites
+        }
+        for index, row in enumerate(cohort.to_dict("records")):
             site = sites[index % len(sites)]
             nurse = nurses[site.code]
-            cd20 = float(row.cd20_pct)
+            cd20 = float(row["cd20_pct"])
             with acting_as(actor_for(nurse)):
                 register_patient(
                     user=nurse,
                     request=RegistrationRequest(
                         site=site,
-                        protocol=str(row.cohort),
-                        start_date=row.start_date.date(),
-                        sex=str(row.sex),
-                        age_years=round(float(row.age)),
-                        height_cm=float(row.height_cm),
-                        weight_kg=float(row.weight_kg),
+                        protocol=str(row["cohort"]),
+                        start_date=row["start_date"].date(),
+                        sex=str(row["sex"]),
+                        age_years=round(float(row["age"])),
+                        height_cm=float(row["height_cm"]),
+                        weight_kg=float(row["weight_kg"]),
                         cd20_pct=None if math.isnan(cd20) else cd20,
-                        cns_disease=bool(row.cns_disease),
+                        cns_disease=bool(row["cns_disease"]),
                         eligibility=EligibilityInput(
                             relapsed_or_refractory=True,
                             precursor_b_all=True,
                             ph_positive=False,
-                            cd22_positive=float(row.cd22_pct) > 0,
-                            ecog=int(row.ecog),
+                            cd22_positive=float(row["cd22_pct"]) > 0,
+                            ecog=int(row["ecog"]),
                             ejection_fraction_pct=60.0,
                             bilirubin_mg_dl=0.6,
                             creatinine_mg_dl=0.9,

@@ -1,4 +1,4 @@
-"""The web layer's errors: ours (a subclass of :class:`MinihcvdError`), so the CLI prints one line."""
+"""The web layer's errors: ours (subclasses of MinihcvdError), so the CLI prints one line."""
 
 from __future__ import annotations
 
@@ -40,4 +40,4 @@ class AuditContextMissing(MinihcvdError):
 
 
 class AuditBypassError(MinihcvdError):
-    """A bulk ORM path that would skip the audit trail (update, bulk_create, delete of a queryset)."""
+    """A bulk ORM path that would skip the audit trail (queryset update or delete, bulk_create)."""

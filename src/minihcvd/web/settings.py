@@ -93,7 +93,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "minihcvd.sqlite3",
+            "NAME": str(DATA_DIR / "minihcvd.sqlite3"),
             "OPTIONS": {
                 # WAL: readers do not block the writer; IMMEDIATE: a write transaction takes
                 # the lock at BEGIN, so two workers never deadlock on an upgrade.

@@ -16,7 +16,5 @@ class TrialUserAdmin(UserAdmin):  # type: ignore[type-arg]
         (None, {"fields": ("username", "password")}),
         ("Trial", {"fields": ("role", "sites", "all_sites", "is_active", "is_staff")}),
     )
-    add_fieldsets = (
-        (None, {"fields": ("username", "role", "sites", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"fields": ("username", "role", "sites", "password1", "password2")}),)
     actions = None  # the bulk "delete selected" would skip the audit trail

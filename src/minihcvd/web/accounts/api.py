@@ -39,4 +39,4 @@ def token(request: HttpRequest, credentials: Credentials) -> Status[dict[str, st
         return Status(401, {"detail": "unknown username or wrong password"})
     with acting_as(actor_for(user)):
         record_event(action=AuditAction.LOGIN, details={"via": [None, "API token"]})
-        return Status(200, {"token": issue_api_token(user=user)})  # type: ignore[arg-type]
+        return Status(200, {"token": issue_api_token(user=user)})

@@ -36,7 +36,7 @@ class User(AuditedModel, AbstractUser):
         default=False, help_text="statisticians and monitors only: every site, present and future"
     )
 
-    objects: ClassVar[AuditedUserManager] = AuditedUserManager()  # type: ignore[assignment]
+    objects: ClassVar[AuditedUserManager] = AuditedUserManager()
 
     audit_redacted: ClassVar[tuple[str, ...]] = ("password",)
     audit_ignored: ClassVar[tuple[str, ...]] = ("last_login",)

@@ -31,12 +31,20 @@ class Action(StrEnum):
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.INVESTIGATOR: frozenset(
-        {Action.VIEW_PATIENTS, Action.REGISTER_PATIENT, Action.VIEW_SCREENING_LOG,
-         Action.VIEW_AUDIT_TRAIL}
+        {
+            Action.VIEW_PATIENTS,
+            Action.REGISTER_PATIENT,
+            Action.VIEW_SCREENING_LOG,
+            Action.VIEW_AUDIT_TRAIL,
+        }
     ),
     Role.NURSE: frozenset(
-        {Action.VIEW_PATIENTS, Action.REGISTER_PATIENT, Action.VIEW_SCREENING_LOG,
-         Action.VIEW_AUDIT_TRAIL}
+        {
+            Action.VIEW_PATIENTS,
+            Action.REGISTER_PATIENT,
+            Action.VIEW_SCREENING_LOG,
+            Action.VIEW_AUDIT_TRAIL,
+        }
     ),
     Role.PHARMACIST: frozenset({Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL}),
     Role.STATISTICIAN: frozenset({Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG}),

@@ -21,9 +21,7 @@ __all__ = ["API_TOKEN_LIFETIME", "create_user", "issue_api_token", "user_for_api
 API_TOKEN_LIFETIME = dt.timedelta(hours=8)
 
 
-def create_user(
-    *, username: str, role: str, password: str, site_codes: Sequence[str] = ()
-) -> User:
+def create_user(*, username: str, role: str, password: str, site_codes: Sequence[str] = ()) -> User:
     """A new user of ``role`` at ``site_codes`` ("all" for every site: statisticians and
     monitors only). Admins get the Django admin and no site; everyone else needs a site."""
     if role not in Role.values:
@@ -49,8 +47,9 @@ def create_user(
     if missing:
         raise WebInputError(f"no site with the code {', '.join(missing)}", field="site")
     is_admin = role == Role.ADMIN
-    user = User(username=username, role=role, all_sites=all_sites, is_staff=is_admin,
-                is_superuser=is_admin)
+    user = User(
+        username=username, role=role, all_sites=all_sites, is_staff=is_admin, is_superuser=is_admin
+    )
     try:
         password_validation.validate_password(password, user)
     except ValidationError as error:

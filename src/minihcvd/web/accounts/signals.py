@@ -14,8 +14,9 @@ from minihcvd.web.sites.models import Site
 
 
 @receiver(m2m_changed, sender=User.sites.through)
-def _sites_changed(sender: Any, instance: Any, action: str, pk_set: set[int] | None,
-                   **kwargs: Any) -> None:
+def _sites_changed(
+    sender: Any, instance: Any, action: str, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     if action not in ("post_add", "post_remove", "post_clear") or not isinstance(instance, User):
         return
     codes = sorted(Site.objects.filter(pk__in=pk_set or ()).values_list("code", flat=True))

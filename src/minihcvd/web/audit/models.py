@@ -222,7 +222,8 @@ class AuditedModel(models.Model):
 
     def _check_version(self) -> None:
         stored = (
-            type(self)._base_manager.select_for_update()
+            type(self)
+            ._base_manager.select_for_update()
             .filter(pk=self.pk)
             .values_list("version", flat=True)
             .first()

@@ -94,8 +94,9 @@ class _VendorSQL(migrations.operations.base.Operation):
     def state_forwards(self, app_label: str, state: Any) -> None:
         return None
 
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any,
-                          to_state: Any) -> None:
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         vendor = schema_editor.connection.vendor
         if vendor not in ("sqlite", "postgresql"):
             raise RuntimeError(f"minihcvd supports SQLite and PostgreSQL, not {vendor}")

@@ -146,10 +146,14 @@ def create_patient(request: HttpRequest, payload: RegistrationIn) -> Status[dict
         ),
     )
     if outcome.patient is None:
-        return Status(422, {
-            "detail": f"not enrolled ({outcome.eligibility.status}); recorded in the screening log",
-            "eligibility": eligibility_json(outcome.eligibility),
-        })
+        return Status(
+            422,
+            {
+                "detail": f"not enrolled ({outcome.eligibility.status}); "
+                "recorded in the screening log",
+                "eligibility": eligibility_json(outcome.eligibility),
+            },
+        )
     return Status(201, _out(outcome.patient))
 
 

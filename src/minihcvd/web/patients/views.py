@@ -112,7 +112,10 @@ def eligibility_panel(request: HttpRequest) -> HttpResponse:
     try:
         result: EligibilityResult | None = assess_eligibility(form.eligibility_input())
     except MinihcvdError as problem:
-        result, error = None, f"{ELIGIBILITY_LABELS.get(problem.field or '', '')}: {problem.message}"
+        result, error = (
+            None,
+            f"{ELIGIBILITY_LABELS.get(problem.field or '', '')}: {problem.message}",
+        )
     return render(request, "patients/_eligibility.html", {"result": result, "error": error})
 
 

@@ -18,7 +18,9 @@ def create_site(*, code: str, name: str, active_protocol: str = "amended") -> Si
         site.full_clean()
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
-        raise WebInputError(f"{messages[0]} (found {getattr(site, field)!r})", field=field) from None
+        raise WebInputError(
+            f"{messages[0]} (found {getattr(site, field)!r})", field=field
+        ) from None
     with transaction.atomic():
         site.save()
     return site

@@ -6,35 +6,57 @@ from minihcvd.web.audit.triggers import AppendOnlyAudit
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveBigIntegerField(unique=True)),
-                ('timestamp', models.DateTimeField(help_text='UTC')),
-                ('user_id', models.BigIntegerField(null=True)),
-                ('username', models.CharField(max_length=150)),
-                ('site_code', models.CharField(blank=True, max_length=16)),
-                ('action', models.CharField(choices=[('create', 'Create'), ('change', 'Change'), ('delete', 'Delete'), ('login', 'Login'), ('failed login', 'Failed Login'), ('role change', 'Role Change'), ('export', 'Export'), ('signature', 'Signature')], max_length=16)),
-                ('record_model', models.CharField(blank=True, max_length=64)),
-                ('record_id', models.CharField(blank=True, max_length=64)),
-                ('record_version', models.PositiveIntegerField(null=True)),
-                ('study_id', models.CharField(blank=True, db_index=True, max_length=32)),
-                ('changes', models.JSONField(default=dict, help_text='{field: [old, new]}')),
-                ('reason', models.TextField(blank=True)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveBigIntegerField(unique=True)),
+                ("timestamp", models.DateTimeField(help_text="UTC")),
+                ("user_id", models.BigIntegerField(null=True)),
+                ("username", models.CharField(max_length=150)),
+                ("site_code", models.CharField(blank=True, max_length=16)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create"),
+                            ("change", "Change"),
+                            ("delete", "Delete"),
+                            ("login", "Login"),
+                            ("failed login", "Failed Login"),
+                            ("role change", "Role Change"),
+                            ("export", "Export"),
+                            ("signature", "Signature"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("record_model", models.CharField(blank=True, max_length=64)),
+                ("record_id", models.CharField(blank=True, max_length=64)),
+                ("record_version", models.PositiveIntegerField(null=True)),
+                ("study_id", models.CharField(blank=True, db_index=True, max_length=32)),
+                ("changes", models.JSONField(default=dict, help_text="{field: [old, new]}")),
+                ("reason", models.TextField(blank=True)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['sequence'],
-                'indexes': [models.Index(fields=['record_model', 'record_id'], name='audit_audit_record__53d8ea_idx')],
+                "ordering": ["sequence"],
+                "indexes": [
+                    models.Index(
+                        fields=["record_model", "record_id"], name="audit_audit_record__53d8ea_idx"
+                    )
+                ],
             },
         ),
         AppendOnlyAudit(),

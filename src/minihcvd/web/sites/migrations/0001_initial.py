@@ -5,25 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('code', models.CharField(help_text="prefix of the site's study ids, e.g. A → A-0001", max_length=8, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z][A-Z0-9]{0,7}$', '1-8 capital letters or digits')])),
-                ('name', models.CharField(max_length=200)),
-                ('active_protocol', models.CharField(choices=[('original', "original (paper's first protocol)"), ('original-reduced', 'original-reduced (inotuzumab reduced)'), ('amended', 'amended (fractionated inotuzumab, blinatumomab)')], default='amended', max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="prefix of the site's study ids, e.g. A → A-0001",
+                        max_length=8,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][A-Z0-9]{0,7}$", "1-8 capital letters or digits"
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "active_protocol",
+                    models.CharField(
+                        choices=[
+                            ("original", "original (paper's first protocol)"),
+                            ("original-reduced", "original-reduced (inotuzumab reduced)"),
+                            ("amended", "amended (fractionated inotuzumab, blinatumomab)"),
+                        ],
+                        default="amended",
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
     ]

@@ -1,0 +1,137 @@
+"""End to end in a browser (Playwright driving Debian's /usr/bin/chromium, no downloaded
+browser) against `minihcvd serve --demo`: the demo logins work and show the site's patients, a
+nurse registers an eligible patient and downloads the calendar, sees an ineligible one's
+reasons, and cannot open another site's patient."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.web.servers import RunningServer, fresh_database, serve_demo
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true",
+        reason="Debian's chromium is not installed (under CI=true this fails instead)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with fresh_database() as url, serve_demo(tmp_path_factory.mktemp("e2e") / "data", url) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def _login(page: Any, server: RunningServer, username: str) -> None:
+    page.goto(f"{server.url}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", server.passwords[username])
+    page.click("button[type=submit]")
+
+
+def test_the_demo_prints_a_login_per_role_per_site(server: RunningServer) -> None:
+    """Three sites × five site roles, and the admin; every password printed once."""
+    assert len(server.passwords) == 16 and "nurse-b" in server.passwords
+    assert "demo: 110/110 patients registered" in server.output
+
+
+def test_a_demo_nurse_finds_their_sites_patients(page: Any, server: RunningServer) -> None:
+    """Site A holds a third of the 110 demo patients, all with A- study ids."""
+    _login(page, server, "nurse-a")
+    heading = page.locator("h1").inner_text()
+    assert heading.startswith("Patients 37 at A")
+    ids = page.locator("table.grid tbody tr td:first-child").all_inner_texts()
+    assert len(ids) == 37 and all(i.startswith("A-") for i in ids)
+
+
+def test_register_an_eligible_patient_and_download_the_calendar(
+    page: Any, server: RunningServer, tmp_path: Path
+) -> None:
+    """The live panel turns eligible, registration opens the calendar, the ICS downloads."""
+    _login(page, server, "nurse-a")
+    page.click("text=Register a patient")
+    page.fill("#id_start_date", "2026-01-05")
+    page.select_option("#id_sex", "F")
+    page.fill("#id_age_years", "52")
+    page.fill("#id_height_cm", "165")
+    page.fill("#id_weight_kg", "62")
+    page.fill("#id_cd20_pct", "25")
+    for name, value in [
+        ("relapsed_or_refractory", "yes"),
+        ("precursor_b_all", "yes"),
+        ("ph_positive", "no"),
+        ("cd22_positive", "yes"),
+        ("uncontrolled_infection", "no"),
+        ("second_active_malignancy", "no"),
+    ]:
+        page.select_option(f"#id_{name}", value)
+    for name, value in [
+        ("ecog", "1"),
+        ("ejection_fraction_pct", "58"),
+        ("bilirubin_mg_dl", "0.8"),
+        ("creatinine_mg_dl", "1.0"),
+        ("nyha_class", "1"),
+    ]:
+        page.fill(f"#id_{name}", value)
+    page.locator("#id_nyha_class").blur()
+    page.wait_for_selector("#eligibility .status.eligible")
+    page.click("button:has-text('Register')")
+    page.wait_for_url("**/patients/A-0038/")
+    assert "A-0038 enrolled" in page.content()
+    assert page.locator("table.calendar tbody tr").count() > 50
+    with page.expect_download() as download_info:
+        page.click("text=calendar (ICS)")
+    saved = tmp_path / "calendar.ics"
+    download_info.value.save_as(saved)
+    assert saved.read_text().startswith("BEGIN:VCALENDAR")
+
+
+def test_an_ineligible_patient_shows_the_reasons(page: Any, server: RunningServer) -> None:
+    """A Ph-positive patient is not enrolled and the failing criterion is shown."""
+    _login(page, server, "investigator-b")
+    page.goto(f"{server.url}/patients/register/")
+    page.select_option("#id_ph_positive", "yes")
+    page.wait_for_selector("#eligibility li.fail")
+    assert "Philadelphia-chromosome negative" in page.locator("#eligibility li.fail").inner_text()
+    page.fill("#id_start_date", "2026-01-05")
+    page.fill("#id_age_years", "40")
+    page.fill("#id_height_cm", "170")
+    page.fill("#id_weight_kg", "70")
+    page.click("button:has-text('Register')")
+    assert "Not enrolled" in page.content()
+    page.goto(f"{server.url}/patients/screening/")
+    assert "ph_positive = True" in page.content()
+
+
+def test_a_nurse_of_site_b_cannot_open_a_site_a_patient(page: Any, server: RunningServer) -> None:
+    """404 for A-0001, and the list of site B has no A- patients."""
+    _login(page, server, "nurse-b")
+    response = page.goto(f"{server.url}/patients/A-0001/")
+    assert response.status == 404
+    page.goto(f"{server.url}/patients/?q=A-0001")
+    assert page.locator("table.grid tbody").inner_text().startswith("No patients")

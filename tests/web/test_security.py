@@ -1,0 +1,99 @@
+"""Security settings: never DEBUG, argon2, login lock-out, CSRF, cookie flags, CSP, idle
+sessions, the secret key file."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from tests.web.conftest import PASSWORD
+
+from minihcvd.web.config import read_or_create_secret_key
+from minihcvd.web.errors import DataDirError
+
+
+def test_production_settings() -> None:
+    """Never DEBUG; argon2 (the production settings' only hasher); 30-minute idle sessions."""
+    import minihcvd.web.settings as production
+
+    assert production.DEBUG is False and settings.DEBUG is False
+    assert production.PASSWORD_HASHERS == ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+@pytest.mark.django_db
+def test_every_page_has_a_content_security_policy(client: Any) -> None:
+    """Scripts only from this origin, no framing."""
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_csrf_token_is_refused(users: Any) -> None:
+    """403 for a login posted without the CSRF token."""
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/accounts/login/", {"username": "nurse-a", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_session_cookie_is_httponly_and_lax(client: Any, users: Any) -> None:
+    """After a login the session cookie carries HttpOnly and SameSite=Lax, and its age is
+    the idle limit."""
+    client.post("/accounts/login/", {"username": "nurse-a", "password": PASSWORD})
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+def test_five_failed_logins_lock_the_api_and_the_page(client: Any, users: Any) -> None:
+    """After five wrong passwords even the right one is refused: 429 in the API, the lock-out
+    page on the site."""
+    for _ in range(5):
+        wrong = client.post(
+            "/api/v1/token",
+            {"username": "nurse-a", "password": "nope"},
+            content_type="application/json",
+        )
+        assert wrong.status_code in (401, 429)
+    right = client.post(
+        "/api/v1/token",
+        {"username": "nurse-a", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert right.status_code == 429
+    page = client.post("/accounts/login/", {"username": "nurse-a", "password": PASSWORD})
+    assert page.status_code == 429 and b"Too many failed logins" in page.content
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_is_a_401(client: Any, users: Any) -> None:
+    """Bad credentials: 401 and no token."""
+    response = client.post(
+        "/api/v1/token",
+        {"username": "nurse-a", "password": "nope"},
+        content_type="application/json",
+    )
+    assert response.status_code == 401 and "token" not in response.json()
+
+
+class TestSecretKey:
+    def test_made_once_with_mode_0600(self, tmp_path: Path) -> None:
+        """The first start makes the key readable by its owner only; later starts read it."""
+        key = read_or_create_secret_key(tmp_path)
+        mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
+        assert mode == 0o600 and len(key) >= 50
+        assert read_or_create_secret_key(tmp_path) == key
+
+    def test_a_key_others_can_read_is_refused(self, tmp_path: Path) -> None:
+        """Mode 0644 is an error that says how to fix it."""
+        read_or_create_secret_key(tmp_path)
+        os.chmod(tmp_path / "secret_key", 0o644)
+        with pytest.raises(DataDirError, match="chmod 600"):
+            read_or_create_secret_key(tmp_path)
