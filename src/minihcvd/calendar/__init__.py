@@ -3,6 +3,7 @@
 from minihcvd.calendar.builder import build_calendar, parse_start_date
 from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_rich
 from minihcvd.calendar.models import (
+    DEVIATION_MARK,
     UNSTATED_MARK,
     Administration,
     CourseStart,
@@ -14,6 +15,7 @@ from minihcvd.calendar.requests import CourseDelay, DoseAdjustment
 
 __all__ = [
     "CSV_COLUMNS",
+    "DEVIATION_MARK",
     "UNSTATED_MARK",
     "Administration",
     "CourseDelay",

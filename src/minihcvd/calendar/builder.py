@@ -20,6 +20,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 from minihcvd.calendar.models import (
+    DEVIATION_MARK,
     UNSTATED_MARK,
     Administration,
     CourseStart,
@@ -140,7 +141,10 @@ def _shared_fields(component: Component, course: CourseStart, dose: Dose) -> tup
     """The fields after ``day`` that every day of this component in this course shares."""
     calculation = dose.calculation
     notes = dose.notes
-    if not dose.stated_in_paper:
+    if dose.deviation is not None:
+        calculation += f" [{DEVIATION_MARK}: {dose.deviation}]"
+        notes = (*notes, f"{DEVIATION_MARK}: {dose.deviation}")
+    if dose.unstated_detail is not None and not dose.stated_in_paper:
         calculation += f" [{UNSTATED_MARK}: {dose.unstated_detail}]"
         notes = (*notes, f"{UNSTATED_MARK}: {dose.unstated_detail}")
     return (
@@ -153,6 +157,7 @@ def _shared_fields(component: Component, course: CourseStart, dose: Dose) -> tup
         dose.source,
         dose.stated_in_paper,
         notes + course.notes,
+        dose.deviation,
     )
 
 

@@ -199,7 +199,8 @@ def _course_table(
             f"{_number(first.dose)} {first.unit} {first.route}{per_day}",
             detail,
             str(_source_number(sources, first.source)),
-            style=None if first.stated_in_paper else "yellow",
+            style="bold magenta" if first.deviation is not None
+            else None if first.stated_in_paper else "yellow",
         )
     by_hold: dict[str, list[HoldDay]] = {}
     for hold in holds:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 __all__ = [
+    "DEVIATION_MARK",
     "UNSTATED_MARK",
     "Administration",
     "CourseStart",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 UNSTATED_MARK = "not stated in the trial paper — confirm"
+DEVIATION_MARK = "DEVIATION from the trial paper"
 
 
 class Administration(NamedTuple):
@@ -43,9 +45,10 @@ class Administration(NamedTuple):
     source: str
     stated_in_paper: bool
     notes: tuple[str, ...]
+    deviation: str | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "date": self.date.isoformat(),
             "phase": self.phase,
             "course": self.course,
@@ -60,6 +63,9 @@ class Administration(NamedTuple):
             "stated_in_paper": self.stated_in_paper,
             "notes": list(self.notes),
         }
+        if self.deviation is not None:
+            data["deviation"] = self.deviation
+        return data
 
 
 @dataclass(frozen=True, slots=True)

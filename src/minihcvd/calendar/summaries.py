@@ -10,7 +10,13 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from minihcvd.calendar.models import UNSTATED_MARK, Administration, HoldDay, SctPlanning
+from minihcvd.calendar.models import (
+    DEVIATION_MARK,
+    UNSTATED_MARK,
+    Administration,
+    HoldDay,
+    SctPlanning,
+)
 from minihcvd.dosing import BodySize
 from minihcvd.protocol import Protocol
 
@@ -76,7 +82,11 @@ def calendar_notes(
     start: dt.date,
 ) -> tuple[str, ...]:
     """Calendar-wide decisions a reader must see: CD20, CNS, BSA cap, low weight, late drugs."""
-    notes: list[str] = []
+    notes: list[str] = [
+        f"{DEVIATION_MARK} in component {c.id}: {c.deviation}"
+        for c in plan.components
+        if c.deviation is not None
+    ]
     threshold = f"{plan.cd20_threshold_pct:g}%"
     if cd20_pct is None:
         notes.append(f"CD20 not given: rituximab (for CD20 >= {threshold}) not scheduled")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from minihcvd.dosing.bsa import BodySize, round_half_up
 from minihcvd.errors import DosingError
 from minihcvd.protocol import Component
+from minihcvd.protocol.limits import OMMAYA_ROUTE, dose_limit
 
 __all__ = ["Dose", "adjust_dose", "component_dose", "format_amount"]
 
@@ -37,6 +38,7 @@ class Dose:
     stated_in_paper: bool
     unstated_detail: str | None
     notes: tuple[str, ...] = ()
+    deviation: str | None = None
 
 
 def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = False) -> Dose:
@@ -51,7 +53,7 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
             f"weight {body.weight_kg:g} kg is under {low.below_weight_kg:g} kg: BSA-based label"
             f" dose instead of {format_amount(Decimal(repr(component.dose)))} {component.unit}"
         )
-        return Dose(
+        return _within_hard_limit(component, Dose(
             amount=amount,
             exact_amount=exact,
             unit=_OUTPUT_UNIT[low.unit],
@@ -59,18 +61,21 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
             calculation=calculation,
             source=f"Schedule: {component.source}; dose under {low.below_weight_kg:g} kg:"
             f" {low.source}",
-            stated_in_paper=low.stated_in_paper,
+            stated_in_paper=low.stated_in_paper and component.deviation is None,
             unstated_detail=low.unstated_detail,
             notes=(note, *_component_notes(component)),
-        )
+            deviation=component.deviation,
+        ), route=component.route, low_weight=True)
     nominal = Decimal(repr(component.dose))
     per_m2_dose: Decimal | None = None
+    route: str = component.route
     if component.unit in ("mg/m2", "mcg/m2/day"):
         per_m2_dose = nominal
         exact, amount, calculation = _per_m2(
             nominal, component.unit, body, component.max_dose, "per-dose maximum"
         )
     elif via_ommaya and component.dose_via_ommaya is not None:
+        route = OMMAYA_ROUTE
         amount = exact = Decimal(repr(component.dose_via_ommaya))
         calculation = (
             f"{format_amount(amount)} {component.unit} via Ommaya reservoir"
@@ -79,7 +84,7 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
     else:
         amount = exact = nominal
         calculation = f"{format_amount(amount)} {component.unit} flat dose"
-    return Dose(
+    return _within_hard_limit(component, Dose(
         amount=amount,
         exact_amount=exact,
         unit=_OUTPUT_UNIT[component.unit],
@@ -89,7 +94,28 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
         stated_in_paper=component.stated_in_paper,
         unstated_detail=component.unstated_detail,
         notes=_component_notes(component),
-    )
+        deviation=component.deviation,
+    ), route=route, low_weight=False)
+
+
+def _within_hard_limit(component: Component, dose: Dose, *, route: str, low_weight: bool) -> Dose:
+    """The dose, checked once more against its hard limit (the protocol file was checked on load;
+    this holds for components made in code too)."""
+    limit = dose_limit(component.drug, route, low_weight=low_weight)
+    if limit is None:
+        raise DosingError(
+            f"{component.drug} is never planned by the route {route} (no hard limit for it)",
+            field=component.id,
+        )
+    per_m2 = limit.unit.endswith("/m2") or limit.unit.endswith("/m2/day")
+    checked = dose.dose_per_m2 if per_m2 else dose.amount
+    if checked is None or checked > limit.maximum:
+        raise DosingError(
+            f"{component.drug} {route} {format_amount(dose.amount)} {dose.unit} is above the"
+            f" hard limit of {limit.text}; dose refused",
+            field=component.id,
+        )
+    return dose
 
 
 def _component_notes(component: Component) -> tuple[str, ...]:

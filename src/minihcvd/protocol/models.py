@@ -9,10 +9,18 @@ worked example, in ``docs/protocols.md``.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from minihcvd.protocol.limits import (
+    INOTUZUMAB_PAPER_MAX_TOTAL_MG_PER_M2,
+    INOTUZUMAB_TOTAL_SOURCE,
+    OMMAYA_ROUTE,
+    check_limit,
+)
 
 __all__ = [
     "DRUGS",
@@ -103,18 +111,25 @@ class _Strict(BaseModel):
 
 
 class _Sourced(_Strict):
-    """Provenance shared by everything that states a dose or a schedule."""
+    """Provenance shared by everything that states a dose or a schedule.
+
+    ``deviation`` says how a site's variant departs from a value the paper states (set by the
+    loader for a ``component_overrides`` change of a stated value; see docs/protocols.md).
+    """
 
     source: NonEmpty
     stated_in_paper: bool = True
     unstated_detail: str | None = None
+    deviation: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _unstated_needs_detail(self) -> _Sourced:
-        if not self.stated_in_paper and not self.unstated_detail:
+        if not self.stated_in_paper and not (self.unstated_detail or self.deviation):
             raise ValueError("stated_in_paper is false: unstated_detail must say what to confirm")
         if self.stated_in_paper and self.unstated_detail:
             raise ValueError("unstated_detail is only allowed with stated_in_paper: false")
+        if self.stated_in_paper and self.deviation:
+            raise ValueError("a deviation from the paper needs stated_in_paper: false")
         return self
 
 
@@ -158,7 +173,30 @@ class Component(_Sourced):
         if self.low_weight is not None and self.low_weight.unit != "mcg/m2/day":
             # an mg/m2 label dose would be written out in mg for an infusion dosed in mcg/day
             raise ValueError("low_weight.unit must be mcg/m2/day for an infusion in mcg/day")
+        _within_limits(self.drug, self.route, self.dose, self.unit, self.dose_via_ommaya)
+        if self.low_weight is not None:
+            problem = check_limit(
+                self.drug, self.route, _decimal(self.low_weight.dose), self.low_weight.unit,
+                low_weight=True,
+            )
+            if problem is not None:
+                raise ValueError(f"low_weight: {problem}")
         return self
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+def _within_limits(
+    drug: str, route: str, dose: float, unit: str, dose_via_ommaya: float | None
+) -> None:
+    """Refuse a dose above the hard limit of its drug and route (``protocol.limits``)."""
+    problem = check_limit(drug, route, _decimal(dose), unit)
+    if problem is None and dose_via_ommaya is not None:
+        problem = check_limit(drug, OMMAYA_ROUTE, _decimal(dose_via_ommaya), unit)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 class CourseGroup(_Sourced):
@@ -186,6 +224,11 @@ class IntrathecalDrug(_Strict):
     drug: Drug
     dose: Annotated[float, Field(gt=0)]
     dose_via_ommaya: Annotated[float, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> IntrathecalDrug:
+        _within_limits(self.drug, "IT", self.dose, "mg", self.dose_via_ommaya)
+        return self
 
 
 class TripleIntrathecal(_Sourced):
@@ -266,6 +309,12 @@ class Protocol(_Strict):
             for component in self.components
             if component.drug == "inotuzumab ozogamicin"
         )
+        if _decimal(self.inotuzumab_planned_total_mg_per_m2) > INOTUZUMAB_PAPER_MAX_TOTAL_MG_PER_M2:
+            raise ValueError(
+                f"inotuzumab_planned_total_mg_per_m2 {self.inotuzumab_planned_total_mg_per_m2:g}"
+                f" is above the hard limit of {INOTUZUMAB_PAPER_MAX_TOTAL_MG_PER_M2} mg/m2"
+                f" ({INOTUZUMAB_TOTAL_SOURCE}); no protocol file can raise it"
+            )
         if abs(planned - self.inotuzumab_planned_total_mg_per_m2) > 1e-9:
             raise ValueError(
                 f"inotuzumab_planned_total_mg_per_m2 is {self.inotuzumab_planned_total_mg_per_m2}"
