@@ -268,9 +268,37 @@ class TestConditions:
         assert "day window ±3 days" in first.notes
 
     def test_ommaya(self) -> None:
-        """Via Ommaya, IT methotrexate is 6 mg."""
-        rows = _rows(_calendar(via_ommaya=True), "methotrexate", "IT")
-        assert {r.dose for r in rows} == {6.0}
+        """Via Ommaya, intrathecal methotrexate is 6 mg by the route 'intraventricular (Ommaya)'
+        (not 'IT', a lumbar puncture); cytarabine, with no Ommaya dose, stays IT with a note."""
+        calendar = _calendar(via_ommaya=True)
+        rows = _rows(calendar, "methotrexate", "intraventricular (Ommaya)")
+        assert len(rows) == 4 and {r.dose for r in rows} == {6.0}
+        assert _rows(calendar, "methotrexate", "IT") == []
+        cytarabine = _rows(calendar, "cytarabine", "IT")
+        assert len(cytarabine) == 4
+        assert all("planned by lumbar puncture (IT) — confirm the route" in " ".join(r.notes)
+                   for r in cytarabine)
+
+    def test_without_ommaya_no_route_note(self) -> None:
+        """Without --ommaya every intrathecal dose is IT and carries no Ommaya note."""
+        calendar = _calendar()
+        assert all("Ommaya reservoir:" not in " ".join(r.notes) for r in calendar.administrations)
+
+    def test_triple_it_doses_are_stated_only_the_schedule_is_assumed(self) -> None:
+        """The paper states the triple IT doses (cytarabine 40 mg, methotrexate 12 mg IT or 6 mg
+        via Ommaya, hydrocortisone 50 mg): they are not marked; the number of doses is."""
+        calendar = _calendar(cns_disease=True)
+        triple = [r for r in calendar.administrations if r.course == 1 and r.route == "IT"]
+        assert triple and all(r.stated_in_paper for r in triple)
+        assert all(UNSTATED_MARK not in r.calculation for r in triple)
+        assert all(f"schedule {UNSTATED_MARK}: how many twice-weekly doses" in " ".join(r.notes)
+                   for r in triple)
+        via_ommaya = _calendar(cns_disease=True, via_ommaya=True)
+        methotrexate = [r for r in via_ommaya.administrations
+                        if r.course == 1 and r.drug == "methotrexate" and r.route != "PO"]
+        assert {(r.route, r.dose, r.stated_in_paper) for r in methotrexate} == {
+            ("intraventricular (Ommaya)", 6.0, True)
+        }
 
     def test_cns_disease_triple_it(self) -> None:
         """Twice weekly days 2, 5, 9, 12 (assumed 4), then weekly 19, 26; course 1 IT replaced."""
@@ -286,7 +314,7 @@ class TestConditions:
         later = [(r.course, r.day) for r in calendar.administrations if r.route == "IT"
                  and r.course > 1]
         assert later == [(2, 2), (2, 7), (3, 2), (3, 7), (4, 2), (4, 7)]
-        assert "planned here as 4 doses" in _rows(calendar, "hydrocortisone")[0].calculation
+        assert "planned here as 4 doses" in " ".join(_rows(calendar, "hydrocortisone")[0].notes)
 
     def test_cns_weekly_runs_on_when_next_course_is_delayed(self) -> None:
         """With course 2 a week later, a third weekly dose (day 33) fits before it."""

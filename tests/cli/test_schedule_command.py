@@ -91,9 +91,8 @@ class TestFormats:
         halved = [r for r in rows if r["drug"] == "vincristine" and r["course"] == 3
                   and r["phase"] == "intensive"]
         assert {r["dose"] for r in halved} == {1.0}
-        assert {r["dose"] for r in rows if r["drug"] == "methotrexate" and r["route"] == "IT"} == {
-            6.0
-        }
+        assert {r["dose"] for r in rows if r["drug"] == "methotrexate"
+                and r["route"] == "intraventricular (Ommaya)"} == {6.0}
         assert data["sct_planning"]["weeks_after_last_inotuzumab"] == 7
 
     def test_protocol_file(self, invoke: Invoke, tmp_path: Path) -> None:

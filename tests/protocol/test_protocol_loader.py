@@ -69,7 +69,9 @@ class TestLoadProtocol:
                     assert not component.stated_in_paper, component.id
                 if component.low_weight is not None:
                     assert not component.low_weight.stated_in_paper
-            assert not plan.cns_disease_therapy.stated_in_paper
+            # the triple IT doses are the paper's; its schedule is the assumption
+            assert plan.cns_disease_therapy.stated_in_paper
+            assert "how many twice-weekly doses" in plan.cns_disease_therapy.schedule_assumption
 
     def test_cached(self) -> None:
         """Loading twice gives the same immutable object."""

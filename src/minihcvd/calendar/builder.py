@@ -149,7 +149,7 @@ def _shared_fields(component: Component, course: CourseStart, dose: Dose) -> tup
         notes = (*notes, f"{UNSTATED_MARK}: {dose.unstated_detail}")
     return (
         component.drug,
-        component.route,
+        dose.route or component.route,
         float(dose.amount),
         dose.unit,
         component.doses_per_day,
@@ -255,10 +255,15 @@ def _triple_intrathecal(
         for day in (last_day + 7 * (k + 1) for k in range(tit.weekly_doses_after_clear))
         if limit is None or course.start + dt.timedelta(days=day - 1) < limit
     ]
-    detail = f"{tit.unstated_detail}; planned here as {clearing} doses"
+    # the doses are the paper's; only the schedule is an assumption, and only it is marked
+    schedule = (
+        f"schedule {UNSTATED_MARK}: {tit.schedule_assumption}; planned here as {clearing} doses"
+    )
     groups = [
-        (twice_weekly, f"triple IT twice weekly until the CSF clears (assumed {clearing} doses)"),
-        (weekly, "triple IT weekly after the CSF clears (up to 4, stops at the next course)"),
+        (twice_weekly, f"triple IT twice weekly until the CSF clears (assumed {clearing} doses);"
+                       f" {schedule}"),
+        (weekly, "triple IT weekly after the CSF clears (up to 4, stops at the next course);"
+                 f" the dates follow the assumed {clearing} twice-weekly doses; {schedule}"),
     ]
     components: list[Component] = []
     for days, note in groups:
@@ -280,7 +285,7 @@ def _triple_intrathecal(
                         "note": note,
                         "source": tit.source,
                         "stated_in_paper": tit.stated_in_paper,
-                        "unstated_detail": detail if not tit.stated_in_paper else None,
+                        "unstated_detail": tit.unstated_detail,
                     }
                 )
             )

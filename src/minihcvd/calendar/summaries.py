@@ -97,8 +97,8 @@ def calendar_notes(
     if cns_disease:
         notes.append(
             "active CNS disease: triple intrathecal therapy replaces the prophylactic IT of"
-            f" course {plan.cns_disease_therapy.course}; {UNSTATED_MARK}:"
-            f" {plan.cns_disease_therapy.unstated_detail}"
+            f" course {plan.cns_disease_therapy.course} (doses as the paper states them);"
+            f" schedule {UNSTATED_MARK}: {plan.cns_disease_therapy.schedule_assumption}"
         )
     if body.bsa_m2 != body.bsa_calculated_m2:
         notes.append(f"BSA capped: {body.bsa_label} used for every BSA-based dose")

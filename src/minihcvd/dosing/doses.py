@@ -39,6 +39,8 @@ class Dose:
     unstated_detail: str | None
     notes: tuple[str, ...] = ()
     deviation: str | None = None
+    route: str | None = None
+    """The route the dose is given by, when not the component's (via an Ommaya reservoir)."""
 
 
 def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = False) -> Dose:
@@ -84,6 +86,12 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
     else:
         amount = exact = nominal
         calculation = f"{format_amount(amount)} {component.unit} flat dose"
+    notes = _component_notes(component)
+    if via_ommaya and component.route == "IT" and component.dose_via_ommaya is None:
+        notes += (
+            f"Ommaya reservoir: no {component.drug} dose via Ommaya in the protocol; planned"
+            " by lumbar puncture (IT) — confirm the route",
+        )
     return _within_hard_limit(component, Dose(
         amount=amount,
         exact_amount=exact,
@@ -93,8 +101,9 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
         source=component.source,
         stated_in_paper=component.stated_in_paper,
         unstated_detail=component.unstated_detail,
-        notes=_component_notes(component),
+        notes=notes,
         deviation=component.deviation,
+        route=None if route == component.route else route,
     ), route=route, low_weight=False)
 
 

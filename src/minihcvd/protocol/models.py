@@ -232,7 +232,12 @@ class IntrathecalDrug(_Strict):
 
 
 class TripleIntrathecal(_Sourced):
-    """Triple IT for active CNS disease: twice weekly until the CSF clears, then weekly."""
+    """Triple IT for active CNS disease: twice weekly until the CSF clears, then weekly.
+
+    The drugs and doses are the paper's (``source``, ``stated_in_paper``); ``schedule_assumption``
+    says what of the schedule the paper leaves open (how many doses until the CSF clears, the
+    first day), marked on every triple IT dose without marking the doses themselves.
+    """
 
     drugs: Annotated[tuple[IntrathecalDrug, ...], YamlList, Field(min_length=1)]
     course: Annotated[int, Field(ge=1)] = 1
@@ -240,6 +245,7 @@ class TripleIntrathecal(_Sourced):
     assumed_doses_until_clear: Annotated[int, Field(ge=1, le=12)]
     weekly_doses_after_clear: Annotated[int, Field(ge=0, le=12)]
     replaces_prophylaxis: bool
+    schedule_assumption: NonEmpty
 
 
 class HoldRule(_Sourced):
