@@ -632,8 +632,8 @@ class TestSctProperty:
         self, protocol: str, delays: dict[int, int], weeks: int | None
     ) -> None:
         """Whatever the delays of courses 1-4: the last inotuzumab dose is day 3 (original) or
-        day 8 (amended) of course 4 as it was moved, and the earliest SCT is N weeks (14 by
-        default) after it."""
+        day 8 (amended) of course 4 as it was moved, and the SCT date is N weeks after it (by
+        default the trial's observed median: 7 weeks original, 14 amended)."""
         calendar = _calendar(
             protocol, sct_weeks=weeks,
             delays=[CourseDelay("intensive", course, days) for course, days in delays.items()],
@@ -643,6 +643,8 @@ class TestSctProperty:
         sct = calendar.sct_planning
         assert sct.last_inotuzumab_date == course_4 + dt.timedelta(days=last_day - 1)
         assert course_4 == START + dt.timedelta(days=3 * 28 + sum(delays.values()))
-        assert sct.earliest_sct_date == sct.last_inotuzumab_date + dt.timedelta(
-            days=7 * (14 if weeks is None else weeks)
+        observed = 14 if protocol == "amended" else 7
+        assert sct.sct_date == sct.last_inotuzumab_date + dt.timedelta(
+            days=7 * (observed if weeks is None else weeks)
         )
+        assert sct.observation is (weeks is None)

@@ -61,10 +61,12 @@ class TestToCsv:
         assert halved[0]["notes"] == "dose adjusted to 50%: neuropathy"
 
     def test_milestone(self) -> None:
-        """The earliest SCT date is a milestone row: 2025-04-02 + 14 weeks."""
+        """The SCT date is a milestone row: 2025-04-02 + 7 weeks (original), an observation."""
         rows = list(csv.DictReader(io.StringIO(to_csv(_calendar()))))
         milestone = next(row for row in rows if row["kind"] == "milestone")
-        assert (milestone["date"], milestone["drug"]) == ("2025-07-09", "earliest allogeneic SCT")
+        assert (milestone["date"], milestone["drug"]) == (
+            "2025-05-21", "trial's observed median interval (7 weeks; observation)"
+        )
 
 
 class TestToIcs:
@@ -115,7 +117,10 @@ class TestToIcs:
         texts = [str(event["description"]) for event in events]
         assert any("adjusted to 50% (neuropathy)" in text for text in texts)
         assert sum(str(event["summary"]).startswith("HOLD azole") for event in events) == 60
-        assert str(events[-1]["summary"]) == "Earliest allogeneic SCT (inotuzumab interval)"
+        assert str(events[-1]["summary"]) == (
+            "Allogeneic SCT: trial's observed median interval (7 weeks; observation)"
+        )
+        assert "not a protocol rule" in str(events[-1]["description"])
 
 
 class TestToRich:

@@ -93,7 +93,8 @@ class TestFormats:
         assert {r["dose"] for r in halved} == {1.0}
         assert {r["dose"] for r in rows if r["drug"] == "methotrexate"
                 and r["route"] == "intraventricular (Ommaya)"} == {6.0}
-        assert data["sct_planning"]["weeks_after_last_inotuzumab"] == 7
+        assert data["sct_planning"]["interval_weeks"] == 7
+        assert data["sct_planning"]["interval_basis"] == "chosen_by_team"
 
     def test_protocol_file(self, invoke: Invoke, tmp_path: Path) -> None:
         """--protocol accepts a path to a protocol YAML file."""

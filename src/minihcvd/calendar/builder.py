@@ -75,7 +75,7 @@ def build_calendar(
     _check_start(start)
     cd20 = _check_cd20(cd20_pct)
     cd20_positive = cd20 is not None and cd20 >= plan.cd20_threshold_pct
-    weeks = _check_int(sct_weeks, plan.sct_planning.weeks_after_last_inotuzumab, "sct_weeks", 52)
+    weeks = None if sct_weeks is None else _check_int(sct_weeks, 0, "sct_weeks", 52)
     courses = _course_starts(plan, start, delays)
     components = [
         c for c in plan.components if c.condition != "cd20_positive" or cd20_positive
@@ -131,7 +131,9 @@ def build_calendar(
         courses=tuple(courses.values()),
         administrations=rows,
         holds=hold_days(plan, rows),
-        sct_planning=sct_planning(plan, rows, tracker.total_mg_per_m2, weeks),
+        sct_planning=sct_planning(
+            plan, rows, tracker.total_mg_per_m2, weeks, tuple(courses.values())
+        ),
         notes=calendar_notes(plan, body, cd20, cns_disease, start),
         bsa_calculation=body.bsa_calculation,
     )

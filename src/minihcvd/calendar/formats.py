@@ -24,6 +24,7 @@ from minihcvd.calendar.models import (
     Administration,
     CourseStart,
     HoldDay,
+    SctPlanning,
     TreatmentCalendar,
 )
 from minihcvd.dosing import format_amount
@@ -80,9 +81,9 @@ def to_csv(calendar: TreatmentCalendar) -> str:
              "", "", hold.reason, hold.source, "true", f"around {hold.around_drug}"]
         )
     sct = calendar.sct_planning
-    if sct.earliest_sct_date is not None:
+    if sct.sct_date is not None:
         writer.writerow(
-            ["milestone", sct.earliest_sct_date.isoformat(), "", "", "", "earliest allogeneic SCT",
+            ["milestone", sct.sct_date.isoformat(), "", "", "", _sct_label(sct),
              "", "", "", "", sct.summary, sct.source, "true", ""]
         )
     for note in (*calendar.notes, calendar.bsa_calculation):
@@ -118,10 +119,10 @@ def to_ics(calendar: TreatmentCalendar, *, generated_at: dt.datetime) -> bytes:
                    f"{hold.reason}\nsource: {hold.source}", calendar, generated_at)
         )
     sct = calendar.sct_planning
-    if sct.earliest_sct_date is not None:
+    if sct.sct_date is not None:
         cal.add_component(
-            _event(f"{sct.earliest_sct_date.isoformat()}-sct", sct.earliest_sct_date,
-                   "Earliest allogeneic SCT (inotuzumab interval)",
+            _event(f"{sct.sct_date.isoformat()}-sct", sct.sct_date,
+                   f"Allogeneic SCT: {_sct_label(sct)}",
                    f"{sct.summary}\nsource: {sct.source}", calendar, generated_at)
         )
     data: bytes = cal.to_ical()
@@ -216,6 +217,13 @@ def _course_table(
             style="red",
         )
     return table
+
+
+def _sct_label(sct: SctPlanning) -> str:
+    """What the SCT date is, in a few words (it is never an earliest date or a rule)."""
+    if sct.observation:
+        return f"trial's observed median interval ({sct.interval_weeks} weeks; observation)"
+    return f"team's interval ({sct.interval_weeks} weeks)"
 
 
 def _source_number(sources: dict[str, int], source: str) -> int:

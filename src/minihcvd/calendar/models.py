@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "DEVIATION_MARK",
+    "SCT_OBSERVATION_MARK",
     "UNSTATED_MARK",
     "Administration",
     "CourseStart",
@@ -122,32 +123,64 @@ class CourseStart:
         }
 
 
+SCT_OBSERVATION_MARK = (
+    "an observation of the trial, not a protocol rule (the paper leaves SCT to the treating"
+    " physician)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SctPlanning:
-    """Cumulative inotuzumab and the earliest allogeneic SCT date after its last dose."""
+    """Cumulative inotuzumab and a reference date for allogeneic SCT after its last dose.
+
+    The date is the last dose plus ``interval_weeks``: by default the trial's observed median
+    interval for this protocol version (``observation`` True: an observation, not a rule); with
+    ``sct_weeks`` the team's own interval (``observation`` False). ``inside_planned_course``
+    names the planned course the date falls in, if any.
+    """
 
     inotuzumab_cumulative_mg_per_m2: float
     inotuzumab_planned_total_mg_per_m2: float
     inotuzumab_cumulative_mg: float
     inotuzumab_doses: int
     last_inotuzumab_date: dt.date | None
-    weeks_after_last_inotuzumab: int
-    earliest_sct_date: dt.date | None
+    interval_weeks: int
+    sct_date: dt.date | None
     source: str
+    observation: bool = True
+    observed_median_weeks: int = 0
+    observed_in: str = ""
+    inside_planned_course: str | None = None
+
+    @property
+    def basis(self) -> str:
+        """What the interval is: the trial's observed median, or the team's choice."""
+        observed = f"the trial's observed median on {self.observed_in}" if self.observed_in else (
+            "the trial's observed median"
+        )
+        if self.observation:
+            return f"{observed}, {SCT_OBSERVATION_MARK}"
+        return (
+            f"the team's interval (--sct-weeks; {observed} was {self.observed_median_weeks}"
+            " weeks)"
+        )
 
     @property
     def summary(self) -> str:
         """One line for tables and calendar files."""
-        if self.last_inotuzumab_date is None or self.earliest_sct_date is None:
+        if self.last_inotuzumab_date is None or self.sct_date is None:
             return "no inotuzumab in this calendar"
-        return (
+        text = (
             f"cumulative inotuzumab {self.inotuzumab_cumulative_mg_per_m2:g} mg/m2"
             f" ({self.inotuzumab_cumulative_mg:g} mg in {self.inotuzumab_doses} doses;"
             f" planned total {self.inotuzumab_planned_total_mg_per_m2:g} mg/m2); last dose"
-            f" {self.last_inotuzumab_date.isoformat()}; earliest allogeneic SCT"
-            f" {self.earliest_sct_date.isoformat()} ({self.weeks_after_last_inotuzumab} weeks"
-            " after the last inotuzumab dose)"
+            f" {self.last_inotuzumab_date.isoformat()}; allogeneic SCT"
+            f" {self.sct_date.isoformat()}, {self.interval_weeks} weeks after the last inotuzumab"
+            f" dose: {self.basis}"
         )
+        if self.inside_planned_course is not None:
+            text += f"; note: this date falls inside planned {self.inside_planned_course}"
+        return text
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -156,8 +189,14 @@ class SctPlanning:
             "inotuzumab_cumulative_mg": self.inotuzumab_cumulative_mg,
             "inotuzumab_doses": self.inotuzumab_doses,
             "last_inotuzumab_date": _iso(self.last_inotuzumab_date),
-            "weeks_after_last_inotuzumab": self.weeks_after_last_inotuzumab,
-            "earliest_sct_date": _iso(self.earliest_sct_date),
+            "interval_weeks": self.interval_weeks,
+            "interval_basis": "observed_median" if self.observation else "chosen_by_team",
+            "observation": self.observation,
+            "observed_median_weeks": self.observed_median_weeks,
+            "observed_in": self.observed_in,
+            "sct_date": _iso(self.sct_date),
+            "inside_planned_course": self.inside_planned_course,
+            "basis": self.basis,
             "source": self.source,
         }
 

@@ -14,6 +14,7 @@ from minihcvd.calendar.models import (
     DEVIATION_MARK,
     UNSTATED_MARK,
     Administration,
+    CourseStart,
     HoldDay,
     SctPlanning,
 )
@@ -56,21 +57,41 @@ def sct_planning(
     plan: Protocol,
     rows: Sequence[Administration],
     cumulative_mg_per_m2: Decimal,
-    weeks: int,
+    weeks: int | None = None,
+    courses: Sequence[CourseStart] = (),
 ) -> SctPlanning:
-    """Cumulative inotuzumab and the earliest SCT date, ``weeks`` after the last dose."""
+    """Cumulative inotuzumab and the SCT reference date after the last dose.
+
+    ``weeks`` None: the trial's observed median interval of this protocol version (an
+    observation); otherwise the team's interval. A date inside one of ``courses`` is named.
+    """
+    observed = plan.sct_planning.observed_median_weeks_after_last_inotuzumab
+    interval = observed if weeks is None else weeks
     doses = [row for row in rows if row.drug == INOTUZUMAB]
     last = max((row.date for row in doses), default=None)
     total_mg = sum(Decimal(repr(row.dose)) * row.doses_per_day for row in doses)
+    when = None if last is None else last + dt.timedelta(weeks=interval)
+    inside = None
+    for course in courses:
+        end = course.start + dt.timedelta(days=course.length_days - 1)
+        if when is not None and course.start <= when <= end:
+            inside = (
+                f"{course.phase} course {course.course} ({course.label},"
+                f" {course.start.isoformat()} to {end.isoformat()})"
+            )
     return SctPlanning(
         inotuzumab_cumulative_mg_per_m2=float(cumulative_mg_per_m2),
         inotuzumab_planned_total_mg_per_m2=plan.inotuzumab_planned_total_mg_per_m2,
         inotuzumab_cumulative_mg=float(total_mg),
         inotuzumab_doses=len(doses),
         last_inotuzumab_date=last,
-        weeks_after_last_inotuzumab=weeks,
-        earliest_sct_date=None if last is None else last + dt.timedelta(weeks=weeks),
+        interval_weeks=interval,
+        sct_date=when,
         source=plan.sct_planning.source,
+        observation=weeks is None,
+        observed_median_weeks=observed,
+        observed_in=plan.sct_planning.observed_in,
+        inside_planned_course=inside,
     )
 
 

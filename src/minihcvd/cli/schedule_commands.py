@@ -71,7 +71,11 @@ def schedule(
     ] = None,
     sct_weeks: Annotated[
         int | None,
-        typer.Option(help="Weeks from the last inotuzumab dose to the earliest SCT (14)."),
+        typer.Option(
+            help="Weeks from the last inotuzumab dose to the SCT date shown (default: the"
+            " trial's observed median for the protocol version, 7 original / 14 amended;"
+            " an observation, not a rule)."
+        ),
     ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="table, csv, json or ics.")

@@ -258,7 +258,14 @@ class HoldRule(_Sourced):
 
 
 class SctPlanning(_Strict):
-    weeks_after_last_inotuzumab: Annotated[int, Field(ge=1, le=52)]
+    """The trial's observed median interval from the last inotuzumab dose to allogeneic SCT.
+
+    An observation of the trial (its Results), not a rule of the protocol: the paper leaves SCT
+    to the treating physician. ``observed_in`` names the patients it was observed in.
+    """
+
+    observed_median_weeks_after_last_inotuzumab: Annotated[int, Field(ge=1, le=52)]
+    observed_in: NonEmpty
     source: NonEmpty
 
 
