@@ -25,7 +25,7 @@ class TestToJsonDict:
         """protocol, patient and administrations, then the documented extras."""
         assert list(_json()) == [
             "protocol", "protocol_title", "patient", "administrations", "holds", "courses",
-            "sct_planning", "notes",
+            "sct_planning", "notes", "warnings",
         ]
 
     def test_patient(self) -> None:

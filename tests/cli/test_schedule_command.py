@@ -214,3 +214,37 @@ class TestBadInput:
                         "--out", str(out))
         assert result.exit_code == 2
         assert out.read_text(encoding="utf-8") == "earlier"
+
+
+BIG = ("--height-cm", "250", "--weight-kg", "350", "--start", "2025-01-06")
+
+
+class TestBodySizeWarnings:
+    def test_table_warns_and_exits_0(self, invoke: Invoke) -> None:
+        """250 cm / 350 kg: the table warns (height, weight, BSA 4.93 m2 with the cap option)."""
+        result = invoke("--protocol", "amended", *BIG)
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.stdout.split())
+        assert "WARNING: height 250 cm is outside the plausible adult range" in text
+        assert "WARNING: BSA 4.93 m2 is above 2.5 m2" in text and "--bsa-cap-m2" in text
+
+    def test_json_warnings_and_stderr(self, invoke: Invoke, tmp_path: Path) -> None:
+        """JSON lists the warnings; the person running it sees them on stderr; exit code 0."""
+        out = tmp_path / "calendar.json"
+        result = invoke("--protocol", "amended", *BIG, "--format", "json", "--out", str(out))
+        assert result.exit_code == 0, result.output
+        warnings = json.loads(out.read_text(encoding="utf-8"))["warnings"]
+        assert len(warnings) == 3 and warnings[2].startswith("BSA 4.93 m2 is above 2.5 m2")
+        assert result.stderr.splitlines() == [f"warning: {w}" for w in warnings]
+
+    def test_plausible_patient_no_warnings(self, invoke: Invoke) -> None:
+        """175 cm / 76 kg: no warnings, nothing on stderr."""
+        result = invoke("--protocol", "amended", *PATIENT, "--format", "json")
+        assert json.loads(result.stdout)["warnings"] == [] and result.stderr == ""
+
+    def test_bsa_cap_alias(self, invoke: Invoke) -> None:
+        """--bsa-cap is the short name of --bsa-cap-m2; capped, the BSA warning goes."""
+        result = invoke("--protocol", "amended", *BIG, "--bsa-cap", "2", "--format", "json")
+        data = json.loads(result.stdout)
+        assert data["patient"]["bsa_m2"] == 2.0
+        assert not any(w.startswith("BSA") for w in data["warnings"])

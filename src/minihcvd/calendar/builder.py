@@ -28,7 +28,14 @@ from minihcvd.calendar.models import (
 )
 from minihcvd.calendar.requests import CourseDelay, DoseAdjustment, course_name
 from minihcvd.calendar.summaries import INOTUZUMAB, calendar_notes, hold_days, sct_planning
-from minihcvd.dosing import CumulativeDose, Dose, adjust_dose, body_size, component_dose
+from minihcvd.dosing import (
+    CumulativeDose,
+    Dose,
+    adjust_dose,
+    body_size,
+    body_size_warnings,
+    component_dose,
+)
 from minihcvd.errors import CalendarError
 from minihcvd.protocol import Component, Protocol, load_protocol
 
@@ -136,6 +143,7 @@ def build_calendar(
         ),
         notes=calendar_notes(plan, body, cd20, cns_disease, start),
         bsa_calculation=body.bsa_calculation,
+        warnings=body_size_warnings(body),
     )
 
 

@@ -86,6 +86,8 @@ def to_csv(calendar: TreatmentCalendar) -> str:
             ["milestone", sct.sct_date.isoformat(), "", "", "", _sct_label(sct),
              "", "", "", "", sct.summary, sct.source, "true", ""]
         )
+    for warning in calendar.warnings:
+        writer.writerow(["warning", "", "", "", "", "", "", "", "", "", warning, "", "", ""])
     for note in (*calendar.notes, calendar.bsa_calculation):
         if note:
             writer.writerow(["note", "", "", "", "", "", "", "", "", "", note, "", "", ""])
@@ -99,7 +101,12 @@ def to_ics(calendar: TreatmentCalendar, *, generated_at: dt.datetime) -> bytes:
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"minihcvd {calendar.protocol}")
     description = "\n".join(
-        line for line in (calendar.protocol_title, calendar.bsa_calculation, *calendar.notes)
+        line for line in (
+            calendar.protocol_title,
+            *(f"WARNING: {warning}" for warning in calendar.warnings),
+            calendar.bsa_calculation,
+            *calendar.notes,
+        )
         if line
     )
     cal.add("x-wr-caldesc", icalendar.vText(description))
@@ -142,6 +149,8 @@ def to_rich(calendar: TreatmentCalendar) -> RenderableType:
     )
     if calendar.bsa_calculation:
         header.append(f"{calendar.bsa_calculation}\n")
+    for warning in calendar.warnings:
+        header.append(f"WARNING: {warning}\n", style="bold red")
     for note in calendar.notes:
         header.append(f"• {note}\n", style="yellow")
     parts: list[RenderableType] = [header]

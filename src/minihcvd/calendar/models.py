@@ -221,6 +221,7 @@ class TreatmentCalendar:
     sct_planning: SctPlanning
     notes: tuple[str, ...] = field(default=())
     bsa_calculation: str = ""
+    warnings: tuple[str, ...] = field(default=())
 
     def to_json_dict(self) -> dict[str, Any]:
         """The stable JSON contract (issue #2), plus the documented extra keys."""
@@ -243,6 +244,7 @@ class TreatmentCalendar:
             "courses": [row.to_json_dict() for row in self.courses],
             "sct_planning": self.sct_planning.to_json_dict(),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
 

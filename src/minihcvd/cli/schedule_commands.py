@@ -48,7 +48,10 @@ def schedule(
     ] = False,
     bsa_formula: Annotated[str, typer.Option(help="mosteller (default) or dubois.")] = "mosteller",
     bsa_cap_m2: Annotated[
-        float | None, typer.Option(help="Cap the BSA used for dosing (default: no cap).")
+        float | None,
+        typer.Option(
+            "--bsa-cap-m2", "--bsa-cap", help="Cap the BSA used for dosing (default: no cap)."
+        ),
     ] = None,
     delay: Annotated[
         list[str] | None,
@@ -124,6 +127,9 @@ def schedule(
     if output_format == "table" and out is None:
         console.print(to_rich(calendar))
         return
+    for warning in calendar.warnings:
+        # the file carries the warnings too; stderr makes sure the person running it sees them
+        typer.echo(f"warning: {warning}", err=True)
     data = _render(calendar, output_format)
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
