@@ -466,6 +466,87 @@ class TestAdjustments:
         )
 
 
+def _adjusted(*texts: str, protocol: str = "original") -> TreatmentCalendar:
+    return _calendar(protocol, adjustments=[DoseAdjustment.parse(text) for text in texts])
+
+
+class TestLastingAdjustments:
+    def test_range_covers_every_course(self) -> None:
+        """mercaptopurine@m1-m39:50%:TPMT: 50 mg becomes 25 mg in all 39 POMP courses (1092
+        days), nothing left at full dose, and the calendar says it runs to the end."""
+        calendar = _adjusted("mercaptopurine@m1-m39:50%:TPMT")
+        rows = _rows(calendar, "mercaptopurine")
+        assert len(rows) == 39 * 28 and {r.dose for r in rows} == {25.0}
+        assert "mercaptopurine PO at 50% (TPMT) in courses m1-m39; to the end of its planned" \
+            " courses." in calendar.notes
+
+    def test_list_and_back_to_full(self) -> None:
+        """vincristine@3,5,7:50%: courses 3, 5, 7 at 1 mg; course 1 and the maintenance courses
+        at 2 mg; the first maintenance vincristine says it is the full dose again."""
+        calendar = _adjusted("vincristine@3,5,7:50%:neuropathy")
+        by_course = {(r.phase, r.course): r.dose for r in _rows(calendar, "vincristine")}
+        assert [by_course[("intensive", n)] for n in (1, 3, 5, 7)] == [2.0, 1.0, 1.0, 1.0]
+        assert by_course[("maintenance", 1)] == 2.0
+        first_full = [r for r in _rows(calendar, "vincristine") if r.phase == "maintenance"]
+        assert "full dose again from this course (after 50% in courses 3, 5, 7: neuropathy)" in (
+            first_full[0].notes
+        )
+        assert all("full dose again" not in " ".join(r.notes) for r in first_full[1:])
+        assert ("vincristine IV at 50% (neuropathy) in courses 3, 5, 7; full dose again from"
+                " course m1.") in calendar.notes
+
+    def test_open_range_to_the_end(self) -> None:
+        """vincristine@m5-: from m5 every later vincristine (POMP gives it in m1-m12) is halved."""
+        calendar = _adjusted("vincristine@m5-:50%:neuropathy")
+        doses = {r.course: r.dose for r in _rows(calendar, "vincristine")
+                 if r.phase == "maintenance"}
+        assert sorted(doses) == list(range(1, 13))
+        assert [doses[n] for n in range(1, 13)] == [2.0] * 4 + [1.0] * 8
+
+    def test_range_across_phases_skips_courses_without_the_drug(self) -> None:
+        """vincristine@3-m2 covers courses 3-8 and m1-m2 in treatment order; the even courses
+        have no vincristine and are skipped (a range is not a promise that each course has it)."""
+        calendar = _adjusted("vincristine@3-m2:50%:neuropathy")
+        halved = sorted({(r.phase, r.course) for r in _rows(calendar, "vincristine")
+                         if r.dose == 1.0})
+        assert halved == [("intensive", 3), ("intensive", 5), ("intensive", 7),
+                          ("maintenance", 1), ("maintenance", 2)]
+
+    def test_single_course_says_when_full_again(self) -> None:
+        """The one-course adjustment of before: course 5 carries the full-dose note."""
+        calendar = _adjusted("vincristine@3:50%:neuropathy")
+        course_5 = [r for r in _rows(calendar, "vincristine") if r.course == 5
+                    and r.phase == "intensive"]
+        assert all(r.dose == 2.0 and any(n.startswith("full dose again") for n in r.notes)
+                   for r in course_5)
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("vincristine@3,4:50%:x", "course 4 of this calendar has no vincristine to adjust"),
+            ("vincristine@m13-m20:50%:x",
+             "courses m13-m20 of this calendar have no vincristine to adjust"),
+            ("vincristine@m40-:50%:x",
+             "protocol original has no maintenance course 40 (in vincristine@m40-)"),
+            ("vincristine@5-3:50%:x", "the range 5-3 runs backwards in treatment order"),
+            ("methotrexate@1-4:50%:x",
+             "course 2 gives methotrexate by IT and IV; name the route, e.g."
+             " methotrexate/IT@1-4:..."),
+        ],
+    )
+    def test_refused(self, text: str, message: str) -> None:
+        """Listed courses without the drug, empty ranges, unknown courses, backward ranges and
+        ambiguous routes are one line each."""
+        with pytest.raises(CalendarError) as caught:
+            _adjusted(text)
+        assert caught.value.one_line() == f"field 'adjust': {message}"
+
+    def test_overlap_refused(self) -> None:
+        """A course covered by two adjustments of the same drug is refused."""
+        with pytest.raises(CalendarError, match="vincristine in course 5 is adjusted twice"):
+            _adjusted("vincristine@3-:50%:a", "vincristine@5:75%:b")
+
+
 class TestInputs:
     def test_protocol_object_or_name(self) -> None:
         """A loaded Protocol and its name give the same calendar."""

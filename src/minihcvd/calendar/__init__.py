@@ -11,7 +11,7 @@ from minihcvd.calendar.models import (
     SctPlanning,
     TreatmentCalendar,
 )
-from minihcvd.calendar.requests import CourseDelay, DoseAdjustment
+from minihcvd.calendar.requests import CourseDelay, CourseSpan, DoseAdjustment
 
 __all__ = [
     "CSV_COLUMNS",
@@ -19,6 +19,7 @@ __all__ = [
     "UNSTATED_MARK",
     "Administration",
     "CourseDelay",
+    "CourseSpan",
     "CourseStart",
     "DoseAdjustment",
     "HoldDay",

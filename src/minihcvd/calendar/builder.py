@@ -26,7 +26,7 @@ from minihcvd.calendar.models import (
     CourseStart,
     TreatmentCalendar,
 )
-from minihcvd.calendar.requests import CourseDelay, DoseAdjustment, course_name
+from minihcvd.calendar.requests import CourseDelay, CourseSpan, DoseAdjustment, course_name
 from minihcvd.calendar.summaries import INOTUZUMAB, calendar_notes, hold_days, sct_planning
 from minihcvd.dosing import (
     CumulativeDose,
@@ -35,6 +35,7 @@ from minihcvd.dosing import (
     body_size,
     body_size_warnings,
     component_dose,
+    format_amount,
 )
 from minihcvd.errors import CalendarError
 from minihcvd.protocol import Component, Protocol, load_protocol
@@ -89,7 +90,8 @@ def build_calendar(
     ]
     if cns_disease:
         components += _triple_intrathecal(plan, courses, cns_doses_until_clear)
-    adjustment_for = _adjustment_lookup(adjustments, components)
+    adjustment_for = _adjustment_lookup(plan, adjustments, components)
+    full_again, adjustment_notes = _full_dose_again(plan, adjustment_for, components)
     tracker = CumulativeDose(INOTUZUMAB, Decimal(repr(plan.inotuzumab_planned_total_mg_per_m2)))
     keyed: list[tuple[int, Administration]] = []
     # sort key: date ordinal x (number of components) + the component's place, so rows of one
@@ -108,7 +110,7 @@ def build_calendar(
             dose = base if adjustment is None else adjust_dose(
                 base, adjustment.percent, adjustment.reason
             )
-            shared = _shared_fields(component, course, dose)
+            shared = _shared_fields(component, course, dose, full_again.get(key))
             first = course.start.toordinal() - 1
             for day in component.days:
                 ordinal = first + day
@@ -141,16 +143,18 @@ def build_calendar(
         sct_planning=sct_planning(
             plan, rows, tracker.total_mg_per_m2, weeks, tuple(courses.values())
         ),
-        notes=calendar_notes(plan, body, cd20, cns_disease, start),
+        notes=(*calendar_notes(plan, body, cd20, cns_disease, start), *adjustment_notes),
         bsa_calculation=body.bsa_calculation,
         warnings=body_size_warnings(body),
     )
 
 
-def _shared_fields(component: Component, course: CourseStart, dose: Dose) -> tuple[object, ...]:
+def _shared_fields(
+    component: Component, course: CourseStart, dose: Dose, full_again: str | None = None
+) -> tuple[object, ...]:
     """The fields after ``day`` that every day of this component in this course shares."""
     calculation = dose.calculation
-    notes = dose.notes
+    notes = dose.notes if full_again is None else (*dose.notes, full_again)
     if dose.deviation is not None:
         calculation += f" [{DEVIATION_MARK}: {dose.deviation}]"
         notes = (*notes, f"{DEVIATION_MARK}: {dose.deviation}")
@@ -315,8 +319,40 @@ def _replaced_by_triple_it(
     )
 
 
+def _adjusted_courses(
+    plan: Protocol, adjustment: DoseAdjustment
+) -> list[tuple[tuple[str, int], bool]]:
+    """The courses an adjustment names, in treatment order, each with whether it was listed
+    by itself (True: it must give the drug) or as part of a range (False: skipped if not)."""
+    order: list[tuple[str, int]] = [(ref.phase, ref.number) for ref in plan.courses]
+    spans: tuple[CourseSpan, ...]
+    if not adjustment.spans:
+        spans = (CourseSpan((adjustment.phase, adjustment.course),
+                            (adjustment.phase, adjustment.course)),)
+    else:
+        spans = adjustment.spans
+    named: dict[tuple[str, int], bool] = {}
+    for span in spans:
+        for end in (span.first, span.last):
+            if end is not None and end not in order:
+                raise CalendarError(
+                    f"protocol {plan.name} has no {end[0]} course {end[1]}"
+                    f" (in {adjustment.drug}@{adjustment.courses_text})",
+                    field="adjust",
+                )
+        low = order.index(span.first)
+        high = len(order) - 1 if span.last is None else order.index(span.last)
+        if high < low:
+            raise CalendarError(
+                f"the range {span.text} runs backwards in treatment order", field="adjust"
+            )
+        for key in order[low : high + 1]:
+            named[key] = named.get(key, False) or span.single
+    return sorted(named.items(), key=lambda item: order.index(item[0]))
+
+
 def _adjustment_lookup(
-    adjustments: Sequence[DoseAdjustment], components: Sequence[Component]
+    plan: Protocol, adjustments: Sequence[DoseAdjustment], components: Sequence[Component]
 ) -> dict[tuple[str, str, str, int], DoseAdjustment]:
     """(drug, route, phase, course) → adjustment; refuses adjustments that match nothing."""
     routes: dict[tuple[str, str, int], set[str]] = {}
@@ -327,26 +363,115 @@ def _adjustment_lookup(
             )
     lookup: dict[tuple[str, str, str, int], DoseAdjustment] = {}
     for adjustment in adjustments:
-        name = course_name(adjustment.phase, adjustment.course)
-        given = routes.get((adjustment.drug, adjustment.phase, adjustment.course), set())
-        if not given or (adjustment.route is not None and adjustment.route not in given):
-            route = f" {adjustment.route}" if adjustment.route else ""
-            raise CalendarError(
-                f"course {name} of this calendar has no {adjustment.drug}{route}"
-                " to adjust",
-                field="adjust",
-            )
-        if adjustment.route is None and len(given) > 1:
-            raise CalendarError(
-                f"course {name} gives {adjustment.drug} by {' and '.join(sorted(given))};"
-                f" name the route, e.g. {adjustment.drug}/{sorted(given)[0]}@{name}:...",
-                field="adjust",
-            )
-        for route in [adjustment.route] if adjustment.route else sorted(given):
-            key = (adjustment.drug, route, adjustment.phase, adjustment.course)
-            if key in lookup:
+        matched = 0
+        route_text = f" {adjustment.route}" if adjustment.route else ""
+        for (phase, number), listed in _adjusted_courses(plan, adjustment):
+            name = course_name(phase, number)
+            given = routes.get((adjustment.drug, phase, number), set())
+            if not given or (adjustment.route is not None and adjustment.route not in given):
+                if not listed:
+                    continue  # a range covers the courses that give the drug
                 raise CalendarError(
-                    f"{adjustment.drug} in course {name} is adjusted twice", field="adjust"
+                    f"course {name} of this calendar has no {adjustment.drug}{route_text}"
+                    " to adjust",
+                    field="adjust",
                 )
-            lookup[key] = adjustment
+            if adjustment.route is None and len(given) > 1:
+                raise CalendarError(
+                    f"course {name} gives {adjustment.drug} by {' and '.join(sorted(given))};"
+                    f" name the route, e.g. {adjustment.drug}/{sorted(given)[0]}"
+                    f"@{adjustment.courses_text}:...",
+                    field="adjust",
+                )
+            for route in [adjustment.route] if adjustment.route else sorted(given):
+                key = (adjustment.drug, route, phase, number)
+                if key in lookup:
+                    raise CalendarError(
+                        f"{adjustment.drug} in course {name} is adjusted twice", field="adjust"
+                    )
+                lookup[key] = adjustment
+                matched += 1
+        if not matched:
+            raise CalendarError(
+                f"courses {adjustment.courses_text} of this calendar have no"
+                f" {adjustment.drug}{route_text} to adjust",
+                field="adjust",
+            )
     return lookup
+
+
+def _full_dose_again(
+    plan: Protocol,
+    lookup: dict[tuple[str, str, str, int], DoseAdjustment],
+    components: Sequence[Component],
+) -> tuple[dict[tuple[str, str, str, int], str], list[str]]:
+    """Where an adjusted drug is back to full dose: a note for the rows of each course that
+    gives it at full dose right after adjusted ones, and one calendar note per adjustment."""
+    order: dict[tuple[str, int], int] = {
+        (ref.phase, ref.number): index for index, ref in enumerate(plan.courses)
+    }
+    given: dict[tuple[str, str], set[tuple[str, int]]] = {}
+    for component in components:
+        for number in component.courses:
+            given.setdefault((component.drug, component.route), set()).add(
+                (component.phase, number)
+            )
+    row_notes: dict[tuple[str, str, str, int], str] = {}
+    summaries: list[str] = []
+    for (drug, route), courses in given.items():
+        previous: DoseAdjustment | None = None
+        adjusted: list[tuple[int, str]] = []
+        for phase, number in sorted(courses, key=order.__getitem__):
+            current = lookup.get((drug, route, phase, number))
+            if current is None and previous is not None:
+                row_notes[(drug, route, phase, number)] = (
+                    f"full dose again from this course (after {format_amount(previous.percent)}%"
+                    f" in {_courses_text(adjusted)}:"
+                    f" {previous.reason})"
+                )
+                _summarise(summaries, drug, route, previous, adjusted,
+                           f"full dose again from course {course_name(phase, number)}")
+                adjusted = []
+            elif current is not None:
+                if previous is not None and current is not previous:
+                    _summarise(summaries, drug, route, previous, adjusted,
+                               "another adjustment follows")
+                    adjusted = []
+                adjusted.append((order[(phase, number)], course_name(phase, number)))
+            previous = current
+        if previous is not None:
+            _summarise(summaries, drug, route, previous, adjusted,
+                       "to the end of its planned courses")
+    return row_notes, summaries
+
+
+def _summarise(
+    summaries: list[str],
+    drug: str,
+    route: str,
+    adjustment: DoseAdjustment,
+    adjusted: list[tuple[int, str]],
+    after: str,
+) -> None:
+    summaries.append(
+        f"{drug} {route} at {format_amount(adjustment.percent)}% ({adjustment.reason}) in"
+        f" {_courses_text(adjusted)}; {after}."
+    )
+
+
+def _courses_text(courses: list[tuple[int, str]]) -> str:
+    """``course 3``, ``courses 3, 5, 7`` or ``courses m30-m39`` (runs of 3 or more in treatment
+    order shortened); ``courses`` are (place in treatment order, name)."""
+    runs: list[list[tuple[int, str]]] = []
+    for item in courses:
+        if runs and item[0] == runs[-1][-1][0] + 1:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0][1]}-{run[-1][1]}")
+        else:
+            parts.extend(name for _, name in run)
+    return f"course{'s' if len(courses) > 1 else ''} {', '.join(parts)}"

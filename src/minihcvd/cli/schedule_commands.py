@@ -61,8 +61,10 @@ def schedule(
         list[str] | None,
         typer.Option(
             # Help texts are Rich markup: the backslash keeps "[/ROUTE]" from reading as a tag.
-            help="DRUG\\[/ROUTE]@COURSE:PERCENT%:REASON, e.g. vincristine@2:50%:neuropathy or"
-            " methotrexate/IV@2:75%:renal; repeatable."
+            help="DRUG\\[/ROUTE]@COURSES:PERCENT%:REASON, e.g. vincristine@2:50%:neuropathy,"
+            " methotrexate/IV@2:75%:renal, mercaptopurine@m1-m39:50%:TPMT (a range),"
+            " vincristine@3,5,7:50%:neuropathy (a list) or vincristine@m5-:50%:neuropathy"
+            " (to the end); repeatable."
         ),
     ] = None,
     ommaya: Annotated[
