@@ -12,6 +12,7 @@ from rich.console import Console
 from minihcvd.calendar import (
     CSV_COLUMNS,
     UNSTATED_MARK,
+    CourseDelay,
     DoseAdjustment,
     TreatmentCalendar,
     build_calendar,
@@ -74,25 +75,31 @@ class TestToIcs:
         parsed = icalendar.Calendar.from_ical(to_ics(_calendar(), generated_at=GENERATED))
         return list(parsed.walk("VEVENT"))
 
-    def test_one_event_per_treatment_day_hold_and_sct(self) -> None:
-        """Treatment days, hold days and the SCT date each get an all-day event."""
+    def test_one_event_per_administration_hold_and_sct(self) -> None:
+        """Each administration, hold day and the SCT date get an all-day event, UIDs unique."""
         calendar = _calendar()
-        days = {row.date for row in calendar.administrations}
-        assert len(self._events()) == len(days) + len(calendar.holds) + 1
+        events = self._events()
+        assert len(events) == len(calendar.administrations) + len(calendar.holds) + 1
+        assert len({str(e["uid"]) for e in events}) == len(events)
 
-    def test_day_description(self) -> None:
-        """Day 1 lists each drug with dose, calculation and source; marks are kept."""
-        first = self._events()[0]
+    def test_administration_event(self) -> None:
+        """Day 1's first event: cyclophosphamide with dose, calculation and source; the day's
+        other drugs have events of their own, marks kept."""
+        events = self._events()
+        first = events[0]
         assert str(first["summary"]) == (
-            "intensive C1 D1: cyclophosphamide, dexamethasone, vincristine, rituximab, ursodiol"
+            "intensive C1 D1: cyclophosphamide 288 mg IV per dose, 2 doses/day"
         )
         assert first.decoded("dtstart") == dt.date(2025, 1, 6)
-        description = str(first["description"])
-        assert description.splitlines()[0] == (
+        assert str(first["description"]) == (
             "cyclophosphamide 288 mg IV per dose, 2 doses/day: 150 mg/m2 × 1.92 m2 (Mosteller)"
             " = 288 mg (source: Jabbour et al., J Hematol Oncol 2023, Methods: Procedures)"
         )
-        assert UNSTATED_MARK in description
+        day_1 = [e for e in events if str(e["summary"]).startswith("intensive C1 D1:")]
+        assert [str(e["summary"]).split(": ")[1].split(" ")[0] for e in day_1] == [
+            "cyclophosphamide", "dexamethasone", "vincristine", "rituximab", "ursodiol"
+        ]
+        assert UNSTATED_MARK in str(day_1[1]["description"])  # dexamethasone's route
 
     def test_course_level_marks_kept(self) -> None:
         """A value the paper does not state at course level (the POMP course length) is in
@@ -106,10 +113,11 @@ class TestToIcs:
             assert f"{UNSTATED_MARK}: course length: 'monthly' taken as a 28-day course" in (
                 description
             )
-        first_day = str(events[0]["description"]).splitlines()
+        first_day = [str(e["description"]) for e in events
+                     if str(e["summary"]).startswith("intensive C1 D1:")]
         # ... while a mark already in the calculation is not repeated as a note
-        assert all(line.count(UNSTATED_MARK) <= 1 for line in first_day)
-        assert sum(UNSTATED_MARK in line for line in first_day) == 3  # dexa, rituximab, ursodiol
+        assert all(text.count(UNSTATED_MARK) <= 1 for text in first_day)
+        assert sum(UNSTATED_MARK in text for text in first_day) == 3  # dexa, rituximab, ursodiol
 
     def test_adjustment_and_hold(self) -> None:
         """The adjusted dose and the azole hold days are in the file."""
@@ -160,3 +168,57 @@ class TestIcsUids:
         first, second = uids(76), uids(80)
         assert len(set(first)) == len(first)
         assert set(first).isdisjoint(second)
+
+
+class TestIcsUpdates:
+    """Two exports of one patient's calendar, before and after a delay of course 3."""
+
+    @staticmethod
+    def _by_uid(
+        delays: tuple[str, ...] = (), patient_id: str | None = None
+    ) -> dict[str, icalendar.Event]:
+        calendar = build_calendar(
+            "original", height_cm=175, weight_kg=76, start=dt.date(2025, 1, 6), cd20_pct=25,
+            delays=[CourseDelay.parse(text) for text in delays],
+        )
+        parsed = icalendar.Calendar.from_ical(
+            to_ics(calendar, generated_at=GENERATED, patient_id=patient_id)
+        )
+        return {str(event["uid"]): event for event in parsed.walk("VEVENT")}
+
+    def test_a_delay_keeps_every_uid_and_raises_sequence(self) -> None:
+        """After delaying course 3 by 7 days every UID is the same; the events of course 3 on
+        (and the hold days and SCT date after them) moved 7 days with SEQUENCE 7; courses 1-2
+        kept their date and SEQUENCE 0."""
+        before, after = self._by_uid(), self._by_uid(("3:7",))
+        assert set(before) == set(after)
+        moved = 0
+        for uid, event in before.items():
+            later = after[uid]
+            shift = (later.decoded("dtstart") - event.decoded("dtstart")).days
+            assert int(event["sequence"]) == 0
+            assert shift in (0, 7)
+            assert int(later["sequence"]) == shift
+            moved += shift == 7
+        unmoved = [uid for uid in before if int(after[uid]["sequence"]) == 0]
+        assert moved and unmoved
+        assert all("-intensive-c1-" in uid or "-intensive-c2-" in uid
+                   for uid in unmoved if "-sct" not in uid)
+
+    def test_uid_is_the_planned_administration(self) -> None:
+        """protocol, component, phase, course and day are in the UID."""
+        uids = self._by_uid()
+        assert any(uid.endswith("-original-inotuzumab-c1-intensive-c1-d3@minihcvd")
+                   for uid in uids)
+
+    def test_patient_id_replaces_the_digest(self) -> None:
+        """With a patient id the UIDs start with it (and not with the inputs' digest)."""
+        uids = self._by_uid(patient_id="Study 042")
+        assert all(uid.startswith("study-042-original-") for uid in uids)
+
+    def test_two_patients_never_share_a_uid(self) -> None:
+        """Another patient (another weight) on the same protocol and day: other UIDs."""
+        other = build_calendar("original", height_cm=175, weight_kg=80,
+                               start=dt.date(2025, 1, 6), cd20_pct=25)
+        parsed = icalendar.Calendar.from_ical(to_ics(other, generated_at=GENERATED))
+        assert not {str(e["uid"]) for e in parsed.walk("VEVENT")} & set(self._by_uid())

@@ -172,6 +172,7 @@ def _shared_fields(
         dose.stated_in_paper,
         notes + course.notes,
         dose.deviation,
+        component.id,
     )
 
 

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypeVar
@@ -94,8 +95,16 @@ def to_csv(calendar: TreatmentCalendar) -> str:
     return buffer.getvalue()
 
 
-def to_ics(calendar: TreatmentCalendar, *, generated_at: dt.datetime) -> bytes:
-    """All-day events: one per treatment day (every dose in its description), hold days, SCT."""
+def to_ics(
+    calendar: TreatmentCalendar, *, generated_at: dt.datetime, patient_id: str | None = None
+) -> bytes:
+    """All-day events: one per administration, one per hold day, one for the SCT date.
+
+    Each UID is the identity of the planned event — the patient (``patient_id``, else a digest
+    of the patient's inputs), protocol, component, phase, course and day — so it stays the same
+    when the event moves; SEQUENCE is the number of days it has moved (the delays of its course
+    and the courses before it), so a calendar program updates the event in place.
+    """
     cal = icalendar.Calendar()
     cal.add("prodid", "-//minihcvd//treatment calendar//EN")
     cal.add("version", "2.0")
@@ -110,27 +119,33 @@ def to_ics(calendar: TreatmentCalendar, *, generated_at: dt.datetime) -> bytes:
         if line
     )
     cal.add("x-wr-caldesc", icalendar.vText(description))
-    by_date: dict[dt.date, list[Administration]] = {}
+    key = _patient_key(calendar) if patient_id is None else _uid_part(patient_id)
+    prefix = f"{key}-{_uid_part(calendar.protocol)}"
+    moved = _days_moved(calendar.courses)
     for row in calendar.administrations:
-        by_date.setdefault(row.date, []).append(row)
-    for day, rows in by_date.items():
-        first = rows[0]
-        drugs = ", ".join(dict.fromkeys(row.drug for row in rows))
-        summary = f"{first.phase} C{first.course} D{first.day}: {drugs}"
-        description = "\n".join(_describe(row) for row in rows)
-        cal.add_component(_event(f"{day.isoformat()}-treatment", day, summary, description,
-                                 calendar, generated_at))
+        per_day = _per_day(row.doses_per_day)
+        summary = (
+            f"{row.phase} C{row.course} D{row.day}: {row.drug} {_number(row.dose)} {row.unit}"
+            f" {row.route}{per_day}"
+        )
+        component = _uid_part(row.component or row.drug)
+        uid = f"{prefix}-{component}-{row.phase}-c{row.course}-d{row.day}"
+        cal.add_component(_event(uid, row.date, summary, _describe(row), generated_at,
+                                 moved.get((row.phase, row.course), 0)))
     for hold in calendar.holds:
+        uid = f"{prefix}-hold-{_uid_part(hold.hold)}-{hold.phase}-c{hold.course}-d{hold.day}"
         cal.add_component(
-            _event(f"{hold.date.isoformat()}-hold", hold.date, f"HOLD {hold.hold}",
-                   f"{hold.reason}\nsource: {hold.source}", calendar, generated_at)
+            _event(uid, hold.date, f"HOLD {hold.hold}", f"{hold.reason}\nsource: {hold.source}",
+                   generated_at, moved.get((hold.phase, hold.course), 0))
         )
     sct = calendar.sct_planning
     if sct.sct_date is not None:
+        last = [row for row in calendar.administrations if row.date == sct.last_inotuzumab_date
+                and row.drug == "inotuzumab ozogamicin"]
+        shift = moved.get((last[0].phase, last[0].course), 0) if last else 0
         cal.add_component(
-            _event(f"{sct.sct_date.isoformat()}-sct", sct.sct_date,
-                   f"Allogeneic SCT: {_sct_label(sct)}",
-                   f"{sct.summary}\nsource: {sct.source}", calendar, generated_at)
+            _event(f"{prefix}-sct", sct.sct_date, f"Allogeneic SCT: {_sct_label(sct)}",
+                   f"{sct.summary}\nsource: {sct.source}", generated_at, shift)
         )
     data: bytes = cal.to_ical()
     return data
@@ -300,11 +315,12 @@ def _event(
     day: dt.date,
     summary: str,
     description: str,
-    calendar: TreatmentCalendar,
     generated_at: dt.datetime,
+    sequence: int,
 ) -> icalendar.Event:
     event = icalendar.Event()
-    event.add("uid", f"{uid}-{_calendar_key(calendar)}@minihcvd")
+    event.add("uid", f"{uid}@minihcvd")
+    event.add("sequence", sequence)
     event.add("dtstamp", generated_at)
     event.add("dtstart", day)
     event.add("dtend", day + dt.timedelta(days=1))
@@ -313,14 +329,35 @@ def _event(
     return event
 
 
-def _calendar_key(calendar: TreatmentCalendar) -> str:
-    """A short digest of whose calendar this is, so two patients' events never share a UID."""
+def _patient_key(calendar: TreatmentCalendar) -> str:
+    """A short digest of whose calendar this is, so two patients' events never share a UID.
+
+    Without a patient id: the patient's inputs and the planned first day, but not the delays
+    (a delayed course is the same plan, moved). A changed weight gives other UIDs: give a
+    ``patient_id`` to keep them.
+    """
+    first = calendar.courses[0]
+    planned_start = first.start - dt.timedelta(days=first.delay_days)
     identity = (
         calendar.protocol, calendar.height_cm, calendar.weight_kg, calendar.bsa_formula,
-        calendar.bsa_cap_m2, calendar.cd20_pct, calendar.cns_disease,
-        tuple((course.start, course.delay_days) for course in calendar.courses),
+        calendar.bsa_cap_m2, calendar.cd20_pct, calendar.cns_disease, planned_start,
     )
     return hashlib.sha256(repr(identity).encode("utf-8")).hexdigest()[:16]
+
+
+def _uid_part(text: str) -> str:
+    """Letters, digits and dashes only (``inotuzumab ozogamicin`` → ``inotuzumab-ozogamicin``)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+
+
+def _days_moved(courses: Sequence[CourseStart]) -> dict[tuple[str, int], int]:
+    """How many days each course has moved from the plan: its delay and those before it."""
+    moved: dict[tuple[str, int], int] = {}
+    total = 0
+    for course in courses:
+        total += course.delay_days
+        moved[(course.phase, course.course)] = total
+    return moved
 
 
 def _number(value: float) -> str:

@@ -47,6 +47,9 @@ class Administration(NamedTuple):
     stated_in_paper: bool
     notes: tuple[str, ...]
     deviation: str | None = None
+    component: str = ""
+    """The protocol component's id: with protocol, phase, course and day, the identity of the
+    planned administration (ICS UIDs, FHIR identifiers)."""
 
     def to_json_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -82,6 +82,13 @@ def schedule(
             " an observation, not a rule)."
         ),
     ] = None,
+    patient_id: Annotated[
+        str | None,
+        typer.Option(
+            help="ICS/FHIR: an identifier of the patient (a study number rather than a name) so"
+            " that a new export updates the same events even after a new weight."
+        ),
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="table, csv, json or ics.")
     ] = "table",
@@ -132,7 +139,7 @@ def schedule(
     for warning in calendar.warnings:
         # the file carries the warnings too; stderr makes sure the person running it sees them
         typer.echo(f"warning: {warning}", err=True)
-    data = _render(calendar, output_format)
+    data = _render(calendar, output_format, patient_id)
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
     else:
@@ -157,7 +164,7 @@ def _protocol(value: str) -> Protocol:
     return load_protocol(value)
 
 
-def _render(calendar: TreatmentCalendar, output_format: str) -> bytes:
+def _render(calendar: TreatmentCalendar, output_format: str, patient_id: str | None) -> bytes:
     from rich.console import Console
 
     from minihcvd.calendar import to_csv, to_ics, to_rich
@@ -168,7 +175,10 @@ def _render(calendar: TreatmentCalendar, output_format: str) -> bytes:
     if output_format == "csv":
         return to_csv(calendar).encode("utf-8")
     if output_format == "ics":
-        return to_ics(calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+        return to_ics(
+            calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            patient_id=patient_id,
+        )
     buffer = io.StringIO()
     Console(file=buffer, width=TABLE_FILE_WIDTH, no_color=True).print(to_rich(calendar))
     return buffer.getvalue().encode("utf-8")
