@@ -1,6 +1,7 @@
 """Patient treatment calendars: every administration with its date, dose, calculation, source."""
 
 from minihcvd.calendar.builder import build_calendar, parse_start_date
+from minihcvd.calendar.fhir import to_fhir_bundle
 from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_rich
 from minihcvd.calendar.models import (
     DEVIATION_MARK,
@@ -28,6 +29,7 @@ __all__ = [
     "build_calendar",
     "parse_start_date",
     "to_csv",
+    "to_fhir_bundle",
     "to_ics",
     "to_rich",
 ]

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
-import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypeVar
@@ -21,6 +19,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from minihcvd.calendar.identity import days_moved, patient_key, uid_part
 from minihcvd.calendar.models import (
     Administration,
     CourseStart,
@@ -119,21 +118,21 @@ def to_ics(
         if line
     )
     cal.add("x-wr-caldesc", icalendar.vText(description))
-    key = _patient_key(calendar) if patient_id is None else _uid_part(patient_id)
-    prefix = f"{key}-{_uid_part(calendar.protocol)}"
-    moved = _days_moved(calendar.courses)
+    key = patient_key(calendar) if patient_id is None else uid_part(patient_id)
+    prefix = f"{key}-{uid_part(calendar.protocol)}"
+    moved = days_moved(calendar.courses)
     for row in calendar.administrations:
         per_day = _per_day(row.doses_per_day)
         summary = (
             f"{row.phase} C{row.course} D{row.day}: {row.drug} {_number(row.dose)} {row.unit}"
             f" {row.route}{per_day}"
         )
-        component = _uid_part(row.component or row.drug)
+        component = uid_part(row.component or row.drug)
         uid = f"{prefix}-{component}-{row.phase}-c{row.course}-d{row.day}"
         cal.add_component(_event(uid, row.date, summary, _describe(row), generated_at,
                                  moved.get((row.phase, row.course), 0)))
     for hold in calendar.holds:
-        uid = f"{prefix}-hold-{_uid_part(hold.hold)}-{hold.phase}-c{hold.course}-d{hold.day}"
+        uid = f"{prefix}-hold-{uid_part(hold.hold)}-{hold.phase}-c{hold.course}-d{hold.day}"
         cal.add_component(
             _event(uid, hold.date, f"HOLD {hold.hold}", f"{hold.reason}\nsource: {hold.source}",
                    generated_at, moved.get((hold.phase, hold.course), 0))
@@ -327,37 +326,6 @@ def _event(
     event.add("summary", summary)
     event.add("description", description)
     return event
-
-
-def _patient_key(calendar: TreatmentCalendar) -> str:
-    """A short digest of whose calendar this is, so two patients' events never share a UID.
-
-    Without a patient id: the patient's inputs and the planned first day, but not the delays
-    (a delayed course is the same plan, moved). A changed weight gives other UIDs: give a
-    ``patient_id`` to keep them.
-    """
-    first = calendar.courses[0]
-    planned_start = first.start - dt.timedelta(days=first.delay_days)
-    identity = (
-        calendar.protocol, calendar.height_cm, calendar.weight_kg, calendar.bsa_formula,
-        calendar.bsa_cap_m2, calendar.cd20_pct, calendar.cns_disease, planned_start,
-    )
-    return hashlib.sha256(repr(identity).encode("utf-8")).hexdigest()[:16]
-
-
-def _uid_part(text: str) -> str:
-    """Letters, digits and dashes only (``inotuzumab ozogamicin`` → ``inotuzumab-ozogamicin``)."""
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
-
-
-def _days_moved(courses: Sequence[CourseStart]) -> dict[tuple[str, int], int]:
-    """How many days each course has moved from the plan: its delay and those before it."""
-    moved: dict[tuple[str, int], int] = {}
-    total = 0
-    for course in courses:
-        total += course.delay_days
-        moved[(course.phase, course.course)] = total
-    return moved
 
 
 def _number(value: float) -> str:

@@ -1,4 +1,5 @@
-"""``minihcvd schedule``: a patient's treatment calendar as a table, CSV, JSON or iCalendar.
+"""``minihcvd schedule``: a patient's treatment calendar as a table, CSV, JSON, iCalendar or a
+FHIR Bundle.
 
 Thin: parse options, call :func:`minihcvd.calendar.build_calendar`, render, print or write the
 file atomically. Everything is computed before anything is written, so an error leaves no file.
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["schedule"]
 
-FORMATS = ("table", "csv", "json", "ics")
+FORMATS = ("table", "csv", "json", "ics", "fhir")
 TABLE_FILE_WIDTH = 200
 
 
@@ -90,7 +91,10 @@ def schedule(
         ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="table, csv, json or ics.")
+        str,
+        typer.Option(
+            "--format", help="table, csv, json, ics or fhir (a FHIR R4B transaction Bundle)."
+        ),
     ] = "table",
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
@@ -167,11 +171,17 @@ def _protocol(value: str) -> Protocol:
 def _render(calendar: TreatmentCalendar, output_format: str, patient_id: str | None) -> bytes:
     from rich.console import Console
 
-    from minihcvd.calendar import to_csv, to_ics, to_rich
+    from minihcvd.calendar import to_csv, to_fhir_bundle, to_ics, to_rich
 
     if output_format == "json":
         text = json.dumps(calendar.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
         return text.encode("utf-8")
+    if output_format == "fhir":
+        bundle = to_fhir_bundle(
+            calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            patient_id=patient_id,
+        )
+        return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     if output_format == "csv":
         return to_csv(calendar).encode("utf-8")
     if output_format == "ics":
