@@ -157,7 +157,7 @@ class TestBadInput:
             (["--protocol", "amended", *PATIENT, "--bsa-formula", "boyd"],
              "field 'bsa_formula': expected one of mosteller, dubois, found 'boyd'"),
             (["--protocol", "amended", *PATIENT, "--format", "pdf"],
-             "field 'format': expected one of table, csv, json, ics, found 'pdf'"),
+             "field 'format': expected one of table, csv, json, ics, fhir, found 'pdf'"),
             (["--protocol", "amended", *PATIENT, "--cd20-pct", "nan"],
              "field 'cd20_pct': expected 0-100 % (omit the option if CD20 is unknown),"
              " found nan"),
@@ -248,3 +248,29 @@ class TestBodySizeWarnings:
         data = json.loads(result.stdout)
         assert data["patient"]["bsa_m2"] == 2.0
         assert not any(w.startswith("BSA") for w in data["warnings"])
+
+
+class TestSmallOnes:
+    def test_out_into_a_missing_folder(self, invoke: Invoke, tmp_path: Path) -> None:
+        """--out into a folder that does not exist is the usual one-line error; nothing made."""
+        out = tmp_path / "nowhere" / "calendar.json"
+        result = invoke("--protocol", "amended", *PATIENT, "--format", "json", "--out", str(out))
+        assert (result.exit_code, result.stderr) == (
+            2, f"error: field 'out': the folder '{out.parent}' does not exist; create it first\n"
+        )
+        assert list(tmp_path.iterdir()) == []
+
+    def test_doses_until_clear_needs_cns_disease(self, invoke: Invoke) -> None:
+        """--cns-doses-until-clear without --cns-disease is an error, not silently ignored."""
+        result = invoke("--protocol", "amended", *PATIENT, "--cns-doses-until-clear", "6")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: field 'cns_doses_until_clear': the number of")
+
+    def test_maintenance_blinatumomab_count_conflict_noted(self) -> None:
+        """The paper's Introduction says 3 maintenance blinatumomab courses, its Methods 4."""
+        from minihcvd.protocol import load_protocol
+
+        component = next(c for c in load_protocol("amended").components
+                         if c.id == "maintenance-blinatumomab")
+        assert len(component.courses) == 4
+        assert component.note is not None and "its Introduction says 3" in component.note

@@ -79,6 +79,12 @@ def build_calendar(
     (or NaN) means CD20 is unknown: rituximab is not scheduled and a note says so.
     """
     plan = load_protocol(protocol) if isinstance(protocol, str) else protocol
+    if cns_doses_until_clear is not None and not cns_disease:
+        raise CalendarError(
+            "the number of triple IT doses until the CSF clears is only for active CNS disease"
+            " (cns_disease / --cns-disease)",
+            field="cns_doses_until_clear",
+        )
     body = body_size(height_cm, weight_kg, bsa_formula, bsa_cap_m2)
     _check_start(start)
     cd20 = _check_cd20(cd20_pct)

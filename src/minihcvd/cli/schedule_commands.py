@@ -122,6 +122,11 @@ def schedule(
         )
     if out is not None and out.is_dir():
         raise CalendarError(f"expected a file name, found the folder {str(out)!r}", field="out")
+    if out is not None and not out.parent.exists():
+        # a typo in the folder should not silently create a new tree
+        raise CalendarError(
+            f"the folder {str(out.parent)!r} does not exist; create it first", field="out"
+        )
     calendar = build_calendar(
         _protocol(protocol),
         height_cm=height_cm,
