@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minihcvd.calendar import (
+    INTERPRETATION_MARK,
     UNSTATED_MARK,
     Administration,
     CourseDelay,
@@ -729,3 +730,20 @@ class TestSctProperty:
             days=7 * (observed if weeks is None else weeks)
         )
         assert sct.observation is (weeks is None)
+
+
+class TestInterpretations:
+    def test_pegfilgrastim_in_amended_is_marked_as_a_reading(self) -> None:
+        """Amended: pegfilgrastim on day 4 of courses 1-4 only (the dose is the paper's, so it
+        stays stated), each dose marked as an interpretation of 'each induction/consolidation
+        course' — the paper numbers the blinatumomab courses 5-8 among the courses."""
+        rows = _rows(_calendar("amended"), "pegfilgrastim")
+        assert [r.course for r in rows] == [1, 2, 3, 4]
+        assert all(r.stated_in_paper for r in rows)
+        assert all(f"[{INTERPRETATION_MARK}: courses 1-4 only" in r.calculation for r in rows)
+
+    def test_original_pegfilgrastim_is_not(self) -> None:
+        """Original: all 8 courses are mini-Hyper-CVD courses; nothing to interpret."""
+        rows = _rows(_calendar("original"), "pegfilgrastim")
+        assert len(rows) == 8
+        assert all(INTERPRETATION_MARK not in r.calculation for r in rows)

@@ -141,7 +141,8 @@ class TestAmended:
     def test_blinatumomab_is_a_continuous_infusion(self) -> None:
         """Every blinatumomab row says it is a continuous infusion (the dose is per day)."""
         notes = {c.note for c in load_protocol("amended").components if c.drug == "blinatumomab"}
-        assert notes == {"continuous IV infusion, 4 weeks on then 2 weeks off"}
+        infusion = "continuous IV infusion, 4 weeks on then 2 weeks off"
+        assert notes and all(note is not None and note.startswith(infusion) for note in notes)
 
     def test_low_weight_label_doses(self) -> None:
         """Under 45 kg: 5 then 15 mcg/m2/day, never above 9 / 28 mcg/day, marked."""

@@ -5,6 +5,7 @@ from minihcvd.calendar.fhir import to_fhir_bundle
 from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_rich
 from minihcvd.calendar.models import (
     DEVIATION_MARK,
+    INTERPRETATION_MARK,
     UNSTATED_MARK,
     Administration,
     CourseStart,
@@ -17,6 +18,7 @@ from minihcvd.calendar.requests import CourseDelay, CourseSpan, DoseAdjustment
 __all__ = [
     "CSV_COLUMNS",
     "DEVIATION_MARK",
+    "INTERPRETATION_MARK",
     "UNSTATED_MARK",
     "Administration",
     "CourseDelay",

@@ -21,6 +21,7 @@ from operator import itemgetter
 
 from minihcvd.calendar.models import (
     DEVIATION_MARK,
+    INTERPRETATION_MARK,
     UNSTATED_MARK,
     Administration,
     CourseStart,
@@ -164,6 +165,9 @@ def _shared_fields(
     if dose.deviation is not None:
         calculation += f" [{DEVIATION_MARK}: {dose.deviation}]"
         notes = (*notes, f"{DEVIATION_MARK}: {dose.deviation}")
+    if dose.interpretation is not None:
+        calculation += f" [{INTERPRETATION_MARK}: {dose.interpretation}]"
+        notes = (*notes, f"{INTERPRETATION_MARK}: {dose.interpretation}")
     if dose.unstated_detail is not None and not dose.stated_in_paper:
         calculation += f" [{UNSTATED_MARK}: {dose.unstated_detail}]"
         notes = (*notes, f"{UNSTATED_MARK}: {dose.unstated_detail}")

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "DEVIATION_MARK",
+    "INTERPRETATION_MARK",
     "SCT_OBSERVATION_MARK",
     "UNSTATED_MARK",
     "Administration",
@@ -25,6 +26,7 @@ __all__ = [
 
 UNSTATED_MARK = "not stated in the trial paper — confirm"
 DEVIATION_MARK = "DEVIATION from the trial paper"
+INTERPRETATION_MARK = "interpretation of the trial paper — confirm"
 
 
 class Administration(NamedTuple):

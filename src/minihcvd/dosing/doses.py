@@ -41,6 +41,7 @@ class Dose:
     deviation: str | None = None
     route: str | None = None
     """The route the dose is given by, when not the component's (via an Ommaya reservoir)."""
+    interpretation: str | None = None
 
 
 def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = False) -> Dose:
@@ -67,6 +68,7 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
             unstated_detail=low.unstated_detail,
             notes=(note, *_component_notes(component)),
             deviation=component.deviation,
+            interpretation=component.interpretation,
         ), route=component.route, low_weight=True)
     nominal = Decimal(repr(component.dose))
     per_m2_dose: Decimal | None = None
@@ -104,6 +106,7 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
         notes=notes,
         deviation=component.deviation,
         route=None if route == component.route else route,
+        interpretation=component.interpretation,
     ), route=route, low_weight=False)
 
 

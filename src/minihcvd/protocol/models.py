@@ -115,12 +115,15 @@ class _Sourced(_Strict):
 
     ``deviation`` says how a site's variant departs from a value the paper states (set by the
     loader for a ``component_overrides`` change of a stated value; see docs/protocols.md).
+    ``interpretation`` says how a stated but ambiguous passage of the paper was read (the dose is
+    the paper's; which courses it covers, say, is a reading to confirm).
     """
 
     source: NonEmpty
     stated_in_paper: bool = True
     unstated_detail: str | None = None
     deviation: Annotated[str, Field(min_length=1)] | None = None
+    interpretation: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _unstated_needs_detail(self) -> _Sourced:
