@@ -206,17 +206,34 @@ class TestAmended:
         assert maintenance.start == dt.date(2025, 10, 13)  # 4 x 28 + 4 x 42 = 280 days
 
     def test_under_45_kg(self) -> None:
-        """150 cm, 40 kg (1.29 m2): 6.45 then 19.35 mcg/day, flagged in rows and notes."""
+        """150 cm, 40 kg (1.29 m2): the label's schedule, not a mix with the trial's day-5 step:
+        5 x 1.29 = 6.45 mcg/day on days 1-7, then 15 x 1.29 = 19.35 from day 8; flagged."""
         calendar = _calendar("amended", height_cm=150, weight_kg=40)
-        rows = [r for r in _rows(calendar, "blinatumomab") if r.course == 5]
-        assert (rows[0].dose, rows[4].dose) == (6.45, 19.35)
+        rows = [r for r in _rows(calendar, "blinatumomab") if r.course == 5
+                and r.phase == "intensive"]
+        assert [(r.day, r.dose) for r in rows] == [(d, 6.45) for d in range(1, 8)] + [
+            (d, 19.35) for d in range(8, 29)
+        ]
         assert not rows[0].stated_in_paper
         assert rows[0].notes[0] == (
-            "weight 40 kg is under 45 kg: BSA-based label dose instead of 9 mcg/day"
+            "weight 40 kg is under 45 kg: BSA-based label dose instead of 9 mcg/day, on the"
+            " label's days 1-7 instead of the trial's days 1-4"
         )
+        assert "step to 15 mcg/m2/day on day 8" in rows[0].calculation
         assert calendar.notes[-1] == (
-            f"weight 40 kg < 45 kg: blinatumomab dosed by BSA per the label; {UNSTATED_MARK}"
+            "weight 40 kg < 45 kg: blinatumomab dosed by BSA per the label and on the label's"
+            " schedule (first course: step up on day 8, not the trial's day 5);"
+            f" {UNSTATED_MARK}"
         )
+
+    def test_45_kg_keeps_the_trials_step(self) -> None:
+        """At 45 kg: the trial's flat doses, 9 mcg/day on days 1-4, 28 from day 5."""
+        calendar = _calendar("amended", height_cm=160, weight_kg=45)
+        rows = [r for r in _rows(calendar, "blinatumomab") if r.course == 5
+                and r.phase == "intensive"]
+        assert [(r.day, r.dose) for r in rows] == [(d, 9.0) for d in range(1, 5)] + [
+            (d, 28.0) for d in range(5, 29)
+        ]
 
 
 class TestConditions:
@@ -679,7 +696,7 @@ class TestDoseProperties:
         calendar = _calendar("amended", height_cm=height_cm, weight_kg=weight_kg,
                              bsa_formula=formula)
         for row in _rows(calendar, "blinatumomab"):
-            first_days = row.phase == "intensive" and row.course == 5 and row.day <= 4
+            first_days = row.phase == "intensive" and row.course == 5 and row.day <= 7
             per_m2, ceiling = (5, 9.0) if first_days else (15, 28.0)
             expected = min(round(per_m2 * calendar.bsa_m2 + 1e-9, 2), ceiling)
             assert row.dose == pytest.approx(expected, abs=1e-9), row

@@ -92,15 +92,19 @@ class TestComponentDose:
         assert (start.amount, full.amount) == (Decimal("6.45"), Decimal("19.35"))
         assert full.calculation == "15 mcg/m2/day × 1.29 m2 (Mosteller) = 19.35 mcg/day"
         assert full.notes == (
-            "weight 40 kg is under 45 kg: BSA-based label dose instead of 28 mcg/day",
+            "weight 40 kg is under 45 kg: BSA-based label dose instead of 28 mcg/day, on the"
+            " label's days 8-28 instead of the trial's days 5-28",
             "continuous IV infusion, 4 weeks on then 2 weeks off",
         )
         assert not full.stated_in_paper
         assert full.source == (
-            "Schedule: Jabbour et al., J Hematol Oncol 2023, Methods: Procedures (blinatumomab);"
-            " dose under 45 kg: BLINCYTO (blinatumomab) US prescribing information, dosing for"
-            " patients under 45 kg"
+            "Dose and days under 45 kg: BLINCYTO (blinatumomab) US prescribing information,"
+            " dosing for patients under 45 kg (5 mcg/m2/day on days 1-7, 15 mcg/m2/day from day"
+            " 8); the trial's flat doses: Jabbour et al., J Hematol Oncol 2023, Methods:"
+            " Procedures (blinatumomab)"
         )
+        later = component_dose(_component("amended", "blinatumomab-c6-8"), body)
+        assert later.source.startswith("Schedule: Jabbour et al.")  # days 1-28 as the trial
 
     def test_per_dose_maximum(self) -> None:
         """A stated maximum caps the BSA dose and says so."""

@@ -108,6 +108,12 @@ def build_calendar(
     make_row = tuple.__new__  # the fastest way to fill a named tuple from a prepared tuple
     for order, component in enumerate(components):
         base = component_dose(component, body, via_ommaya=via_ommaya)
+        low = component.low_weight
+        days = (
+            low.days
+            if low is not None and low.days is not None and body.weight_kg < low.below_weight_kg
+            else component.days
+        )
         for number in component.courses:
             if _replaced_by_triple_it(plan, component, number, cns_disease):
                 continue
@@ -119,7 +125,7 @@ def build_calendar(
             )
             shared = _shared_fields(component, course, dose, full_again.get(key))
             first = course.start.toordinal() - 1
-            for day in component.days:
+            for day in days:
                 ordinal = first + day
                 when = dt.date.fromordinal(ordinal)
                 if component.from_date is not None and when < component.from_date:

@@ -128,9 +128,17 @@ def calendar_notes(
         for c in plan.components
         if c.low_weight is not None and body.weight_kg < c.low_weight.below_weight_kg
     }
+    label_days = {
+        c.drug
+        for c in plan.components
+        if c.low_weight is not None and c.low_weight.days is not None
+        and body.weight_kg < c.low_weight.below_weight_kg
+    }
     notes.extend(
-        f"weight {body.weight_kg:g} kg < {limit_kg:g} kg: {drug} dosed by BSA per the label;"
-        f" {UNSTATED_MARK}"
+        f"weight {body.weight_kg:g} kg < {limit_kg:g} kg: {drug} dosed by BSA per the label"
+        + (" and on the label's schedule (first course: step up on day 8, not the trial's"
+           " day 5)" if drug in label_days else "")
+        + f"; {UNSTATED_MARK}"
         for drug, limit_kg in light
     )
     notes.extend(

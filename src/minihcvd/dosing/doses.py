@@ -56,14 +56,24 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
             f"weight {body.weight_kg:g} kg is under {low.below_weight_kg:g} kg: BSA-based label"
             f" dose instead of {format_amount(Decimal(repr(component.dose)))} {component.unit}"
         )
+        if low.days is not None and low.days != component.days:
+            note += (
+                f", on the label's days {_span(low.days)} instead of the trial's days"
+                f" {_span(component.days)}"
+            )
         return _within_hard_limit(component, Dose(
             amount=amount,
             exact_amount=exact,
             unit=_OUTPUT_UNIT[low.unit],
             dose_per_m2=per_m2,
             calculation=calculation,
-            source=f"Schedule: {component.source}; dose under {low.below_weight_kg:g} kg:"
-            f" {low.source}",
+            source=(
+                f"Dose and days under {low.below_weight_kg:g} kg: {low.source}; the trial's flat"
+                f" doses: {component.source}"
+                if low.days is not None
+                else f"Schedule: {component.source}; dose under {low.below_weight_kg:g} kg:"
+                f" {low.source}"
+            ),
             stated_in_paper=low.stated_in_paper and component.deviation is None,
             unstated_detail=low.unstated_detail,
             notes=(note, *_component_notes(component)),
@@ -128,6 +138,13 @@ def _within_hard_limit(component: Component, dose: Dose, *, route: str, low_weig
             field=component.id,
         )
     return dose
+
+
+def _span(days: tuple[int, ...]) -> str:
+    """``(1, 2, ..., 7)`` → ``1-7`` (the low-weight days are runs)."""
+    if list(days) == list(range(days[0], days[-1] + 1)):
+        return f"{days[0]}-{days[-1]}" if len(days) > 1 else str(days[0])
+    return ",".join(str(day) for day in days)
 
 
 def _component_notes(component: Component) -> tuple[str, ...]:

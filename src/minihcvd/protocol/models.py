@@ -137,12 +137,17 @@ class _Sourced(_Strict):
 
 
 class LowWeightDose(_Sourced):
-    """A label's BSA-based dose for light patients (blinatumomab under 45 kg)."""
+    """A label's BSA-based dose for light patients (blinatumomab under 45 kg).
+
+    ``days``, when given, replaces the component's days for these patients (the label's own
+    schedule: blinatumomab steps up on day 8, the trial on day 5).
+    """
 
     below_weight_kg: Annotated[float, Field(gt=0)]
     dose: Annotated[float, Field(gt=0)]
     unit: Literal["mg/m2", "mcg/m2/day"]
     max_dose: Annotated[float, Field(gt=0)] | None = None
+    days: NumberSpec | None = None
 
 
 class Component(_Sourced):
@@ -344,6 +349,12 @@ class Protocol(_Strict):
             if ref is None:
                 raise ValueError(
                     f"component {component.id}: the {component.phase} phase has no course {number}"
+                )
+            low = component.low_weight
+            if low is not None and low.days is not None and low.days[-1] > ref.group.length_days:
+                raise ValueError(
+                    f"component {component.id}: low_weight day {low.days[-1]} is beyond the"
+                    f" {ref.group.length_days} days of {component.phase} course {number}"
                 )
             if component.days[-1] > ref.group.length_days:
                 raise ValueError(
