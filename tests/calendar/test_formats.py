@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import icalendar
 from rich.console import Console
@@ -39,12 +40,15 @@ def _text(calendar: TreatmentCalendar) -> str:
 
 class TestToCsv:
     def test_rows_by_kind(self) -> None:
-        """One row per administration, hold day, the SCT milestone and each calendar note."""
+        """One row per administration, supportive-care note (tumour lysis in course 1,
+        antimicrobial prophylaxis in courses 1-8), hold day, the SCT milestone and each calendar
+        note."""
         calendar = _calendar()
         rows = list(csv.DictReader(io.StringIO(to_csv(calendar))))
         kinds = [row["kind"] for row in rows]
         assert kinds == (
-            ["administration"] * len(calendar.administrations) + ["hold"] * len(calendar.holds)
+            ["administration"] * len(calendar.administrations) + ["supportive"] * 9
+            + ["hold"] * len(calendar.holds)
             + ["milestone"] + ["note"] * (len(calendar.notes) + 1)
         )
         assert rows[-1]["calculation"] == calendar.bsa_calculation  # BSA rounding shown
@@ -79,7 +83,9 @@ class TestToIcs:
         """Each administration, hold day and the SCT date get an all-day event, UIDs unique."""
         calendar = _calendar()
         events = self._events()
-        assert len(events) == len(calendar.administrations) + len(calendar.holds) + 1
+        supportive = sum(len(course.supportive_care) for course in calendar.courses)
+        assert supportive == 9
+        assert len(events) == len(calendar.administrations) + supportive + len(calendar.holds) + 1
         assert len({str(e["uid"]) for e in events}) == len(events)
 
     def test_administration_event(self) -> None:
@@ -202,7 +208,7 @@ class TestIcsUpdates:
             moved += shift == 7
         unmoved = [uid for uid in before if int(after[uid]["sequence"]) == 0]
         assert moved and unmoved
-        assert all("-intensive-c1-" in uid or "-intensive-c2-" in uid
+        assert all(re.search(r"-intensive-c[12](-|@)", uid)
                    for uid in unmoved if "-sct" not in uid)
 
     def test_uid_is_the_planned_administration(self) -> None:
@@ -222,3 +228,39 @@ class TestIcsUpdates:
                                start=dt.date(2025, 1, 6), cd20_pct=25)
         parsed = icalendar.Calendar.from_ical(to_ics(other, generated_at=GENERATED))
         assert not {str(e["uid"]) for e in parsed.walk("VEVENT")} & set(self._by_uid())
+
+
+class TestSupportiveCare:
+    """The paper's supportive care (Methods: Procedures): tumour lysis prophylaxis in the first
+    course; antimicrobial prophylaxis during neutropenia (levofloxacin or cefpodoxime, an azole,
+    valacyclovir or acyclovir), planned with each mini-Hyper-CVD course."""
+
+    def test_course_notes(self) -> None:
+        """Course 1 has both, courses 2-8 the prophylaxis, maintenance none; with the source."""
+        calendar = _calendar()
+        ids = [[care.id for care in course.supportive_care] for course in calendar.courses]
+        assert ids[0] == ["tumour-lysis", "antimicrobial-prophylaxis"]
+        assert ids[1:8] == [["antimicrobial-prophylaxis"]] * 7
+        assert all(not care for care in ids[8:])
+        lysis, prophylaxis = calendar.courses[0].supportive_care
+        assert "allopurinol" in lysis.text and "rasburicase" in lysis.text
+        assert "intravenous hydration" in lysis.text and lysis.stated_in_paper
+        for agent in ("levofloxacin", "cefpodoxime", "azole", "valacyclovir", "acyclovir"):
+            assert agent in prophylaxis.text
+        assert not prophylaxis.stated_in_paper  # which courses is the reading
+        assert lysis.source.endswith("Methods: Procedures (supportive care)")
+        assert calendar.to_json_dict()["courses"][0]["supportive_care"][0]["id"] == "tumour-lysis"
+
+    def test_amended_blinatumomab_courses_have_none(self) -> None:
+        """Amended: the prophylaxis goes with the 4 mini-Hyper-CVD courses."""
+        calendar = build_calendar("amended", height_cm=175, weight_kg=76,
+                                  start=dt.date(2025, 1, 6))
+        assert [len(c.supportive_care) for c in calendar.courses[:5]] == [2, 1, 1, 1, 0]
+
+    def test_in_the_table_and_the_calendar(self) -> None:
+        """A cyan row in the course table, an all-day event on the course's first day."""
+        calendar = _calendar()
+        assert _text(calendar).count("supportive care — tumour lysis") == 1
+        events = icalendar.Calendar.from_ical(to_ics(calendar, generated_at=GENERATED))
+        lysis = [e for e in events.walk("VEVENT") if "(tumour-lysis)" in str(e["summary"])]
+        assert len(lysis) == 1 and lysis[0].decoded("dtstart") == dt.date(2025, 1, 6)

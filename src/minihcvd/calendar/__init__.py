@@ -11,6 +11,7 @@ from minihcvd.calendar.models import (
     CourseStart,
     HoldDay,
     SctPlanning,
+    SupportiveCareNote,
     TreatmentCalendar,
 )
 from minihcvd.calendar.requests import CourseDelay, CourseSpan, DoseAdjustment
@@ -27,6 +28,7 @@ __all__ = [
     "DoseAdjustment",
     "HoldDay",
     "SctPlanning",
+    "SupportiveCareNote",
     "TreatmentCalendar",
     "build_calendar",
     "parse_start_date",

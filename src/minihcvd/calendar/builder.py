@@ -25,6 +25,7 @@ from minihcvd.calendar.models import (
     UNSTATED_MARK,
     Administration,
     CourseStart,
+    SupportiveCareNote,
     TreatmentCalendar,
 )
 from minihcvd.calendar.requests import CourseDelay, CourseSpan, DoseAdjustment, course_name
@@ -248,6 +249,12 @@ def _course_starts(
             notes += (f"course delayed {shift} days",)
         if not ref.group.stated_in_paper:
             notes += (f"{UNSTATED_MARK}: {ref.group.unstated_detail}",)
+        care = tuple(
+            SupportiveCareNote(item.id, item.text, item.source, item.stated_in_paper,
+                               item.unstated_detail)
+            for item in plan.supportive_care
+            if item.phase == ref.phase and ref.number in item.courses
+        )
         starts[(ref.phase, ref.number)] = CourseStart(
             phase=ref.phase,
             course=ref.number,
@@ -256,6 +263,7 @@ def _course_starts(
             length_days=ref.group.length_days,
             delay_days=shift,
             notes=notes,
+            supportive_care=care,
         )
         offset += ref.group.length_days
     return starts

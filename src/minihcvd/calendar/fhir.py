@@ -113,7 +113,11 @@ def to_fhir_bundle(
                 "title": f"{course.phase} course {course.course}: {course.label}",
                 "subject": _ref(patient),
                 "period": {"start": course.start.isoformat(), "end": _end(course).isoformat()},
-                "note": _notes(*course.notes, *holds_by_course.get(course_key, [])),
+                "note": _notes(
+                    *course.notes,
+                    *(f"{care.line} (source: {care.source})" for care in course.supportive_care),
+                    *holds_by_course.get(course_key, []),
+                ),
             },
         )
         activities = []

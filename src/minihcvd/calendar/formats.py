@@ -75,6 +75,13 @@ def to_csv(calendar: TreatmentCalendar) -> str:
                 "; ".join(row.notes),
             ]
         )
+    for course in calendar.courses:
+        for care in course.supportive_care:
+            writer.writerow(
+                ["supportive", course.start.isoformat(), course.phase, course.course, 1,
+                 "supportive care", "", "", "", "", care.line, care.source,
+                 "true" if care.stated_in_paper else "false", care.id]
+            )
     for hold in calendar.holds:
         writer.writerow(
             ["hold", hold.date.isoformat(), hold.phase, hold.course, hold.day, hold.hold, "", "",
@@ -131,6 +138,15 @@ def to_ics(
         uid = f"{prefix}-{component}-{row.phase}-c{row.course}-d{row.day}"
         cal.add_component(_event(uid, row.date, summary, _describe(row), generated_at,
                                  moved.get((row.phase, row.course), 0)))
+    for course in calendar.courses:
+        for care in course.supportive_care:
+            uid = f"{prefix}-supportive-{uid_part(care.id)}-{course.phase}-c{course.course}"
+            cal.add_component(
+                _event(uid, course.start,
+                       f"{course.phase} C{course.course}: supportive care ({care.id})",
+                       f"{care.line}\nsource: {care.source}", generated_at,
+                       moved.get((course.phase, course.course), 0))
+            )
     for hold in calendar.holds:
         uid = f"{prefix}-hold-{uid_part(hold.hold)}-{hold.phase}-c{hold.course}-d{hold.day}"
         cal.add_component(
@@ -225,6 +241,11 @@ def _course_table(
             str(_source_number(sources, first.source)),
             style="bold magenta" if first.deviation is not None
             else None if first.stated_in_paper else "yellow",
+        )
+    for care in course.supportive_care:
+        table.add_row(
+            "course", "", "supportive care", "", care.line,
+            str(_source_number(sources, care.source)), style="cyan",
         )
     by_hold: dict[str, list[HoldDay]] = {}
     for hold in holds:

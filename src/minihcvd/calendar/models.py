@@ -21,6 +21,7 @@ __all__ = [
     "CourseStart",
     "HoldDay",
     "SctPlanning",
+    "SupportiveCareNote",
     "TreatmentCalendar",
 ]
 
@@ -105,6 +106,32 @@ class HoldDay:
 
 
 @dataclass(frozen=True, slots=True)
+class SupportiveCareNote:
+    """Supportive care for one course (from the protocol's ``supportive_care``)."""
+
+    id: str
+    text: str
+    source: str
+    stated_in_paper: bool
+    unstated_detail: str | None
+
+    @property
+    def line(self) -> str:
+        """The text with its mark, for tables, notes and calendar entries."""
+        mark = "" if self.stated_in_paper else f" [{UNSTATED_MARK}: {self.unstated_detail}]"
+        return f"supportive care — {self.text}{mark}"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "source": self.source,
+            "stated_in_paper": self.stated_in_paper,
+            "unstated_detail": self.unstated_detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CourseStart:
     """When a course starts, how long it is planned to last and why it moved."""
 
@@ -115,6 +142,7 @@ class CourseStart:
     length_days: int
     delay_days: int
     notes: tuple[str, ...]
+    supportive_care: tuple[SupportiveCareNote, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +153,7 @@ class CourseStart:
             "length_days": self.length_days,
             "delay_days": self.delay_days,
             "notes": list(self.notes),
+            "supportive_care": [care.to_json_dict() for care in self.supportive_care],
         }
 
 

@@ -13,6 +13,7 @@ from minihcvd.protocol.models import (
     Phase,
     Protocol,
     SctPlanning,
+    SupportiveCare,
     TripleIntrathecal,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "Phase",
     "Protocol",
     "SctPlanning",
+    "SupportiveCare",
     "TripleIntrathecal",
     "load_protocol",
     "load_protocol_file",

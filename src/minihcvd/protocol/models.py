@@ -34,6 +34,7 @@ __all__ = [
     "Phase",
     "Protocol",
     "SctPlanning",
+    "SupportiveCare",
     "TripleIntrathecal",
     "parse_number_spec",
 ]
@@ -256,6 +257,16 @@ class TripleIntrathecal(_Sourced):
     schedule_assumption: NonEmpty
 
 
+class SupportiveCare(_Sourced):
+    """Supportive care the paper prescribes without doses (tumour lysis, antimicrobial
+    prophylaxis): a note on each of its courses, not an administration."""
+
+    id: NonEmpty
+    text: NonEmpty
+    phase: PhaseName
+    courses: NumberSpec
+
+
 class HoldRule(_Sourced):
     """A drug to withhold around another drug's doses (azoles around vincristine)."""
 
@@ -290,6 +301,7 @@ class Protocol(_Strict):
     components: Annotated[tuple[Component, ...], YamlList, Field(min_length=1, max_length=999)]
     cns_disease_therapy: TripleIntrathecal
     holds: Annotated[tuple[HoldRule, ...], YamlList] = ()
+    supportive_care: Annotated[tuple[SupportiveCare, ...], YamlList] = ()
     sct_planning: SctPlanning
 
     @cached_property
@@ -322,6 +334,12 @@ class Protocol(_Strict):
             raise ValueError(f"component ids must be unique, found {', '.join(duplicates)} twice")
         for component in self.components:
             self._check_component_fits(component)
+        for care in self.supportive_care:
+            missing = [n for n in care.courses if self.course(care.phase, n) is None]
+            if missing:
+                raise ValueError(
+                    f"supportive_care {care.id}: the {care.phase} phase has no course {missing[0]}"
+                )
         cns = self.cns_disease_therapy
         if self.course("intensive", cns.course) is None:
             raise ValueError(f"cns_disease_therapy.course {cns.course} is not an intensive course")
