@@ -6,8 +6,10 @@ import csv
 import datetime as dt
 import io
 import re
+from typing import Any
 
 import icalendar
+import pytest
 from rich.console import Console
 
 from minihcvd.calendar import (
@@ -21,6 +23,7 @@ from minihcvd.calendar import (
     to_ics,
     to_rich,
 )
+from minihcvd.calendar.formats import _number
 
 GENERATED = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -158,7 +161,7 @@ class TestToRich:
         """Adjustments, the azole hold and not-stated marks show in the table."""
         text = _text(_calendar())
         assert "adjusted to 50% (neuropathy)" in text
-        assert "HOLD azole antifungal" in text
+        assert "HOLD azole" in text  # the drug column wraps the rest of the name
         assert UNSTATED_MARK in text
 
 
@@ -264,3 +267,38 @@ class TestSupportiveCare:
         events = icalendar.Calendar.from_ical(to_ics(calendar, generated_at=GENERATED))
         lysis = [e for e in events.walk("VEVENT") if "(tumour-lysis)" in str(e["summary"])]
         assert len(lysis) == 1 and lysis[0].decoded("dtstart") == dt.date(2025, 1, 6)
+
+
+class TestTableAt80Columns:
+    """Piped output is 80 columns: no drug name or dose may break across lines there."""
+
+    @staticmethod
+    def _cells(calendar: TreatmentCalendar) -> list[str]:
+        buffer = io.StringIO()
+        Console(file=buffer, width=80, no_color=True).print(to_rich(calendar))
+        lines = buffer.getvalue().splitlines()
+        assert max(len(line) for line in lines) <= 80
+        return [cell.strip() for line in lines for cell in line.split("│")]
+
+    @pytest.mark.parametrize(
+        ("protocol", "options"),
+        [
+            ("original", {"cd20_pct": 30}),
+            ("original", {"cns_disease": True, "via_ommaya": True}),
+            ("amended", {"cd20_pct": 30, "height_cm": 150, "weight_kg": 40}),
+            ("amended", {"height_cm": 200, "weight_kg": 150,
+                         "adjustments": [DoseAdjustment.parse("cytarabine/IV@2:75%:renal")]}),
+        ],
+    )
+    def test_drug_names_and_doses_whole(self, protocol: str, options: dict[str, Any]) -> None:
+        """Every word of every drug name is a whole word in some cell, and every dose
+        ('288 mg', '19.35 mcg/day') is whole in one cell line."""
+        patient: dict[str, Any] = {"height_cm": 175, "weight_kg": 76,
+                                   "start": dt.date(2025, 1, 6)}
+        calendar = build_calendar(protocol, **{**patient, **options})
+        cells = self._cells(calendar)
+        words = {word for cell in cells for word in cell.split()}
+        for row in calendar.administrations:
+            for word in row.drug.split():
+                assert word in words, (row.drug, word)
+            assert f"{_number(row.dose)} {row.unit}" in cells, row

@@ -218,8 +218,16 @@ def _course_table(
     if course.notes:
         title += " — " + "; ".join(course.notes)
     table = Table(title=title, title_justify="left", title_style="bold")
-    for column in ("days", "dates", "drug", "dose", "calculation and notes", "src"):
-        table.add_column(column, overflow="fold")
+    # Five columns, the drug and its dose in one: at 80 columns (piped output) every column
+    # still fits its longest word, so Rich never has to fold a drug name or a dose (six columns
+    # did not: 'cyclophospha|mide'). The amount and unit are one line the column always fits.
+    doses = [f"{_number(row.dose)} {row.unit}" for row in rows]
+    table.add_column("days", overflow="fold", max_width=11)
+    table.add_column("dates", overflow="fold", max_width=12)  # one date and its arrow a line
+    table.add_column("drug and dose", overflow="fold",
+                     min_width=max((len(dose) for dose in doses), default=1), max_width=17)
+    table.add_column("calculation and notes", overflow="fold", ratio=1)
+    table.add_column("src", overflow="fold")
     shown_elsewhere = set(course.notes)
     runs: dict[tuple[object, ...], list[Administration]] = {}
     for row in rows:
@@ -232,11 +240,14 @@ def _course_table(
         for note in first.notes:
             if note not in shown_elsewhere and note not in first.calculation:
                 detail.append(f"\n{note}", style="italic")
+        drug_and_dose = Text(first.drug, style="bold")
+        drug_and_dose.append(f"\n{_number(first.dose)} {first.unit}\n{first.route}")
+        if per_day:
+            drug_and_dose.append(f"\nper dose,\n{first.doses_per_day} doses/day")
         table.add_row(
             _ranges([row.day for row in run]),
             _date_ranges([row.date for row in run]),
-            first.drug,
-            f"{_number(first.dose)} {first.unit} {first.route}{per_day}",
+            drug_and_dose,
             detail,
             str(_source_number(sources, first.source)),
             style="bold magenta" if first.deviation is not None
@@ -244,7 +255,7 @@ def _course_table(
         )
     for care in course.supportive_care:
         table.add_row(
-            "course", "", "supportive care", "", care.line,
+            "course", "", "supportive care", care.line,
             str(_source_number(sources, care.source)), style="cyan",
         )
     by_hold: dict[str, list[HoldDay]] = {}
@@ -255,7 +266,6 @@ def _course_table(
             _ranges([hold.day for hold in days]),
             _date_ranges([hold.date for hold in days]),
             f"HOLD {hold_name}",
-            "",
             f"held the day before, of and after each {days[0].around_drug} dose",
             str(_source_number(sources, days[0].source)),
             style="red",
