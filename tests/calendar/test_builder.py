@@ -128,7 +128,12 @@ class TestOriginal:
         assert mercaptopurine[-1].date == dt.date(2025, 8, 18) + dt.timedelta(days=39 * 28 - 1)
         methotrexate = _rows(calendar, "methotrexate", "PO")
         assert [r.day for r in methotrexate[:4]] == [1, 8, 15, 22]
-        assert methotrexate[0].calculation == "10 mg/m2 × 1.92 m2 (Mosteller) = 19.2 mg"
+        # 10 mg/m2 x 1.92 m2 = 19.2 mg, given as 2.5 mg tablets: 20 mg (the site's practice)
+        assert methotrexate[0].calculation == (
+            "10 mg/m2 × 1.92 m2 (Mosteller) = 19.2 mg → given 20 mg (tablets of 2.5 mg (nearest"
+            " 2.5 mg): institutional practice, not the trial paper — confirm)"
+        )
+        assert (methotrexate[0].dose, methotrexate[0].dose_calculated) == (20.0, 19.2)
 
     def test_pomp_lasts_three_years(self) -> None:
         """The paper gives 3 years of 6-MP and weekly oral methotrexate (vincristine and
@@ -650,6 +655,13 @@ _AMENDED_DOSES: dict[tuple[str, str, str], tuple[set[float], bool]] = {
 }
 
 
+# The shipped files' rounding (institutional practice, marked): step per (drug, route, phase).
+_ROUNDING_STEPS: dict[tuple[str, str, str], float] = {
+    ("rituximab", "IV", "intensive"): 10.0,
+    ("methotrexate", "PO", "maintenance"): 2.5,
+}
+
+
 class TestDoseProperties:
     @given(
         st.floats(min_value=100, max_value=250),
@@ -661,7 +673,9 @@ class TestDoseProperties:
     ) -> None:
         """For any patient of 45 kg or more: flat doses are the protocol's amounts whatever the
         body size (vincristine never above 2 mg); every per-m2 dose is amount x BSA rounded
-        half-up to 0.01 mg, and the BSA is the formula's value to 0.01 m2."""
+        half-up to 0.01 mg — for rituximab (10 mg) and oral methotrexate (2.5 mg tablets) that is
+        the calculated dose, and the dose given is its nearest multiple of the step —, and the
+        BSA is the formula's value to 0.01 m2."""
         calendar = _calendar("amended", height_cm=height_cm, weight_kg=weight_kg,
                              bsa_formula=formula, cd20_pct=50)
         exact_bsa = (
@@ -674,9 +688,16 @@ class TestDoseProperties:
             key = (row.drug, row.route, row.phase)
             seen.add(key)
             amounts, per_m2 = _AMENDED_DOSES[key]
+            step = _ROUNDING_STEPS.get(key)
+            calculated = row.dose if row.dose_calculated is None else row.dose_calculated
+            if step is not None:
+                assert abs(row.dose - calculated) <= step / 2 + 1e-9, row
+                assert abs(row.dose / step - round(row.dose / step)) < 1e-9, row
+            else:
+                assert row.dose_calculated is None, row
             if per_m2:
                 assert any(
-                    abs(row.dose - amount * calendar.bsa_m2) <= 0.005 + 1e-9
+                    abs(calculated - amount * calendar.bsa_m2) <= 0.005 + 1e-9
                     for amount in amounts
                 ), row
             else:

@@ -190,6 +190,7 @@ def _shared_fields(
         notes + course.notes,
         dose.deviation,
         component.id,
+        None if dose.calculated_amount is None else float(dose.calculated_amount),
     )
 
 

@@ -53,6 +53,8 @@ class Administration(NamedTuple):
     component: str = ""
     """The protocol component's id: with protocol, phase, course and day, the identity of the
     planned administration (ICS UIDs, FHIR identifiers)."""
+    dose_calculated: float | None = None
+    """The calculated dose when a site's rounding gives another (``dose`` is the one given)."""
 
     def to_json_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -72,6 +74,8 @@ class Administration(NamedTuple):
         }
         if self.deviation is not None:
             data["deviation"] = self.deviation
+        if self.dose_calculated is not None:
+            data["dose_calculated"] = self.dose_calculated
         return data
 
 

@@ -8,14 +8,14 @@ Amounts are Decimals so the printed arithmetic is exact.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from minihcvd.dosing.bsa import BodySize, round_half_up
 from minihcvd.errors import DosingError
-from minihcvd.protocol import Component
+from minihcvd.protocol import Component, Rounding
 from minihcvd.protocol.limits import OMMAYA_ROUTE, dose_limit
 
-__all__ = ["Dose", "adjust_dose", "component_dose", "format_amount"]
+__all__ = ["ROUNDING_MARK", "Dose", "adjust_dose", "component_dose", "format_amount"]
 
 _OUTPUT_UNIT = {"mg": "mg", "mg/m2": "mg", "mcg/day": "mcg/day", "mcg/m2/day": "mcg/day"}
 
@@ -42,6 +42,9 @@ class Dose:
     route: str | None = None
     """The route the dose is given by, when not the component's (via an Ommaya reservoir)."""
     interpretation: str | None = None
+    rounding: Rounding | None = None
+    calculated_amount: Decimal | None = None
+    """The amount before a site's rounding (None: not rounded; ``amount`` is what is given)."""
 
 
 def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = False) -> Dose:
@@ -104,7 +107,7 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
             f"Ommaya reservoir: no {component.drug} dose via Ommaya in the protocol; planned"
             " by lumbar puncture (IT) — confirm the route",
         )
-    return _within_hard_limit(component, Dose(
+    dose = Dose(
         amount=amount,
         exact_amount=exact,
         unit=_OUTPUT_UNIT[component.unit],
@@ -117,7 +120,43 @@ def component_dose(component: Component, body: BodySize, *, via_ommaya: bool = F
         deviation=component.deviation,
         route=None if route == component.route else route,
         interpretation=component.interpretation,
-    ), route=route, low_weight=False)
+    )
+    if component.rounding is not None:
+        ceiling = None if component.max_dose is None else Decimal(repr(component.max_dose))
+        dose = _round_given(dose, component.rounding, ceiling)
+    return _within_hard_limit(component, dose, route=route, low_weight=False)
+
+
+ROUNDING_MARK = "institutional practice, not the trial paper — confirm"
+
+
+def _round_given(dose: Dose, rounding: Rounding, ceiling: Decimal | None) -> Dose:
+    """The dose given: the calculated amount to the nearest step (never above ``ceiling``, the
+    per-dose maximum, and never 0), the calculation showing both. Rounding to the nearest step
+    moves a dose by at most half a step; a change of more than 5% is pointed out."""
+    step = rounding.step
+    given = (dose.amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+    if ceiling is not None and given > ceiling:
+        given = (dose.amount / step).quantize(Decimal(1), rounding=ROUND_FLOOR) * step
+    if given <= 0:
+        given = step
+    if given == dose.amount:
+        return replace(dose, rounding=rounding)
+    calculation = (
+        f"{dose.calculation} → given {format_amount(given)} {dose.unit}"
+        f" ({rounding.practice}: {ROUNDING_MARK})"
+    )
+    note = (
+        f"rounded from {format_amount(dose.amount)} to {format_amount(given)} {dose.unit},"
+        f" {rounding.practice} ({rounding.source}): {ROUNDING_MARK}"
+    )
+    change = (given - dose.amount) / dose.amount * 100
+    if abs(change) > 5:
+        note += f"; the rounding changes the dose by {change:+.1f}% (more than 5%)"
+    return replace(
+        dose, amount=given, calculated_amount=dose.amount, rounding=rounding,
+        calculation=calculation, notes=(*dose.notes, note),
+    )
 
 
 def _within_hard_limit(component: Component, dose: Dose, *, route: str, low_weight: bool) -> Dose:
@@ -170,10 +209,15 @@ def adjust_dose(dose: Dose, percent: Decimal, reason: str) -> Dose:
     )
     per_m2 = None if dose.dose_per_m2 is None else dose.dose_per_m2 * percent / Decimal(100)
     note = f"dose adjusted to {format_amount(percent)}%: {reason}"
-    return replace(
+    notes = tuple(n for n in dose.notes if not n.startswith("rounded from "))
+    adjusted = replace(
         dose, amount=amount, exact_amount=exact, dose_per_m2=per_m2, calculation=calculation,
-        notes=(*dose.notes, note),
+        notes=(*notes, note), calculated_amount=None,
     )
+    if dose.rounding is not None:
+        # the adjusted amount is given to the same step (it is below the full dose's ceiling)
+        adjusted = _round_given(adjusted, dose.rounding, None)
+    return adjusted
 
 
 def _per_m2(

@@ -33,6 +33,7 @@ __all__ = [
     "LowWeightDose",
     "Phase",
     "Protocol",
+    "Rounding",
     "SctPlanning",
     "SupportiveCare",
     "TripleIntrathecal",
@@ -151,6 +152,43 @@ class LowWeightDose(_Sourced):
     days: NumberSpec | None = None
 
 
+class Rounding(_Strict):
+    """How a site gives a BSA-based dose: to an increment (``increment``, e.g. 10 mg) or in
+    tablets (``tablet_strengths``, e.g. 2.5 mg methotrexate). Institutional practice, not the
+    paper: every rounded dose says so and shows the exact calculation beside the dose given."""
+
+    increment: Annotated[float, Field(gt=0)] | None = None
+    tablet_strengths: Annotated[tuple[Annotated[float, Field(gt=0)], ...], YamlList] = ()
+    source: NonEmpty = "institutional practice (not in the trial paper)"
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Rounding:
+        if (self.increment is None) == (not self.tablet_strengths):
+            raise ValueError("give either increment or tablet_strengths")
+        if self.tablet_strengths:
+            smallest = Decimal(repr(min(self.tablet_strengths)))
+            if any(Decimal(repr(s)) % smallest for s in self.tablet_strengths):
+                raise ValueError("every tablet strength must be a multiple of the smallest")
+        return self
+
+    @property
+    def step(self) -> Decimal:
+        """The amount doses are rounded to a multiple of."""
+        if self.increment is not None:
+            return Decimal(repr(self.increment))
+        return Decimal(repr(min(self.tablet_strengths)))
+
+    @property
+    def practice(self) -> str:
+        """``nearest 10 mg`` or ``tablets of 2.5 mg``."""
+        step = format(self.step.normalize(), "f")
+        if self.increment is not None:
+            return f"nearest {step} mg"
+        strengths = ", ".join(format(Decimal(repr(s)).normalize(), "f")
+                              for s in sorted(self.tablet_strengths))
+        return f"tablets of {strengths} mg (nearest {step} mg)"
+
+
 class Component(_Sourced):
     """One drug given on the same days of one or more courses of a phase."""
 
@@ -170,9 +208,12 @@ class Component(_Sourced):
     day_window: str | None = None
     note: str | None = None
     low_weight: LowWeightDose | None = None
+    rounding: Rounding | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Component:
+        if self.rounding is not None and self.unit != "mg/m2":
+            raise ValueError("rounding is for doses in mg/m2 only: a flat dose is never rounded")
         if self.dose_via_ommaya is not None and self.route != "IT":
             raise ValueError("dose_via_ommaya is only for intrathecal (IT) doses")
         if self.dose_via_ommaya is not None and self.unit != "mg":
