@@ -21,7 +21,8 @@ LAYER_RANK = {
     "cohort": 7,
     "monitoring": 7,
     "report": 8,
-    "cli": 9,
+    "web": 9,
+    "cli": 10,
 }
 SHARED_MODULES = {"errors", "atomic", "parallel"}
 
@@ -62,17 +63,49 @@ def test_every_subpackage_is_a_known_layer() -> None:
     assert subpackages == set(LAYER_RANK)
 
 
+WEB_AND_DATABASE = {
+    "django", "ninja", "django_htmx", "axes", "gunicorn", "whitenoise", "dj_database_url",
+    "flask", "fastapi", "sqlalchemy", "psycopg", "psycopg2", "sqlite3",
+}
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.append(node.module)
+        elif isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+    return modules
+
+
 def test_core_has_no_web_or_database_code() -> None:
-    """The core stays free of web and database frameworks (the web app comes later, on top)."""
-    forbidden = {"django", "flask", "fastapi", "sqlalchemy", "psycopg", "psycopg2", "sqlite3"}
+    """The core (every layer but ``web`` and the CLI that starts it) imports no web or database
+    framework: the web application sits on top and the core never depends on it."""
     found: list[str] = []
     for path in PACKAGE_ROOT.rglob("*.py"):
+        layer = path.relative_to(PACKAGE_ROOT).parts[0]
+        if layer in ("web", "cli"):
+            continue
+        found += [f"{path.name}: {m}" for m in _imports(path) if m.split(".")[0] in WEB_AND_DATABASE]
+    assert found == []
+
+
+def test_the_cli_loads_the_web_layer_only_inside_its_commands() -> None:
+    """``minihcvd --help`` and the core commands never start Django: the CLI imports
+    ``minihcvd.web`` and Django inside the web commands' bodies only."""
+    offenders: list[str] = []
+    for path in sorted((PACKAGE_ROOT / "cli").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in tree.body:  # module level only
             modules: list[str] = []
             if isinstance(node, ast.ImportFrom) and node.module:
                 modules = [node.module]
             elif isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
-            found += [f"{path.name}: {m}" for m in modules if m.split(".")[0] in forbidden]
-    assert found == []
+            offenders += [
+                f"{path.name}: {m}" for m in modules
+                if m.split(".")[0] in WEB_AND_DATABASE or m.startswith("minihcvd.web")
+            ]
+    assert offenders == []

@@ -2,7 +2,7 @@
 
 from minihcvd.calendar.builder import build_calendar, parse_start_date
 from minihcvd.calendar.fhir import to_fhir_bundle
-from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_rich
+from minihcvd.calendar.formats import CSV_COLUMNS, to_csv, to_ics, to_json, to_rich
 from minihcvd.calendar.models import (
     DEVIATION_MARK,
     INTERPRETATION_MARK,
@@ -35,5 +35,6 @@ __all__ = [
     "to_csv",
     "to_fhir_bundle",
     "to_ics",
+    "to_json",
     "to_rich",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypeVar
@@ -29,7 +30,7 @@ from minihcvd.calendar.models import (
 )
 from minihcvd.dosing import format_amount
 
-__all__ = ["CSV_COLUMNS", "to_csv", "to_ics", "to_rich"]
+__all__ = ["CSV_COLUMNS", "to_csv", "to_ics", "to_json", "to_rich"]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # not locale-dependent
 
@@ -99,6 +100,11 @@ def to_csv(calendar: TreatmentCalendar) -> str:
         if note:
             writer.writerow(["note", "", "", "", "", "", "", "", "", "", note, "", "", ""])
     return buffer.getvalue()
+
+
+def to_json(calendar: TreatmentCalendar) -> str:
+    """The calendar as indented JSON (UTF-8 text; the layout of ``schedule --format json``)."""
+    return json.dumps(calendar.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
 def to_ics(

@@ -8,6 +8,7 @@ from minihcvd.cli import (  # noqa: F401  (imported for their command registrati
     data_commands,
     monitor_commands,
     schedule_commands,
+    web_commands,
 )
 from minihcvd.cli.app import app, end_process, start_process
 

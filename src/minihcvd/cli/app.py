@@ -74,7 +74,8 @@ def _print_error_line(message: str) -> None:
 
 # The order of `minihcvd --help`: the workflow, from one patient's calendar to the whole trial.
 _COMMAND_ORDER = (
-    "demo", "schedule", "validate", "derive", "analyze", "synthesize", "reproduce", "monitor"
+    "demo", "schedule", "validate", "derive", "analyze", "synthesize", "reproduce", "monitor",
+    "serve", "web", "audit",
 )
 
 

@@ -176,11 +176,10 @@ def _protocol(value: str) -> Protocol:
 def _render(calendar: TreatmentCalendar, output_format: str, patient_id: str | None) -> bytes:
     from rich.console import Console
 
-    from minihcvd.calendar import to_csv, to_fhir_bundle, to_ics, to_rich
+    from minihcvd.calendar import to_csv, to_fhir_bundle, to_ics, to_json, to_rich
 
     if output_format == "json":
-        text = json.dumps(calendar.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
-        return text.encode("utf-8")
+        return to_json(calendar).encode("utf-8")
     if output_format == "fhir":
         bundle = to_fhir_bundle(
             calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),

@@ -1,0 +1,70 @@
+"""Who may do what: the permission matrix (docs/web.md) as data, checked in one place.
+
+An action is allowed when the user's role has it and, for an action on a site's data, the site
+is one of the user's (statisticians and monitors may be given all sites). Admins manage users
+and sites and see no clinical data.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from minihcvd.web.accounts.models import Role
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from minihcvd.web.accounts.models import User
+    from minihcvd.web.sites.models import Site
+
+__all__ = ["ROLE_ACTIONS", "Action", "allowed", "sites_of"]
+
+
+class Action(StrEnum):
+    VIEW_PATIENTS = "view patients and calendars"
+    REGISTER_PATIENT = "register a patient"
+    VIEW_SCREENING_LOG = "view the screening log"
+    VIEW_AUDIT_TRAIL = "view a patient's audit trail"
+    MANAGE_USERS_AND_SITES = "manage users and sites"
+
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.INVESTIGATOR: frozenset(
+        {Action.VIEW_PATIENTS, Action.REGISTER_PATIENT, Action.VIEW_SCREENING_LOG,
+         Action.VIEW_AUDIT_TRAIL}
+    ),
+    Role.NURSE: frozenset(
+        {Action.VIEW_PATIENTS, Action.REGISTER_PATIENT, Action.VIEW_SCREENING_LOG,
+         Action.VIEW_AUDIT_TRAIL}
+    ),
+    Role.PHARMACIST: frozenset({Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL}),
+    Role.STATISTICIAN: frozenset({Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG}),
+    Role.MONITOR: frozenset(
+        {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.VIEW_AUDIT_TRAIL}
+    ),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES}),
+}
+
+#: roles that may be given every site at once
+ALL_SITES_ROLES = frozenset({Role.STATISTICIAN, Role.MONITOR})
+
+
+def sites_of(user: User) -> QuerySet[Site]:
+    """The sites whose data ``user`` may see (none for admins and inactive users)."""
+    from minihcvd.web.sites.models import Site
+
+    if not user.is_authenticated or not user.is_active or user.role == Role.ADMIN:
+        return Site.objects.none()
+    if user.all_sites and user.role in ALL_SITES_ROLES:
+        return Site.objects.all()
+    return user.sites.all()
+
+
+def allowed(user: User, action: Action, site: Site | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (at ``site`` when the action is on a site's data)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if action not in ROLE_ACTIONS.get(user.role, frozenset()):
+        return False
+    return site is None or sites_of(user).filter(pk=site.pk).exists()

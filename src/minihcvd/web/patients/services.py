@@ -1,0 +1,174 @@
+"""Registering a patient: eligibility by the core's rules, then enrolment or the screening log.
+
+The same functions serve the form, its live eligibility panel (htmx) and the API, so a rule or
+a range is checked in one place: the criteria by :func:`minihcvd.clinical.assess_eligibility`,
+the body size, dates and doses by :func:`minihcvd.calendar.build_calendar` (which the calendar
+page then shows). Only an eligible patient is enrolled; any other screening is logged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from minihcvd.calendar import TreatmentCalendar, build_calendar
+from minihcvd.clinical import EligibilityInput, EligibilityResult, assess_eligibility
+from minihcvd.web.accounts.permissions import Action, allowed
+from minihcvd.web.errors import PermissionRefused, WebInputError
+from minihcvd.web.patients.models import Patient, ScreeningEntry
+from minihcvd.web.sites.models import PROTOCOL_CHOICES, Site
+
+if TYPE_CHECKING:
+    from minihcvd.web.accounts.models import User
+
+__all__ = [
+    "AGE_RANGE_YEARS",
+    "RegistrationOutcome",
+    "RegistrationRequest",
+    "assess_registration",
+    "calendar_for_patient",
+    "eligibility_json",
+    "register_patient",
+]
+
+#: a plausibility check of the input, not a criterion: the paper states no age limit (its
+#: patients were 17-87 years old, Table 1), so eligibility does not judge age
+AGE_RANGE_YEARS = (12, 120)
+PROTOCOLS = tuple(name for name, _ in PROTOCOL_CHOICES)
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """What a registration asks for, parsed from a form or a JSON body."""
+
+    site: Site
+    protocol: str
+    start_date: dt.date
+    sex: str
+    age_years: int
+    height_cm: float
+    weight_kg: float
+    cd20_pct: float | None
+    cns_disease: bool
+    eligibility: EligibilityInput
+    bsa_formula: str = "mosteller"
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """The judged eligibility and either the enrolled patient or the screening-log entry."""
+
+    eligibility: EligibilityResult
+    patient: Patient | None
+    screening_entry: ScreeningEntry | None
+
+
+def eligibility_json(result: EligibilityResult) -> dict[str, Any]:
+    """The API's ``eligibility`` object: eligible, and each criterion with status and reason."""
+    return {
+        "eligible": result.status == "eligible",
+        "status": result.status,
+        "criteria": [dataclasses.asdict(criterion) for criterion in result.criteria],
+    }
+
+
+def _check(request: RegistrationRequest) -> None:
+    if request.protocol not in PROTOCOLS:
+        raise WebInputError(
+            f"expected one of {', '.join(PROTOCOLS)}, found {request.protocol!r}",
+            field="protocol",
+        )
+    if request.sex not in ("F", "M"):
+        raise WebInputError(f"expected F or M, found {request.sex!r}", field="sex")
+    low, high = AGE_RANGE_YEARS
+    if not low <= request.age_years <= high:
+        raise WebInputError(
+            f"expected an age of {low}-{high} years, found {request.age_years}",
+            field="age_years",
+        )
+    if request.cd20_pct is not None and not (
+        math.isfinite(request.cd20_pct) and 0 <= request.cd20_pct <= 100
+    ):
+        raise WebInputError(
+            f"expected 0-100 % (blank if unknown), found {request.cd20_pct}", field="cd20_pct"
+        )
+
+
+def calendar_for_patient(patient: Patient) -> TreatmentCalendar:
+    """The patient's calendar, built by the core exactly as ``minihcvd schedule`` builds it."""
+    return build_calendar(
+        patient.protocol,
+        height_cm=patient.height_cm,
+        weight_kg=patient.weight_kg,
+        start=patient.start_date,
+        cd20_pct=patient.cd20_pct,
+        cns_disease=patient.cns_disease,
+        bsa_formula=patient.bsa_formula,
+    )
+
+
+def assess_registration(request: RegistrationRequest) -> EligibilityResult:
+    """Check the inputs (one field-named error) and judge eligibility; writes nothing."""
+    _check(request)
+    build_calendar(
+        request.protocol,
+        height_cm=request.height_cm,
+        weight_kg=request.weight_kg,
+        start=request.start_date,
+        cd20_pct=request.cd20_pct,
+        cns_disease=request.cns_disease,
+        bsa_formula=request.bsa_formula,
+    )
+    return assess_eligibility(request.eligibility)
+
+
+def register_patient(*, user: User, request: RegistrationRequest) -> RegistrationOutcome:
+    """Enrol an eligible patient with the next study id of the site; log any other screening.
+
+    Raises :class:`PermissionRefused` for a role that may not register at this site and
+    :class:`WebInputError` (naming the field) for invalid input, before anything is written.
+    """
+    if not allowed(user, Action.REGISTER_PATIENT, request.site):
+        raise PermissionRefused(
+            f"a {user.role} may not register patients at site {request.site.code}"
+        )
+    result = assess_registration(request)
+    criteria = [dataclasses.asdict(criterion) for criterion in result.criteria]
+    with transaction.atomic():
+        site = Site.objects.select_for_update().get(pk=request.site.pk)  # one number at a time
+        if result.status != "eligible":
+            entry = ScreeningEntry(
+                site=site,
+                screened_by=user.username,
+                protocol=request.protocol,
+                outcome=result.status,
+                reasons=[c for c in criteria if c["status"] != "pass"],
+            )
+            entry.save()
+            return RegistrationOutcome(result, None, entry)
+        last = site.patients.aggregate(last=Max("sequence"))["last"] or 0
+        patient = Patient(
+            study_id=f"{site.code}-{last + 1:04d}",
+            site=site,
+            sequence=last + 1,
+            protocol=request.protocol,
+            start_date=request.start_date,
+            sex=request.sex,
+            age_years=request.age_years,
+            height_cm=request.height_cm,
+            weight_kg=request.weight_kg,
+            bsa_formula=request.bsa_formula,
+            cd20_pct=request.cd20_pct,
+            cns_disease=request.cns_disease,
+            eligibility_inputs=dataclasses.asdict(request.eligibility),
+            eligibility_criteria=criteria,
+            registered_by=user.username,
+        )
+        patient.save()
+        return RegistrationOutcome(result, patient, None)
