@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minihcvd.calendar import (
+    INTERPRETATION_MARK,
     UNSTATED_MARK,
     Administration,
     CourseDelay,
@@ -127,7 +128,12 @@ class TestOriginal:
         assert mercaptopurine[-1].date == dt.date(2025, 8, 18) + dt.timedelta(days=39 * 28 - 1)
         methotrexate = _rows(calendar, "methotrexate", "PO")
         assert [r.day for r in methotrexate[:4]] == [1, 8, 15, 22]
-        assert methotrexate[0].calculation == "10 mg/m2 × 1.92 m2 (Mosteller) = 19.2 mg"
+        # 10 mg/m2 x 1.92 m2 = 19.2 mg, given as 2.5 mg tablets: 20 mg (the site's practice)
+        assert methotrexate[0].calculation == (
+            "10 mg/m2 × 1.92 m2 (Mosteller) = 19.2 mg → given 20 mg (tablets of 2.5 mg (nearest"
+            " 2.5 mg): institutional practice, not the trial paper — confirm)"
+        )
+        assert (methotrexate[0].dose, methotrexate[0].dose_calculated) == (20.0, 19.2)
 
     def test_pomp_lasts_three_years(self) -> None:
         """The paper gives 3 years of 6-MP and weekly oral methotrexate (vincristine and
@@ -205,17 +211,34 @@ class TestAmended:
         assert maintenance.start == dt.date(2025, 10, 13)  # 4 x 28 + 4 x 42 = 280 days
 
     def test_under_45_kg(self) -> None:
-        """150 cm, 40 kg (1.29 m2): 6.45 then 19.35 mcg/day, flagged in rows and notes."""
+        """150 cm, 40 kg (1.29 m2): the label's schedule, not a mix with the trial's day-5 step:
+        5 x 1.29 = 6.45 mcg/day on days 1-7, then 15 x 1.29 = 19.35 from day 8; flagged."""
         calendar = _calendar("amended", height_cm=150, weight_kg=40)
-        rows = [r for r in _rows(calendar, "blinatumomab") if r.course == 5]
-        assert (rows[0].dose, rows[4].dose) == (6.45, 19.35)
+        rows = [r for r in _rows(calendar, "blinatumomab") if r.course == 5
+                and r.phase == "intensive"]
+        assert [(r.day, r.dose) for r in rows] == [(d, 6.45) for d in range(1, 8)] + [
+            (d, 19.35) for d in range(8, 29)
+        ]
         assert not rows[0].stated_in_paper
         assert rows[0].notes[0] == (
-            "weight 40 kg is under 45 kg: BSA-based label dose instead of 9 mcg/day"
+            "weight 40 kg is under 45 kg: BSA-based label dose instead of 9 mcg/day, on the"
+            " label's days 1-7 instead of the trial's days 1-4"
         )
+        assert "step to 15 mcg/m2/day on day 8" in rows[0].calculation
         assert calendar.notes[-1] == (
-            f"weight 40 kg < 45 kg: blinatumomab dosed by BSA per the label; {UNSTATED_MARK}"
+            "weight 40 kg < 45 kg: blinatumomab dosed by BSA per the label and on the label's"
+            " schedule (first course: step up on day 8, not the trial's day 5);"
+            f" {UNSTATED_MARK}"
         )
+
+    def test_45_kg_keeps_the_trials_step(self) -> None:
+        """At 45 kg: the trial's flat doses, 9 mcg/day on days 1-4, 28 from day 5."""
+        calendar = _calendar("amended", height_cm=160, weight_kg=45)
+        rows = [r for r in _rows(calendar, "blinatumomab") if r.course == 5
+                and r.phase == "intensive"]
+        assert [(r.day, r.dose) for r in rows] == [(d, 9.0) for d in range(1, 5)] + [
+            (d, 28.0) for d in range(5, 29)
+        ]
 
 
 class TestConditions:
@@ -268,9 +291,37 @@ class TestConditions:
         assert "day window ±3 days" in first.notes
 
     def test_ommaya(self) -> None:
-        """Via Ommaya, IT methotrexate is 6 mg."""
-        rows = _rows(_calendar(via_ommaya=True), "methotrexate", "IT")
-        assert {r.dose for r in rows} == {6.0}
+        """Via Ommaya, intrathecal methotrexate is 6 mg by the route 'intraventricular (Ommaya)'
+        (not 'IT', a lumbar puncture); cytarabine, with no Ommaya dose, stays IT with a note."""
+        calendar = _calendar(via_ommaya=True)
+        rows = _rows(calendar, "methotrexate", "intraventricular (Ommaya)")
+        assert len(rows) == 4 and {r.dose for r in rows} == {6.0}
+        assert _rows(calendar, "methotrexate", "IT") == []
+        cytarabine = _rows(calendar, "cytarabine", "IT")
+        assert len(cytarabine) == 4
+        assert all("planned by lumbar puncture (IT) — confirm the route" in " ".join(r.notes)
+                   for r in cytarabine)
+
+    def test_without_ommaya_no_route_note(self) -> None:
+        """Without --ommaya every intrathecal dose is IT and carries no Ommaya note."""
+        calendar = _calendar()
+        assert all("Ommaya reservoir:" not in " ".join(r.notes) for r in calendar.administrations)
+
+    def test_triple_it_doses_are_stated_only_the_schedule_is_assumed(self) -> None:
+        """The paper states the triple IT doses (cytarabine 40 mg, methotrexate 12 mg IT or 6 mg
+        via Ommaya, hydrocortisone 50 mg): they are not marked; the number of doses is."""
+        calendar = _calendar(cns_disease=True)
+        triple = [r for r in calendar.administrations if r.course == 1 and r.route == "IT"]
+        assert triple and all(r.stated_in_paper for r in triple)
+        assert all(UNSTATED_MARK not in r.calculation for r in triple)
+        assert all(f"schedule {UNSTATED_MARK}: how many twice-weekly doses" in " ".join(r.notes)
+                   for r in triple)
+        via_ommaya = _calendar(cns_disease=True, via_ommaya=True)
+        methotrexate = [r for r in via_ommaya.administrations
+                        if r.course == 1 and r.drug == "methotrexate" and r.route != "PO"]
+        assert {(r.route, r.dose, r.stated_in_paper) for r in methotrexate} == {
+            ("intraventricular (Ommaya)", 6.0, True)
+        }
 
     def test_cns_disease_triple_it(self) -> None:
         """Twice weekly days 2, 5, 9, 12 (assumed 4), then weekly 19, 26; course 1 IT replaced."""
@@ -286,7 +337,7 @@ class TestConditions:
         later = [(r.course, r.day) for r in calendar.administrations if r.route == "IT"
                  and r.course > 1]
         assert later == [(2, 2), (2, 7), (3, 2), (3, 7), (4, 2), (4, 7)]
-        assert "planned here as 4 doses" in _rows(calendar, "hydrocortisone")[0].calculation
+        assert "planned here as 4 doses" in " ".join(_rows(calendar, "hydrocortisone")[0].notes)
 
     def test_cns_weekly_runs_on_when_next_course_is_delayed(self) -> None:
         """With course 2 a week later, a third weekly dose (day 33) fits before it."""
@@ -438,6 +489,87 @@ class TestAdjustments:
         )
 
 
+def _adjusted(*texts: str, protocol: str = "original") -> TreatmentCalendar:
+    return _calendar(protocol, adjustments=[DoseAdjustment.parse(text) for text in texts])
+
+
+class TestLastingAdjustments:
+    def test_range_covers_every_course(self) -> None:
+        """mercaptopurine@m1-m39:50%:TPMT: 50 mg becomes 25 mg in all 39 POMP courses (1092
+        days), nothing left at full dose, and the calendar says it runs to the end."""
+        calendar = _adjusted("mercaptopurine@m1-m39:50%:TPMT")
+        rows = _rows(calendar, "mercaptopurine")
+        assert len(rows) == 39 * 28 and {r.dose for r in rows} == {25.0}
+        assert "mercaptopurine PO at 50% (TPMT) in courses m1-m39; to the end of its planned" \
+            " courses." in calendar.notes
+
+    def test_list_and_back_to_full(self) -> None:
+        """vincristine@3,5,7:50%: courses 3, 5, 7 at 1 mg; course 1 and the maintenance courses
+        at 2 mg; the first maintenance vincristine says it is the full dose again."""
+        calendar = _adjusted("vincristine@3,5,7:50%:neuropathy")
+        by_course = {(r.phase, r.course): r.dose for r in _rows(calendar, "vincristine")}
+        assert [by_course[("intensive", n)] for n in (1, 3, 5, 7)] == [2.0, 1.0, 1.0, 1.0]
+        assert by_course[("maintenance", 1)] == 2.0
+        first_full = [r for r in _rows(calendar, "vincristine") if r.phase == "maintenance"]
+        assert "full dose again from this course (after 50% in courses 3, 5, 7: neuropathy)" in (
+            first_full[0].notes
+        )
+        assert all("full dose again" not in " ".join(r.notes) for r in first_full[1:])
+        assert ("vincristine IV at 50% (neuropathy) in courses 3, 5, 7; full dose again from"
+                " course m1.") in calendar.notes
+
+    def test_open_range_to_the_end(self) -> None:
+        """vincristine@m5-: from m5 every later vincristine (POMP gives it in m1-m12) is halved."""
+        calendar = _adjusted("vincristine@m5-:50%:neuropathy")
+        doses = {r.course: r.dose for r in _rows(calendar, "vincristine")
+                 if r.phase == "maintenance"}
+        assert sorted(doses) == list(range(1, 13))
+        assert [doses[n] for n in range(1, 13)] == [2.0] * 4 + [1.0] * 8
+
+    def test_range_across_phases_skips_courses_without_the_drug(self) -> None:
+        """vincristine@3-m2 covers courses 3-8 and m1-m2 in treatment order; the even courses
+        have no vincristine and are skipped (a range is not a promise that each course has it)."""
+        calendar = _adjusted("vincristine@3-m2:50%:neuropathy")
+        halved = sorted({(r.phase, r.course) for r in _rows(calendar, "vincristine")
+                         if r.dose == 1.0})
+        assert halved == [("intensive", 3), ("intensive", 5), ("intensive", 7),
+                          ("maintenance", 1), ("maintenance", 2)]
+
+    def test_single_course_says_when_full_again(self) -> None:
+        """The one-course adjustment of before: course 5 carries the full-dose note."""
+        calendar = _adjusted("vincristine@3:50%:neuropathy")
+        course_5 = [r for r in _rows(calendar, "vincristine") if r.course == 5
+                    and r.phase == "intensive"]
+        assert all(r.dose == 2.0 and any(n.startswith("full dose again") for n in r.notes)
+                   for r in course_5)
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("vincristine@3,4:50%:x", "course 4 of this calendar has no vincristine to adjust"),
+            ("vincristine@m13-m20:50%:x",
+             "courses m13-m20 of this calendar have no vincristine to adjust"),
+            ("vincristine@m40-:50%:x",
+             "protocol original has no maintenance course 40 (in vincristine@m40-)"),
+            ("vincristine@5-3:50%:x", "the range 5-3 runs backwards in treatment order"),
+            ("methotrexate@1-4:50%:x",
+             "course 2 gives methotrexate by IT and IV; name the route, e.g."
+             " methotrexate/IT@1-4:..."),
+        ],
+    )
+    def test_refused(self, text: str, message: str) -> None:
+        """Listed courses without the drug, empty ranges, unknown courses, backward ranges and
+        ambiguous routes are one line each."""
+        with pytest.raises(CalendarError) as caught:
+            _adjusted(text)
+        assert caught.value.one_line() == f"field 'adjust': {message}"
+
+    def test_overlap_refused(self) -> None:
+        """A course covered by two adjustments of the same drug is refused."""
+        with pytest.raises(CalendarError, match="vincristine in course 5 is adjusted twice"):
+            _adjusted("vincristine@3-:50%:a", "vincristine@5:75%:b")
+
+
 class TestInputs:
     def test_protocol_object_or_name(self) -> None:
         """A loaded Protocol and its name give the same calendar."""
@@ -523,6 +655,13 @@ _AMENDED_DOSES: dict[tuple[str, str, str], tuple[set[float], bool]] = {
 }
 
 
+# The shipped files' rounding (institutional practice, marked): step per (drug, route, phase).
+_ROUNDING_STEPS: dict[tuple[str, str, str], float] = {
+    ("rituximab", "IV", "intensive"): 10.0,
+    ("methotrexate", "PO", "maintenance"): 2.5,
+}
+
+
 class TestDoseProperties:
     @given(
         st.floats(min_value=100, max_value=250),
@@ -534,7 +673,9 @@ class TestDoseProperties:
     ) -> None:
         """For any patient of 45 kg or more: flat doses are the protocol's amounts whatever the
         body size (vincristine never above 2 mg); every per-m2 dose is amount x BSA rounded
-        half-up to 0.01 mg, and the BSA is the formula's value to 0.01 m2."""
+        half-up to 0.01 mg — for rituximab (10 mg) and oral methotrexate (2.5 mg tablets) that is
+        the calculated dose, and the dose given is its nearest multiple of the step —, and the
+        BSA is the formula's value to 0.01 m2."""
         calendar = _calendar("amended", height_cm=height_cm, weight_kg=weight_kg,
                              bsa_formula=formula, cd20_pct=50)
         exact_bsa = (
@@ -547,9 +688,16 @@ class TestDoseProperties:
             key = (row.drug, row.route, row.phase)
             seen.add(key)
             amounts, per_m2 = _AMENDED_DOSES[key]
+            step = _ROUNDING_STEPS.get(key)
+            calculated = row.dose if row.dose_calculated is None else row.dose_calculated
+            if step is not None:
+                assert abs(row.dose - calculated) <= step / 2 + 1e-9, row
+                assert abs(row.dose / step - round(row.dose / step)) < 1e-9, row
+            else:
+                assert row.dose_calculated is None, row
             if per_m2:
                 assert any(
-                    abs(row.dose - amount * calendar.bsa_m2) <= 0.005 + 1e-9
+                    abs(calculated - amount * calendar.bsa_m2) <= 0.005 + 1e-9
                     for amount in amounts
                 ), row
             else:
@@ -569,7 +717,7 @@ class TestDoseProperties:
         calendar = _calendar("amended", height_cm=height_cm, weight_kg=weight_kg,
                              bsa_formula=formula)
         for row in _rows(calendar, "blinatumomab"):
-            first_days = row.phase == "intensive" and row.course == 5 and row.day <= 4
+            first_days = row.phase == "intensive" and row.course == 5 and row.day <= 7
             per_m2, ceiling = (5, 9.0) if first_days else (15, 28.0)
             expected = min(round(per_m2 * calendar.bsa_m2 + 1e-9, 2), ceiling)
             assert row.dose == pytest.approx(expected, abs=1e-9), row
@@ -604,8 +752,8 @@ class TestSctProperty:
         self, protocol: str, delays: dict[int, int], weeks: int | None
     ) -> None:
         """Whatever the delays of courses 1-4: the last inotuzumab dose is day 3 (original) or
-        day 8 (amended) of course 4 as it was moved, and the earliest SCT is N weeks (14 by
-        default) after it."""
+        day 8 (amended) of course 4 as it was moved, and the SCT date is N weeks after it (by
+        default the trial's observed median: 7 weeks original, 14 amended)."""
         calendar = _calendar(
             protocol, sct_weeks=weeks,
             delays=[CourseDelay("intensive", course, days) for course, days in delays.items()],
@@ -615,6 +763,25 @@ class TestSctProperty:
         sct = calendar.sct_planning
         assert sct.last_inotuzumab_date == course_4 + dt.timedelta(days=last_day - 1)
         assert course_4 == START + dt.timedelta(days=3 * 28 + sum(delays.values()))
-        assert sct.earliest_sct_date == sct.last_inotuzumab_date + dt.timedelta(
-            days=7 * (14 if weeks is None else weeks)
+        observed = 14 if protocol == "amended" else 7
+        assert sct.sct_date == sct.last_inotuzumab_date + dt.timedelta(
+            days=7 * (observed if weeks is None else weeks)
         )
+        assert sct.observation is (weeks is None)
+
+
+class TestInterpretations:
+    def test_pegfilgrastim_in_amended_is_marked_as_a_reading(self) -> None:
+        """Amended: pegfilgrastim on day 4 of courses 1-4 only (the dose is the paper's, so it
+        stays stated), each dose marked as an interpretation of 'each induction/consolidation
+        course' — the paper numbers the blinatumomab courses 5-8 among the courses."""
+        rows = _rows(_calendar("amended"), "pegfilgrastim")
+        assert [r.course for r in rows] == [1, 2, 3, 4]
+        assert all(r.stated_in_paper for r in rows)
+        assert all(f"[{INTERPRETATION_MARK}: courses 1-4 only" in r.calculation for r in rows)
+
+    def test_original_pegfilgrastim_is_not(self) -> None:
+        """Original: all 8 courses are mini-Hyper-CVD courses; nothing to interpret."""
+        rows = _rows(_calendar("original"), "pegfilgrastim")
+        assert len(rows) == 8
+        assert all(INTERPRETATION_MARK not in r.calculation for r in rows)

@@ -25,7 +25,7 @@ class TestToJsonDict:
         """protocol, patient and administrations, then the documented extras."""
         assert list(_json()) == [
             "protocol", "protocol_title", "patient", "administrations", "holds", "courses",
-            "sct_planning", "notes",
+            "sct_planning", "notes", "warnings",
         ]
 
     def test_patient(self) -> None:
@@ -69,14 +69,16 @@ class TestSctPlanningSummary:
         """A calendar without inotuzumab says so instead of a date."""
         planning = SctPlanning(0.0, 2.7, 0.0, 0, None, 14, None, "s")
         assert planning.summary == "no inotuzumab in this calendar"
-        assert planning.to_json_dict()["earliest_sct_date"] is None
+        assert planning.to_json_dict()["sct_date"] is None
 
     def test_summary_line(self) -> None:
         """One line with the cumulative dose, the last dose and the earliest SCT date."""
         planning = SctPlanning(2.7, 2.7, 5.21, 8, dt.date(2025, 4, 7), 14, dt.date(2025, 7, 14),
-                               "s")
+                               "s", observation=True, observed_median_weeks=14,
+                               observed_in="the amended study")
         assert planning.summary == (
             "cumulative inotuzumab 2.7 mg/m2 (5.21 mg in 8 doses; planned total 2.7 mg/m2);"
-            " last dose 2025-04-07; earliest allogeneic SCT 2025-07-14 (14 weeks after the last"
-            " inotuzumab dose)"
+            " last dose 2025-04-07; allogeneic SCT 2025-07-14, 14 weeks after the last"
+            " inotuzumab dose: the trial's observed median on the amended study, an observation"
+            " of the trial, not a protocol rule (the paper leaves SCT to the treating physician)"
         )

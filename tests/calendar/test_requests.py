@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from minihcvd.calendar import CourseDelay, DoseAdjustment
-from minihcvd.calendar.requests import parse_course
+from minihcvd.calendar.requests import CourseSpan, parse_course
 from minihcvd.errors import CalendarError
 
 
@@ -71,7 +71,7 @@ class TestDoseAdjustment:
     @pytest.mark.parametrize(
         ("text", "message"),
         [
-            ("vincristine:50%:x", "expected DRUG[/ROUTE]@COURSE:PERCENT%:REASON such as"
+            ("vincristine:50%:x", "expected DRUG[/ROUTE]@COURSES:PERCENT%:REASON such as"
              " vincristine@2:50%:neuropathy, found 'vincristine:50%:x'"),
             ("vincristine@2:50:x", "expected a percentage such as 50%, found '50'"),
             ("vincristine@2:0%:x", "expected a percentage above 0% and at most 100%, found 0%"),
@@ -90,3 +90,28 @@ class TestDoseAdjustment:
         with pytest.raises(CalendarError) as caught:
             DoseAdjustment.parse(text)
         assert caught.value.one_line() == f"field 'adjust': {message}"
+
+
+class TestLastingAdjustments:
+    def test_range_list_and_open(self) -> None:
+        """The issue's three forms parse into spans; the first course names the adjustment."""
+        tpmt = DoseAdjustment.parse("mercaptopurine@m1-m39:50%:TPMT")
+        assert tpmt.spans == (CourseSpan(("maintenance", 1), ("maintenance", 39)),)
+        assert (tpmt.phase, tpmt.course, tpmt.courses_text) == ("maintenance", 1, "m1-m39")
+        listed = DoseAdjustment.parse("vincristine@3,5,7:50%:neuropathy")
+        assert [span.first for span in listed.spans] == [
+            ("intensive", 3), ("intensive", 5), ("intensive", 7)
+        ]
+        assert all(span.single for span in listed.spans)
+        open_ended = DoseAdjustment.parse("vincristine@m5-:50%:neuropathy")
+        assert open_ended.spans == (CourseSpan(("maintenance", 5), None),)
+
+    def test_one_course_is_unchanged(self) -> None:
+        """A single course still parses to the one-course adjustment (no spans)."""
+        assert DoseAdjustment.parse("vincristine@2:50%:x").spans == ()
+
+    @pytest.mark.parametrize("courses", ["3,,5", "3-x", "-3", "m"])
+    def test_bad_courses(self, courses: str) -> None:
+        """Malformed lists and ranges are one line naming the option."""
+        with pytest.raises(CalendarError, match="field 'adjust': expected a course like 3"):
+            DoseAdjustment.parse(f"vincristine@{courses}:50%:x")

@@ -91,10 +91,10 @@ class TestFormats:
         halved = [r for r in rows if r["drug"] == "vincristine" and r["course"] == 3
                   and r["phase"] == "intensive"]
         assert {r["dose"] for r in halved} == {1.0}
-        assert {r["dose"] for r in rows if r["drug"] == "methotrexate" and r["route"] == "IT"} == {
-            6.0
-        }
-        assert data["sct_planning"]["weeks_after_last_inotuzumab"] == 7
+        assert {r["dose"] for r in rows if r["drug"] == "methotrexate"
+                and r["route"] == "intraventricular (Ommaya)"} == {6.0}
+        assert data["sct_planning"]["interval_weeks"] == 7
+        assert data["sct_planning"]["interval_basis"] == "chosen_by_team"
 
     def test_protocol_file(self, invoke: Invoke, tmp_path: Path) -> None:
         """--protocol accepts a path to a protocol YAML file."""
@@ -157,7 +157,7 @@ class TestBadInput:
             (["--protocol", "amended", *PATIENT, "--bsa-formula", "boyd"],
              "field 'bsa_formula': expected one of mosteller, dubois, found 'boyd'"),
             (["--protocol", "amended", *PATIENT, "--format", "pdf"],
-             "field 'format': expected one of table, csv, json, ics, found 'pdf'"),
+             "field 'format': expected one of table, csv, json, ics, fhir, found 'pdf'"),
             (["--protocol", "amended", *PATIENT, "--cd20-pct", "nan"],
              "field 'cd20_pct': expected 0-100 % (omit the option if CD20 is unknown),"
              " found nan"),
@@ -214,3 +214,63 @@ class TestBadInput:
                         "--out", str(out))
         assert result.exit_code == 2
         assert out.read_text(encoding="utf-8") == "earlier"
+
+
+BIG = ("--height-cm", "250", "--weight-kg", "350", "--start", "2025-01-06")
+
+
+class TestBodySizeWarnings:
+    def test_table_warns_and_exits_0(self, invoke: Invoke) -> None:
+        """250 cm / 350 kg: the table warns (height, weight, BSA 4.93 m2 with the cap option)."""
+        result = invoke("--protocol", "amended", *BIG)
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.stdout.split())
+        assert "WARNING: height 250 cm is outside the plausible adult range" in text
+        assert "WARNING: BSA 4.93 m2 is above 2.5 m2" in text and "--bsa-cap-m2" in text
+
+    def test_json_warnings_and_stderr(self, invoke: Invoke, tmp_path: Path) -> None:
+        """JSON lists the warnings; the person running it sees them on stderr; exit code 0."""
+        out = tmp_path / "calendar.json"
+        result = invoke("--protocol", "amended", *BIG, "--format", "json", "--out", str(out))
+        assert result.exit_code == 0, result.output
+        warnings = json.loads(out.read_text(encoding="utf-8"))["warnings"]
+        assert len(warnings) == 3 and warnings[2].startswith("BSA 4.93 m2 is above 2.5 m2")
+        assert result.stderr.splitlines() == [f"warning: {w}" for w in warnings]
+
+    def test_plausible_patient_no_warnings(self, invoke: Invoke) -> None:
+        """175 cm / 76 kg: no warnings, nothing on stderr."""
+        result = invoke("--protocol", "amended", *PATIENT, "--format", "json")
+        assert json.loads(result.stdout)["warnings"] == [] and result.stderr == ""
+
+    def test_bsa_cap_alias(self, invoke: Invoke) -> None:
+        """--bsa-cap is the short name of --bsa-cap-m2; capped, the BSA warning goes."""
+        result = invoke("--protocol", "amended", *BIG, "--bsa-cap", "2", "--format", "json")
+        data = json.loads(result.stdout)
+        assert data["patient"]["bsa_m2"] == 2.0
+        assert not any(w.startswith("BSA") for w in data["warnings"])
+
+
+class TestSmallOnes:
+    def test_out_into_a_missing_folder(self, invoke: Invoke, tmp_path: Path) -> None:
+        """--out into a folder that does not exist is the usual one-line error; nothing made."""
+        out = tmp_path / "nowhere" / "calendar.json"
+        result = invoke("--protocol", "amended", *PATIENT, "--format", "json", "--out", str(out))
+        assert (result.exit_code, result.stderr) == (
+            2, f"error: field 'out': the folder '{out.parent}' does not exist; create it first\n"
+        )
+        assert list(tmp_path.iterdir()) == []
+
+    def test_doses_until_clear_needs_cns_disease(self, invoke: Invoke) -> None:
+        """--cns-doses-until-clear without --cns-disease is an error, not silently ignored."""
+        result = invoke("--protocol", "amended", *PATIENT, "--cns-doses-until-clear", "6")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: field 'cns_doses_until_clear': the number of")
+
+    def test_maintenance_blinatumomab_count_conflict_noted(self) -> None:
+        """The paper's Introduction says 3 maintenance blinatumomab courses, its Methods 4."""
+        from minihcvd.protocol import load_protocol
+
+        component = next(c for c in load_protocol("amended").components
+                         if c.id == "maintenance-blinatumomab")
+        assert len(component.courses) == 4
+        assert component.note is not None and "its Introduction says 3" in component.note

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minihcvd.dosing import body_size, body_surface_area_m2, round_half_up
+from minihcvd.dosing import body_size, body_size_warnings, body_surface_area_m2, round_half_up
 from minihcvd.errors import DosingError
 
 heights = st.floats(min_value=100, max_value=250)
@@ -146,3 +146,34 @@ class TestRoundHalfUp:
         """0.005 rounds up (a pharmacist's rounding, not banker's)."""
         assert round_half_up(Decimal("2.345")) == Decimal("2.35")
         assert round_half_up(Decimal("0.125")) == Decimal("0.13")
+
+
+class TestBodySizeWarnings:
+    """Implausible adult body sizes warn (the calendar is still made); plausible ones do not."""
+
+    def test_the_issues_patient(self) -> None:
+        """250 cm / 350 kg: BSA √(250 × 350 / 3600) = 4.93 m2; three warnings, the last with
+        how to cap the BSA."""
+        warnings = body_size_warnings(body_size(250, 350))
+        assert len(warnings) == 3
+        assert warnings[0].startswith("height 250 cm is outside the plausible adult range")
+        assert warnings[1].startswith("weight 350 kg is outside the plausible adult range")
+        assert warnings[2].startswith("BSA 4.93 m2 is above 2.5 m2")
+        assert "--bsa-cap-m2" in warnings[2]
+
+    def test_a_cap_removes_the_bsa_warning_only(self) -> None:
+        """Capped at 2.0 m2 for dosing, only the measurements are questioned."""
+        warnings = body_size_warnings(body_size(250, 350, bsa_cap_m2=2.0))
+        assert [w.split(" ")[0] for w in warnings] == ["height", "weight"]
+
+    def test_bsa_just_above(self) -> None:
+        """190 cm / 120 kg gives 2.51 m2 (√(190 × 120 / 3600) = 2.5166): warned; 2.5 is not."""
+        assert len(body_size_warnings(body_size(190, 120))) == 1
+        assert body_size_warnings(body_size(180, 125)) == ()  # √(180 × 125 / 3600) = 2.50
+
+    @given(st.floats(130, 220), st.floats(30, 200))
+    def test_plausible_adults_without_warnings(self, height: float, weight: float) -> None:
+        """Inside both ranges, the only warning possible is a BSA above 2.5 m2."""
+        body = body_size(height, weight)
+        warnings = body_size_warnings(body)
+        assert len(warnings) == (1 if body.bsa_m2 > Decimal("2.5") else 0)

@@ -92,15 +92,19 @@ class TestComponentDose:
         assert (start.amount, full.amount) == (Decimal("6.45"), Decimal("19.35"))
         assert full.calculation == "15 mcg/m2/day × 1.29 m2 (Mosteller) = 19.35 mcg/day"
         assert full.notes == (
-            "weight 40 kg is under 45 kg: BSA-based label dose instead of 28 mcg/day",
+            "weight 40 kg is under 45 kg: BSA-based label dose instead of 28 mcg/day, on the"
+            " label's days 8-28 instead of the trial's days 5-28",
             "continuous IV infusion, 4 weeks on then 2 weeks off",
         )
         assert not full.stated_in_paper
         assert full.source == (
-            "Schedule: Jabbour et al., J Hematol Oncol 2023, Methods: Procedures (blinatumomab);"
-            " dose under 45 kg: BLINCYTO (blinatumomab) US prescribing information, dosing for"
-            " patients under 45 kg"
+            "Dose and days under 45 kg: BLINCYTO (blinatumomab) US prescribing information,"
+            " dosing for patients under 45 kg (5 mcg/m2/day on days 1-7, 15 mcg/m2/day from day"
+            " 8); the trial's flat doses: Jabbour et al., J Hematol Oncol 2023, Methods:"
+            " Procedures (blinatumomab)"
         )
+        later = component_dose(_component("amended", "blinatumomab-c6-8"), body)
+        assert later.source.startswith("Schedule: Jabbour et al.")  # days 1-28 as the trial
 
     def test_per_dose_maximum(self) -> None:
         """A stated maximum caps the BSA dose and says so."""
@@ -179,3 +183,76 @@ class TestFormatAmount:
     def test_plain_digits(self, value: str, text: str) -> None:
         """No trailing zeros and no exponent notation."""
         assert format_amount(Decimal(value)) == text
+
+
+class TestRounding:
+    """A site's rounding of BSA-based doses: institutional practice, marked, both shown."""
+
+    def test_rituximab_to_10_mg(self) -> None:
+        """150 cm, 40 kg = 1.29 m2: 375 x 1.29 = 483.75 mg calculated, 480 mg given."""
+        dose = component_dose(_component("amended", "rituximab-odd"), body_size(150, 40))
+        assert (dose.amount, dose.calculated_amount) == (Decimal(480), Decimal("483.75"))
+        assert dose.calculation.startswith(
+            "375 mg/m2 × 1.29 m2 (Mosteller) = 483.75 mg → given 480 mg (nearest 10 mg:"
+            " institutional practice, not the trial paper — confirm)"
+        )
+        assert any(note.startswith("rounded from 483.75 to 480 mg") for note in dose.notes)
+
+    def test_oral_methotrexate_in_tablets(self) -> None:
+        """10 mg/m2 x 1.92 m2 = 19.2 mg calculated; 20 mg (eight 2.5 mg tablets) given, the
+        nearest multiple of 2.5 mg."""
+        dose = component_dose(_component("amended", "pomp-methotrexate"), BODY)
+        assert (dose.amount, dose.calculated_amount) == (Decimal(20), Decimal("19.2"))
+        assert "tablets of 2.5 mg" in dose.calculation
+
+    def test_exact_multiple_is_not_marked(self) -> None:
+        """375 x 1.92 = 720 mg is already a multiple of 10: no rounding note."""
+        dose = component_dose(_component("amended", "rituximab-odd"), BODY)
+        assert (dose.amount, dose.calculated_amount) == (Decimal(720), None)
+        assert "given" not in dose.calculation
+
+    def test_never_a_flat_dose(self) -> None:
+        """Rounding on a flat dose is refused: the paper's 2 mg vincristine stays 2 mg."""
+        with pytest.raises(ValueError, match="a flat dose is never rounded"):
+            _custom(drug="vincristine", dose=2, unit="mg", rounding={"increment": 1})
+
+    @pytest.mark.parametrize(
+        ("rounding", "message"),
+        [({}, "give either increment or tablet_strengths"),
+         ({"increment": 10, "tablet_strengths": (2.5,)}, "give either"),
+         ({"tablet_strengths": (2.5, 4.0)}, "multiple of the smallest")],
+    )
+    def test_bad_rounding(self, rounding: dict[str, Any], message: str) -> None:
+        """One way of rounding, with tablet strengths that combine."""
+        with pytest.raises(ValueError, match=message):
+            _custom(rounding=rounding)
+
+    def test_maximum_and_big_changes(self) -> None:
+        """The per-dose maximum still holds (rounded down to it), a dose is never rounded to 0,
+        and a change of more than 5% is pointed out."""
+        capped = component_dose(
+            _custom(dose=100, max_dose=195, rounding={"increment": 10}), BODY
+        )  # 192 -> nearest 190, below the 195 maximum
+        assert capped.amount == Decimal(190)
+        small = component_dose(_custom(dose=1, rounding={"increment": 10}), BODY)  # 1.92 mg
+        assert small.amount == Decimal(10)
+        assert any("(more than 5%)" in note for note in small.notes)
+
+    def test_adjusted_dose_is_rounded_again(self) -> None:
+        """50% of 483.75 mg = 241.875 -> 241.88 mg calculated, 240 mg given."""
+        dose = adjust_dose(
+            component_dose(_component("amended", "rituximab-odd"), body_size(150, 40)),
+            Decimal(50), "infusion reaction",
+        )
+        assert (dose.amount, dose.calculated_amount) == (Decimal(240), Decimal("241.88"))
+        assert sum(note.startswith("rounded from") for note in dose.notes) == 1
+
+    @given(st.floats(min_value=1.0, max_value=3.0))
+    def test_nearest_step(self, bsa: float) -> None:
+        """For any BSA the dose given is the nearest multiple of 10 mg to the calculated one."""
+        height = 180.0
+        weight = bsa * bsa * 3600 / height
+        body = body_size(height, max(20.0, min(350.0, weight)))
+        dose = component_dose(_component("amended", "rituximab-odd"), body)
+        calculated = dose.calculated_amount or dose.amount
+        assert dose.amount % 10 == 0 and abs(dose.amount - calculated) <= 5

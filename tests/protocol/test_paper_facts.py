@@ -141,7 +141,8 @@ class TestAmended:
     def test_blinatumomab_is_a_continuous_infusion(self) -> None:
         """Every blinatumomab row says it is a continuous infusion (the dose is per day)."""
         notes = {c.note for c in load_protocol("amended").components if c.drug == "blinatumomab"}
-        assert notes == {"continuous IV infusion, 4 weeks on then 2 weeks off"}
+        infusion = "continuous IV infusion, 4 weeks on then 2 weeks off"
+        assert notes and all(note is not None and note.startswith(infusion) for note in notes)
 
     def test_low_weight_label_doses(self) -> None:
         """Under 45 kg: 5 then 15 mcg/m2/day, never above 9 / 28 mcg/day, marked."""
@@ -199,9 +200,11 @@ class TestConditionalAndSupportive:
         assert (tit.weekly_doses_after_clear, tit.replaces_prophylaxis) == (4, True)
 
     def test_azole_hold_and_sct(self, name: str) -> None:
-        """Azoles held the day before, of and after vincristine; SCT 14 weeks by default."""
+        """Azoles held the day before, of and after vincristine; the observed median interval
+        to SCT was 7 weeks on the original study, 14 after the amendment (Results, SOS)."""
         plan = load_protocol(name)
         assert [(h.around_drug, h.days_before, h.days_after) for h in plan.holds] == [
             ("vincristine", 1, 1)
         ]
-        assert plan.sct_planning.weeks_after_last_inotuzumab == 14
+        observed = 14 if name == "amended" else 7
+        assert plan.sct_planning.observed_median_weeks_after_last_inotuzumab == observed

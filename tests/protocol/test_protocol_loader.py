@@ -69,7 +69,9 @@ class TestLoadProtocol:
                     assert not component.stated_in_paper, component.id
                 if component.low_weight is not None:
                     assert not component.low_weight.stated_in_paper
-            assert not plan.cns_disease_therapy.stated_in_paper
+            # the triple IT doses are the paper's; its schedule is the assumption
+            assert plan.cns_disease_therapy.stated_in_paper
+            assert "how many twice-weekly doses" in plan.cns_disease_therapy.schedule_assumption
 
     def test_cached(self) -> None:
         """Loading twice gives the same immutable object."""
@@ -141,12 +143,12 @@ class TestLoadProtocolFile:
             tmp_path,
             "child.yaml",
             "extends: base\nname: child\ncomponent_overrides:\n"
-            "  pegfilgrastim: {dose: 12}\n",
+            "  pegfilgrastim: {dose: 3, source: site SOP 4}\n",
         )
         child = load_protocol_file(path)
         assert child.name == "child"
         doses = {c.id: c.dose for c in child.components}
-        assert (doses["pegfilgrastim"], doses["cyclophosphamide"]) == (12, 150)
+        assert (doses["pegfilgrastim"], doses["cyclophosphamide"]) == (3, 150)
 
     def test_overrides_apply_to_child_components(self, tmp_path: Path) -> None:
         """With both components and overrides in the child, the overrides are not lost."""
@@ -158,10 +160,11 @@ class TestLoadProtocolFile:
             "  - {id: vcr, drug: vincristine, route: IV, phase: intensive, courses: '1',"
             " days: '1', dose: 2, unit: mg, source: s}\n"
             "  - {id: ino, drug: inotuzumab ozogamicin, route: IV, phase: intensive,"
-            " courses: '1', days: '3', dose: 5.7, unit: mg/m2, source: s}\n"
-            "component_overrides:\n  vcr: {dose: 1.5}\n",
+            " courses: '1', days: '3', dose: 1.8, unit: mg/m2, source: s}\n"
+            "inotuzumab_planned_total_mg_per_m2: 1.8\n"
+            "component_overrides:\n  vcr: {dose: 1.5, source: site}\n",
         )
-        assert [c.dose for c in load_protocol_file(path).components] == [1.5, 5.7]
+        assert [c.dose for c in load_protocol_file(path).components] == [1.5, 1.8]
 
     def test_override_unknown_component(self, tmp_path: Path) -> None:
         """Overriding a component the base does not have is refused."""

@@ -115,7 +115,7 @@ class TestProtocol:
     def test_planned_total_must_match_components(self) -> None:
         """The stated inotuzumab total is checked against the doses listed."""
         raw = self._raw()
-        raw["inotuzumab_planned_total_mg_per_m2"] = 6.0
+        raw["inotuzumab_planned_total_mg_per_m2"] = 5.0
         with pytest.raises(ValidationError, match=r"add up to 5\.7 mg/m2"):
             Protocol.model_validate(raw)
 
@@ -153,7 +153,7 @@ class TestProtocol:
         for component in raw["components"]:
             if component["id"] == "inotuzumab-c1":
                 component["unit"] = "mg"
-        with pytest.raises(ValidationError, match="inotuzumab must be dosed in mg/m2"):
+        with pytest.raises(ValidationError, match="inotuzumab ozogamicin IV must be dosed in"):
             Protocol.model_validate(raw)
 
     def test_course_lookup(self) -> None:

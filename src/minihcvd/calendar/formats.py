@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -21,10 +20,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from minihcvd.calendar.identity import days_moved, patient_key, uid_part
 from minihcvd.calendar.models import (
     Administration,
     CourseStart,
     HoldDay,
+    SctPlanning,
     TreatmentCalendar,
 )
 from minihcvd.dosing import format_amount
@@ -75,17 +76,26 @@ def to_csv(calendar: TreatmentCalendar) -> str:
                 "; ".join(row.notes),
             ]
         )
+    for course in calendar.courses:
+        for care in course.supportive_care:
+            writer.writerow(
+                ["supportive", course.start.isoformat(), course.phase, course.course, 1,
+                 "supportive care", "", "", "", "", care.line, care.source,
+                 "true" if care.stated_in_paper else "false", care.id]
+            )
     for hold in calendar.holds:
         writer.writerow(
             ["hold", hold.date.isoformat(), hold.phase, hold.course, hold.day, hold.hold, "", "",
              "", "", hold.reason, hold.source, "true", f"around {hold.around_drug}"]
         )
     sct = calendar.sct_planning
-    if sct.earliest_sct_date is not None:
+    if sct.sct_date is not None:
         writer.writerow(
-            ["milestone", sct.earliest_sct_date.isoformat(), "", "", "", "earliest allogeneic SCT",
+            ["milestone", sct.sct_date.isoformat(), "", "", "", _sct_label(sct),
              "", "", "", "", sct.summary, sct.source, "true", ""]
         )
+    for warning in calendar.warnings:
+        writer.writerow(["warning", "", "", "", "", "", "", "", "", "", warning, "", "", ""])
     for note in (*calendar.notes, calendar.bsa_calculation):
         if note:
             writer.writerow(["note", "", "", "", "", "", "", "", "", "", note, "", "", ""])
@@ -97,38 +107,66 @@ def to_json(calendar: TreatmentCalendar) -> str:
     return json.dumps(calendar.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def to_ics(calendar: TreatmentCalendar, *, generated_at: dt.datetime) -> bytes:
-    """All-day events: one per treatment day (every dose in its description), hold days, SCT."""
+def to_ics(
+    calendar: TreatmentCalendar, *, generated_at: dt.datetime, patient_id: str | None = None
+) -> bytes:
+    """All-day events: one per administration, one per hold day, one for the SCT date.
+
+    Each UID is the identity of the planned event — the patient (``patient_id``, else a digest
+    of the patient's inputs), protocol, component, phase, course and day — so it stays the same
+    when the event moves; SEQUENCE is the number of days it has moved (the delays of its course
+    and the courses before it), so a calendar program updates the event in place.
+    """
     cal = icalendar.Calendar()
     cal.add("prodid", "-//minihcvd//treatment calendar//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"minihcvd {calendar.protocol}")
     description = "\n".join(
-        line for line in (calendar.protocol_title, calendar.bsa_calculation, *calendar.notes)
+        line for line in (
+            calendar.protocol_title,
+            *(f"WARNING: {warning}" for warning in calendar.warnings),
+            calendar.bsa_calculation,
+            *calendar.notes,
+        )
         if line
     )
     cal.add("x-wr-caldesc", icalendar.vText(description))
-    by_date: dict[dt.date, list[Administration]] = {}
+    key = patient_key(calendar) if patient_id is None else uid_part(patient_id)
+    prefix = f"{key}-{uid_part(calendar.protocol)}"
+    moved = days_moved(calendar.courses)
     for row in calendar.administrations:
-        by_date.setdefault(row.date, []).append(row)
-    for day, rows in by_date.items():
-        first = rows[0]
-        drugs = ", ".join(dict.fromkeys(row.drug for row in rows))
-        summary = f"{first.phase} C{first.course} D{first.day}: {drugs}"
-        description = "\n".join(_describe(row) for row in rows)
-        cal.add_component(_event(f"{day.isoformat()}-treatment", day, summary, description,
-                                 calendar, generated_at))
+        per_day = _per_day(row.doses_per_day)
+        summary = (
+            f"{row.phase} C{row.course} D{row.day}: {row.drug} {_number(row.dose)} {row.unit}"
+            f" {row.route}{per_day}"
+        )
+        component = uid_part(row.component or row.drug)
+        uid = f"{prefix}-{component}-{row.phase}-c{row.course}-d{row.day}"
+        cal.add_component(_event(uid, row.date, summary, _describe(row), generated_at,
+                                 moved.get((row.phase, row.course), 0)))
+    for course in calendar.courses:
+        for care in course.supportive_care:
+            uid = f"{prefix}-supportive-{uid_part(care.id)}-{course.phase}-c{course.course}"
+            cal.add_component(
+                _event(uid, course.start,
+                       f"{course.phase} C{course.course}: supportive care ({care.id})",
+                       f"{care.line}\nsource: {care.source}", generated_at,
+                       moved.get((course.phase, course.course), 0))
+            )
     for hold in calendar.holds:
+        uid = f"{prefix}-hold-{uid_part(hold.hold)}-{hold.phase}-c{hold.course}-d{hold.day}"
         cal.add_component(
-            _event(f"{hold.date.isoformat()}-hold", hold.date, f"HOLD {hold.hold}",
-                   f"{hold.reason}\nsource: {hold.source}", calendar, generated_at)
+            _event(uid, hold.date, f"HOLD {hold.hold}", f"{hold.reason}\nsource: {hold.source}",
+                   generated_at, moved.get((hold.phase, hold.course), 0))
         )
     sct = calendar.sct_planning
-    if sct.earliest_sct_date is not None:
+    if sct.sct_date is not None:
+        last = [row for row in calendar.administrations if row.date == sct.last_inotuzumab_date
+                and row.drug == "inotuzumab ozogamicin"]
+        shift = moved.get((last[0].phase, last[0].course), 0) if last else 0
         cal.add_component(
-            _event(f"{sct.earliest_sct_date.isoformat()}-sct", sct.earliest_sct_date,
-                   "Earliest allogeneic SCT (inotuzumab interval)",
-                   f"{sct.summary}\nsource: {sct.source}", calendar, generated_at)
+            _event(f"{prefix}-sct", sct.sct_date, f"Allogeneic SCT: {_sct_label(sct)}",
+                   f"{sct.summary}\nsource: {sct.source}", generated_at, shift)
         )
     data: bytes = cal.to_ical()
     return data
@@ -147,6 +185,8 @@ def to_rich(calendar: TreatmentCalendar) -> RenderableType:
     )
     if calendar.bsa_calculation:
         header.append(f"{calendar.bsa_calculation}\n")
+    for warning in calendar.warnings:
+        header.append(f"WARNING: {warning}\n", style="bold red")
     for note in calendar.notes:
         header.append(f"• {note}\n", style="yellow")
     parts: list[RenderableType] = [header]
@@ -184,8 +224,16 @@ def _course_table(
     if course.notes:
         title += " — " + "; ".join(course.notes)
     table = Table(title=title, title_justify="left", title_style="bold")
-    for column in ("days", "dates", "drug", "dose", "calculation and notes", "src"):
-        table.add_column(column, overflow="fold")
+    # Five columns, the drug and its dose in one: at 80 columns (piped output) every column
+    # still fits its longest word, so Rich never has to fold a drug name or a dose (six columns
+    # did not: 'cyclophospha|mide'). The amount and unit are one line the column always fits.
+    doses = [f"{_number(row.dose)} {row.unit}" for row in rows]
+    table.add_column("days", overflow="fold", max_width=11)
+    table.add_column("dates", overflow="fold", max_width=12)  # one date and its arrow a line
+    table.add_column("drug and dose", overflow="fold",
+                     min_width=max((len(dose) for dose in doses), default=1), max_width=17)
+    table.add_column("calculation and notes", overflow="fold", ratio=1)
+    table.add_column("src", overflow="fold")
     shown_elsewhere = set(course.notes)
     runs: dict[tuple[object, ...], list[Administration]] = {}
     for row in rows:
@@ -198,14 +246,23 @@ def _course_table(
         for note in first.notes:
             if note not in shown_elsewhere and note not in first.calculation:
                 detail.append(f"\n{note}", style="italic")
+        drug_and_dose = Text(first.drug, style="bold")
+        drug_and_dose.append(f"\n{_number(first.dose)} {first.unit}\n{first.route}")
+        if per_day:
+            drug_and_dose.append(f"\nper dose,\n{first.doses_per_day} doses/day")
         table.add_row(
             _ranges([row.day for row in run]),
             _date_ranges([row.date for row in run]),
-            first.drug,
-            f"{_number(first.dose)} {first.unit} {first.route}{per_day}",
+            drug_and_dose,
             detail,
             str(_source_number(sources, first.source)),
-            style=None if first.stated_in_paper else "yellow",
+            style="bold magenta" if first.deviation is not None
+            else None if first.stated_in_paper else "yellow",
+        )
+    for care in course.supportive_care:
+        table.add_row(
+            "course", "", "supportive care", care.line,
+            str(_source_number(sources, care.source)), style="cyan",
         )
     by_hold: dict[str, list[HoldDay]] = {}
     for hold in holds:
@@ -215,12 +272,18 @@ def _course_table(
             _ranges([hold.day for hold in days]),
             _date_ranges([hold.date for hold in days]),
             f"HOLD {hold_name}",
-            "",
             f"held the day before, of and after each {days[0].around_drug} dose",
             str(_source_number(sources, days[0].source)),
             style="red",
         )
     return table
+
+
+def _sct_label(sct: SctPlanning) -> str:
+    """What the SCT date is, in a few words (it is never an earliest date or a rule)."""
+    if sct.observation:
+        return f"trial's observed median interval ({sct.interval_weeks} weeks; observation)"
+    return f"team's interval ({sct.interval_weeks} weeks)"
 
 
 def _source_number(sources: dict[str, int], source: str) -> int:
@@ -288,27 +351,18 @@ def _event(
     day: dt.date,
     summary: str,
     description: str,
-    calendar: TreatmentCalendar,
     generated_at: dt.datetime,
+    sequence: int,
 ) -> icalendar.Event:
     event = icalendar.Event()
-    event.add("uid", f"{uid}-{_calendar_key(calendar)}@minihcvd")
+    event.add("uid", f"{uid}@minihcvd")
+    event.add("sequence", sequence)
     event.add("dtstamp", generated_at)
     event.add("dtstart", day)
     event.add("dtend", day + dt.timedelta(days=1))
     event.add("summary", summary)
     event.add("description", description)
     return event
-
-
-def _calendar_key(calendar: TreatmentCalendar) -> str:
-    """A short digest of whose calendar this is, so two patients' events never share a UID."""
-    identity = (
-        calendar.protocol, calendar.height_cm, calendar.weight_kg, calendar.bsa_formula,
-        calendar.bsa_cap_m2, calendar.cd20_pct, calendar.cns_disease,
-        tuple((course.start, course.delay_days) for course in calendar.courses),
-    )
-    return hashlib.sha256(repr(identity).encode("utf-8")).hexdigest()[:16]
 
 
 def _number(value: float) -> str:

@@ -13,15 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 __all__ = [
+    "DEVIATION_MARK",
+    "INTERPRETATION_MARK",
+    "SCT_OBSERVATION_MARK",
     "UNSTATED_MARK",
     "Administration",
     "CourseStart",
     "HoldDay",
     "SctPlanning",
+    "SupportiveCareNote",
     "TreatmentCalendar",
 ]
 
 UNSTATED_MARK = "not stated in the trial paper — confirm"
+DEVIATION_MARK = "DEVIATION from the trial paper"
+INTERPRETATION_MARK = "interpretation of the trial paper — confirm"
 
 
 class Administration(NamedTuple):
@@ -43,9 +49,15 @@ class Administration(NamedTuple):
     source: str
     stated_in_paper: bool
     notes: tuple[str, ...]
+    deviation: str | None = None
+    component: str = ""
+    """The protocol component's id: with protocol, phase, course and day, the identity of the
+    planned administration (ICS UIDs, FHIR identifiers)."""
+    dose_calculated: float | None = None
+    """The calculated dose when a site's rounding gives another (``dose`` is the one given)."""
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "date": self.date.isoformat(),
             "phase": self.phase,
             "course": self.course,
@@ -60,6 +72,11 @@ class Administration(NamedTuple):
             "stated_in_paper": self.stated_in_paper,
             "notes": list(self.notes),
         }
+        if self.deviation is not None:
+            data["deviation"] = self.deviation
+        if self.dose_calculated is not None:
+            data["dose_calculated"] = self.dose_calculated
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +110,32 @@ class HoldDay:
 
 
 @dataclass(frozen=True, slots=True)
+class SupportiveCareNote:
+    """Supportive care for one course (from the protocol's ``supportive_care``)."""
+
+    id: str
+    text: str
+    source: str
+    stated_in_paper: bool
+    unstated_detail: str | None
+
+    @property
+    def line(self) -> str:
+        """The text with its mark, for tables, notes and calendar entries."""
+        mark = "" if self.stated_in_paper else f" [{UNSTATED_MARK}: {self.unstated_detail}]"
+        return f"supportive care — {self.text}{mark}"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "source": self.source,
+            "stated_in_paper": self.stated_in_paper,
+            "unstated_detail": self.unstated_detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CourseStart:
     """When a course starts, how long it is planned to last and why it moved."""
 
@@ -103,6 +146,7 @@ class CourseStart:
     length_days: int
     delay_days: int
     notes: tuple[str, ...]
+    supportive_care: tuple[SupportiveCareNote, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -113,35 +157,68 @@ class CourseStart:
             "length_days": self.length_days,
             "delay_days": self.delay_days,
             "notes": list(self.notes),
+            "supportive_care": [care.to_json_dict() for care in self.supportive_care],
         }
+
+
+SCT_OBSERVATION_MARK = (
+    "an observation of the trial, not a protocol rule (the paper leaves SCT to the treating"
+    " physician)"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SctPlanning:
-    """Cumulative inotuzumab and the earliest allogeneic SCT date after its last dose."""
+    """Cumulative inotuzumab and a reference date for allogeneic SCT after its last dose.
+
+    The date is the last dose plus ``interval_weeks``: by default the trial's observed median
+    interval for this protocol version (``observation`` True: an observation, not a rule); with
+    ``sct_weeks`` the team's own interval (``observation`` False). ``inside_planned_course``
+    names the planned course the date falls in, if any.
+    """
 
     inotuzumab_cumulative_mg_per_m2: float
     inotuzumab_planned_total_mg_per_m2: float
     inotuzumab_cumulative_mg: float
     inotuzumab_doses: int
     last_inotuzumab_date: dt.date | None
-    weeks_after_last_inotuzumab: int
-    earliest_sct_date: dt.date | None
+    interval_weeks: int
+    sct_date: dt.date | None
     source: str
+    observation: bool = True
+    observed_median_weeks: int = 0
+    observed_in: str = ""
+    inside_planned_course: str | None = None
+
+    @property
+    def basis(self) -> str:
+        """What the interval is: the trial's observed median, or the team's choice."""
+        observed = f"the trial's observed median on {self.observed_in}" if self.observed_in else (
+            "the trial's observed median"
+        )
+        if self.observation:
+            return f"{observed}, {SCT_OBSERVATION_MARK}"
+        return (
+            f"the team's interval (--sct-weeks; {observed} was {self.observed_median_weeks}"
+            " weeks)"
+        )
 
     @property
     def summary(self) -> str:
         """One line for tables and calendar files."""
-        if self.last_inotuzumab_date is None or self.earliest_sct_date is None:
+        if self.last_inotuzumab_date is None or self.sct_date is None:
             return "no inotuzumab in this calendar"
-        return (
+        text = (
             f"cumulative inotuzumab {self.inotuzumab_cumulative_mg_per_m2:g} mg/m2"
             f" ({self.inotuzumab_cumulative_mg:g} mg in {self.inotuzumab_doses} doses;"
             f" planned total {self.inotuzumab_planned_total_mg_per_m2:g} mg/m2); last dose"
-            f" {self.last_inotuzumab_date.isoformat()}; earliest allogeneic SCT"
-            f" {self.earliest_sct_date.isoformat()} ({self.weeks_after_last_inotuzumab} weeks"
-            " after the last inotuzumab dose)"
+            f" {self.last_inotuzumab_date.isoformat()}; allogeneic SCT"
+            f" {self.sct_date.isoformat()}, {self.interval_weeks} weeks after the last inotuzumab"
+            f" dose: {self.basis}"
         )
+        if self.inside_planned_course is not None:
+            text += f"; note: this date falls inside planned {self.inside_planned_course}"
+        return text
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -150,8 +227,14 @@ class SctPlanning:
             "inotuzumab_cumulative_mg": self.inotuzumab_cumulative_mg,
             "inotuzumab_doses": self.inotuzumab_doses,
             "last_inotuzumab_date": _iso(self.last_inotuzumab_date),
-            "weeks_after_last_inotuzumab": self.weeks_after_last_inotuzumab,
-            "earliest_sct_date": _iso(self.earliest_sct_date),
+            "interval_weeks": self.interval_weeks,
+            "interval_basis": "observed_median" if self.observation else "chosen_by_team",
+            "observation": self.observation,
+            "observed_median_weeks": self.observed_median_weeks,
+            "observed_in": self.observed_in,
+            "sct_date": _iso(self.sct_date),
+            "inside_planned_course": self.inside_planned_course,
+            "basis": self.basis,
             "source": self.source,
         }
 
@@ -176,6 +259,7 @@ class TreatmentCalendar:
     sct_planning: SctPlanning
     notes: tuple[str, ...] = field(default=())
     bsa_calculation: str = ""
+    warnings: tuple[str, ...] = field(default=())
 
     def to_json_dict(self) -> dict[str, Any]:
         """The stable JSON contract (issue #2), plus the documented extra keys."""
@@ -198,6 +282,7 @@ class TreatmentCalendar:
             "courses": [row.to_json_dict() for row in self.courses],
             "sct_planning": self.sct_planning.to_json_dict(),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
 

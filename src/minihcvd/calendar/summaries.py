@@ -10,7 +10,14 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from minihcvd.calendar.models import UNSTATED_MARK, Administration, HoldDay, SctPlanning
+from minihcvd.calendar.models import (
+    DEVIATION_MARK,
+    UNSTATED_MARK,
+    Administration,
+    CourseStart,
+    HoldDay,
+    SctPlanning,
+)
 from minihcvd.dosing import BodySize
 from minihcvd.protocol import Protocol
 
@@ -50,21 +57,41 @@ def sct_planning(
     plan: Protocol,
     rows: Sequence[Administration],
     cumulative_mg_per_m2: Decimal,
-    weeks: int,
+    weeks: int | None = None,
+    courses: Sequence[CourseStart] = (),
 ) -> SctPlanning:
-    """Cumulative inotuzumab and the earliest SCT date, ``weeks`` after the last dose."""
+    """Cumulative inotuzumab and the SCT reference date after the last dose.
+
+    ``weeks`` None: the trial's observed median interval of this protocol version (an
+    observation); otherwise the team's interval. A date inside one of ``courses`` is named.
+    """
+    observed = plan.sct_planning.observed_median_weeks_after_last_inotuzumab
+    interval = observed if weeks is None else weeks
     doses = [row for row in rows if row.drug == INOTUZUMAB]
     last = max((row.date for row in doses), default=None)
     total_mg = sum(Decimal(repr(row.dose)) * row.doses_per_day for row in doses)
+    when = None if last is None else last + dt.timedelta(weeks=interval)
+    inside = None
+    for course in courses:
+        end = course.start + dt.timedelta(days=course.length_days - 1)
+        if when is not None and course.start <= when <= end:
+            inside = (
+                f"{course.phase} course {course.course} ({course.label},"
+                f" {course.start.isoformat()} to {end.isoformat()})"
+            )
     return SctPlanning(
         inotuzumab_cumulative_mg_per_m2=float(cumulative_mg_per_m2),
         inotuzumab_planned_total_mg_per_m2=plan.inotuzumab_planned_total_mg_per_m2,
         inotuzumab_cumulative_mg=float(total_mg),
         inotuzumab_doses=len(doses),
         last_inotuzumab_date=last,
-        weeks_after_last_inotuzumab=weeks,
-        earliest_sct_date=None if last is None else last + dt.timedelta(weeks=weeks),
+        interval_weeks=interval,
+        sct_date=when,
         source=plan.sct_planning.source,
+        observation=weeks is None,
+        observed_median_weeks=observed,
+        observed_in=plan.sct_planning.observed_in,
+        inside_planned_course=inside,
     )
 
 
@@ -76,7 +103,11 @@ def calendar_notes(
     start: dt.date,
 ) -> tuple[str, ...]:
     """Calendar-wide decisions a reader must see: CD20, CNS, BSA cap, low weight, late drugs."""
-    notes: list[str] = []
+    notes: list[str] = [
+        f"{DEVIATION_MARK} in component {c.id}: {c.deviation}"
+        for c in plan.components
+        if c.deviation is not None
+    ]
     threshold = f"{plan.cd20_threshold_pct:g}%"
     if cd20_pct is None:
         notes.append(f"CD20 not given: rituximab (for CD20 >= {threshold}) not scheduled")
@@ -87,8 +118,8 @@ def calendar_notes(
     if cns_disease:
         notes.append(
             "active CNS disease: triple intrathecal therapy replaces the prophylactic IT of"
-            f" course {plan.cns_disease_therapy.course}; {UNSTATED_MARK}:"
-            f" {plan.cns_disease_therapy.unstated_detail}"
+            f" course {plan.cns_disease_therapy.course} (doses as the paper states them);"
+            f" schedule {UNSTATED_MARK}: {plan.cns_disease_therapy.schedule_assumption}"
         )
     if body.bsa_m2 != body.bsa_calculated_m2:
         notes.append(f"BSA capped: {body.bsa_label} used for every BSA-based dose")
@@ -97,9 +128,17 @@ def calendar_notes(
         for c in plan.components
         if c.low_weight is not None and body.weight_kg < c.low_weight.below_weight_kg
     }
+    label_days = {
+        c.drug
+        for c in plan.components
+        if c.low_weight is not None and c.low_weight.days is not None
+        and body.weight_kg < c.low_weight.below_weight_kg
+    }
     notes.extend(
-        f"weight {body.weight_kg:g} kg < {limit_kg:g} kg: {drug} dosed by BSA per the label;"
-        f" {UNSTATED_MARK}"
+        f"weight {body.weight_kg:g} kg < {limit_kg:g} kg: {drug} dosed by BSA per the label"
+        + (" and on the label's schedule (first course: step up on day 8, not the trial's"
+           " day 5)" if drug in label_days else "")
+        + f"; {UNSTATED_MARK}"
         for drug, limit_kg in light
     )
     notes.extend(

@@ -1,4 +1,5 @@
-"""``minihcvd schedule``: a patient's treatment calendar as a table, CSV, JSON or iCalendar.
+"""``minihcvd schedule``: a patient's treatment calendar as a table, CSV, JSON, iCalendar or a
+FHIR Bundle.
 
 Thin: parse options, call :func:`minihcvd.calendar.build_calendar`, render, print or write the
 file atomically. Everything is computed before anything is written, so an error leaves no file.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["schedule"]
 
-FORMATS = ("table", "csv", "json", "ics")
+FORMATS = ("table", "csv", "json", "ics", "fhir")
 TABLE_FILE_WIDTH = 200
 
 
@@ -47,7 +49,10 @@ def schedule(
     ] = False,
     bsa_formula: Annotated[str, typer.Option(help="mosteller (default) or dubois.")] = "mosteller",
     bsa_cap_m2: Annotated[
-        float | None, typer.Option(help="Cap the BSA used for dosing (default: no cap).")
+        float | None,
+        typer.Option(
+            "--bsa-cap-m2", "--bsa-cap", help="Cap the BSA used for dosing (default: no cap)."
+        ),
     ] = None,
     delay: Annotated[
         list[str] | None,
@@ -57,8 +62,10 @@ def schedule(
         list[str] | None,
         typer.Option(
             # Help texts are Rich markup: the backslash keeps "[/ROUTE]" from reading as a tag.
-            help="DRUG\\[/ROUTE]@COURSE:PERCENT%:REASON, e.g. vincristine@2:50%:neuropathy or"
-            " methotrexate/IV@2:75%:renal; repeatable."
+            help="DRUG\\[/ROUTE]@COURSES:PERCENT%:REASON, e.g. vincristine@2:50%:neuropathy,"
+            " methotrexate/IV@2:75%:renal, mercaptopurine@m1-m39:50%:TPMT (a range),"
+            " vincristine@3,5,7:50%:neuropathy (a list) or vincristine@m5-:50%:neuropathy"
+            " (to the end); repeatable."
         ),
     ] = None,
     ommaya: Annotated[
@@ -70,10 +77,24 @@ def schedule(
     ] = None,
     sct_weeks: Annotated[
         int | None,
-        typer.Option(help="Weeks from the last inotuzumab dose to the earliest SCT (14)."),
+        typer.Option(
+            help="Weeks from the last inotuzumab dose to the SCT date shown (default: the"
+            " trial's observed median for the protocol version, 7 original / 14 amended;"
+            " an observation, not a rule)."
+        ),
+    ] = None,
+    patient_id: Annotated[
+        str | None,
+        typer.Option(
+            help="ICS/FHIR: an identifier of the patient (a study number rather than a name) so"
+            " that a new export updates the same events even after a new weight."
+        ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="table, csv, json or ics.")
+        str,
+        typer.Option(
+            "--format", help="table, csv, json, ics or fhir (a FHIR R4B transaction Bundle)."
+        ),
     ] = "table",
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
@@ -101,6 +122,11 @@ def schedule(
         )
     if out is not None and out.is_dir():
         raise CalendarError(f"expected a file name, found the folder {str(out)!r}", field="out")
+    if out is not None and not out.parent.exists():
+        # a typo in the folder should not silently create a new tree
+        raise CalendarError(
+            f"the folder {str(out.parent)!r} does not exist; create it first", field="out"
+        )
     calendar = build_calendar(
         _protocol(protocol),
         height_cm=height_cm,
@@ -119,7 +145,10 @@ def schedule(
     if output_format == "table" and out is None:
         console.print(to_rich(calendar))
         return
-    data = _render(calendar, output_format)
+    for warning in calendar.warnings:
+        # the file carries the warnings too; stderr makes sure the person running it sees them
+        typer.echo(f"warning: {warning}", err=True)
+    data = _render(calendar, output_format, patient_id)
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
     else:
@@ -144,17 +173,26 @@ def _protocol(value: str) -> Protocol:
     return load_protocol(value)
 
 
-def _render(calendar: TreatmentCalendar, output_format: str) -> bytes:
+def _render(calendar: TreatmentCalendar, output_format: str, patient_id: str | None) -> bytes:
     from rich.console import Console
 
-    from minihcvd.calendar import to_csv, to_ics, to_json, to_rich
+    from minihcvd.calendar import to_csv, to_fhir_bundle, to_ics, to_json, to_rich
 
     if output_format == "json":
         return to_json(calendar).encode("utf-8")
+    if output_format == "fhir":
+        bundle = to_fhir_bundle(
+            calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            patient_id=patient_id,
+        )
+        return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     if output_format == "csv":
         return to_csv(calendar).encode("utf-8")
     if output_format == "ics":
-        return to_ics(calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+        return to_ics(
+            calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            patient_id=patient_id,
+        )
     buffer = io.StringIO()
     Console(file=buffer, width=TABLE_FILE_WIDTH, no_color=True).print(to_rich(calendar))
     return buffer.getvalue().encode("utf-8")

@@ -7,6 +7,7 @@ from minihcvd.dosing.bsa import (
     BodySize,
     BsaFormula,
     body_size,
+    body_size_warnings,
     body_surface_area_m2,
     round_half_up,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Dose",
     "adjust_dose",
     "body_size",
+    "body_size_warnings",
     "body_surface_area_m2",
     "component_dose",
     "format_amount",

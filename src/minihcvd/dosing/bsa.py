@@ -17,10 +17,14 @@ from minihcvd.errors import DosingError
 __all__ = [
     "BSA_FORMULAS",
     "HEIGHT_RANGE_CM",
+    "PLAUSIBLE_HEIGHT_CM",
+    "PLAUSIBLE_MAX_BSA_M2",
+    "PLAUSIBLE_WEIGHT_KG",
     "WEIGHT_RANGE_KG",
     "BodySize",
     "BsaFormula",
     "body_size",
+    "body_size_warnings",
     "body_surface_area_m2",
     "round_half_up",
 ]
@@ -30,6 +34,12 @@ BSA_FORMULAS: tuple[str, ...] = get_args(BsaFormula)
 HEIGHT_RANGE_CM = (100.0, 250.0)
 WEIGHT_RANGE_KG = (20.0, 350.0)
 BSA_CAP_RANGE_M2 = (1.0, 3.0)
+# Warnings, not errors: outside these an adult measurement is more likely a mistake (a unit, a
+# transposed digit) than the patient. The tool's own plausibility bounds, wider than the adult
+# population's usual range; the hard ranges above still refuse impossible values.
+PLAUSIBLE_HEIGHT_CM = (130.0, 220.0)
+PLAUSIBLE_WEIGHT_KG = (30.0, 200.0)
+PLAUSIBLE_MAX_BSA_M2 = Decimal("2.5")
 _FORMULA_LABELS = {"mosteller": "Mosteller", "dubois": "DuBois"}
 
 
@@ -81,6 +91,32 @@ class BodySize:
         if self.bsa_m2 != self.bsa_calculated_m2:
             return f"{self.bsa_m2} m2 ({name} {self.bsa_calculated_m2} m2, capped)"
         return f"{self.bsa_m2} m2 ({name})"
+
+
+def body_size_warnings(body: BodySize) -> tuple[str, ...]:
+    """Warnings for an implausible adult body size (the calendar is still made, exit code 0).
+
+    Height or weight outside the plausible adult range, and a BSA used for dosing above
+    2.5 m2, with how to cap it (``--bsa-cap-m2``) if the team decides to.
+    """
+    warnings: list[str] = []
+    for value, (low, high), what, unit in (
+        (body.height_cm, PLAUSIBLE_HEIGHT_CM, "height", "cm"),
+        (body.weight_kg, PLAUSIBLE_WEIGHT_KG, "weight", "kg"),
+    ):
+        if not low <= value <= high:
+            warnings.append(
+                f"{what} {value:g} {unit} is outside the plausible adult range {low:g}-{high:g}"
+                f" {unit}: check the measurement and its unit"
+            )
+    if body.bsa_m2 > PLAUSIBLE_MAX_BSA_M2:
+        warnings.append(
+            f"BSA {body.bsa_m2} m2 is above {PLAUSIBLE_MAX_BSA_M2} m2 and every BSA-based dose"
+            " uses it: check height and weight; if the team decides to cap the BSA used for"
+            " dosing, give --bsa-cap-m2 M2 (ASCO advises full weight-based doses in obese adults,"
+            " so a cap is the team's clinical decision)"
+        )
+    return tuple(warnings)
 
 
 def body_surface_area_m2(

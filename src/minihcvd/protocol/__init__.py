@@ -12,7 +12,9 @@ from minihcvd.protocol.models import (
     LowWeightDose,
     Phase,
     Protocol,
+    Rounding,
     SctPlanning,
+    SupportiveCare,
     TripleIntrathecal,
 )
 
@@ -27,7 +29,9 @@ __all__ = [
     "LowWeightDose",
     "Phase",
     "Protocol",
+    "Rounding",
     "SctPlanning",
+    "SupportiveCare",
     "TripleIntrathecal",
     "load_protocol",
     "load_protocol_file",

@@ -4,6 +4,11 @@ A file may build on another with ``extends: <name>`` (a sibling file, else the s
 of that name) and replace fields of
 named components with ``component_overrides: {<id>: {<field>: <value>}}``; every other top-level
 key replaces the base file's key. ``original-reduced`` is written this way.
+
+A site's override (any file outside the package) that changes a value the paper states must give
+the site's own ``source``; the component is then marked ``stated_in_paper: false`` with a
+``deviation`` saying what changed, and every output shows it. Hard dose limits
+(``protocol.limits``) are checked on the merged file, so no variant can lift them.
 """
 
 from __future__ import annotations
@@ -97,11 +102,28 @@ def _read_resolved(path: Path, depth: int) -> dict[str, Any]:
         )
     merged = _read_resolved(base_path, depth + 1)
     merged.update(raw)
-    merged["components"] = _apply_overrides(merged.get("components"), overrides, path)
+    merged["components"] = _apply_overrides(
+        merged.get("components"), overrides, path, site=not _is_shipped(path)
+    )
     return merged
 
 
-def _apply_overrides(components: Any, overrides: Any, path: Path) -> Any:
+def _is_shipped(path: Path) -> bool:
+    """Whether ``path`` is one of the package's own protocol files (checked against the paper)."""
+    try:
+        return path.resolve().parent == Path(str(_DATA)).resolve()
+    except OSError:
+        return False
+
+
+# Fields whose change alters what is given, when, how or how much.
+_DOSE_FIELDS = (
+    "drug", "route", "phase", "courses", "days", "dose", "unit", "doses_per_day", "max_dose",
+    "dose_via_ommaya", "condition", "from_date", "low_weight",
+)
+
+
+def _apply_overrides(components: Any, overrides: Any, path: Path, *, site: bool) -> Any:
     if overrides is None:
         return components
     if not isinstance(overrides, dict) or not isinstance(components, list):
@@ -120,8 +142,72 @@ def _apply_overrides(components: Any, overrides: Any, path: Path) -> Any:
                 field=f"component_overrides.{component_id}",
             )
         index = next(i for i, c in enumerate(result) if c.get("id") == component_id)
+        if site:
+            field = f"component_overrides.{component_id}"
+            changes = _site_changes(result[index], changes, path, field)
         result[index] = {**result[index], **changes}
     return result
+
+
+def _site_changes(
+    base: dict[str, Any], changes: dict[str, Any], path: Path, field: str
+) -> dict[str, Any]:
+    """A site's changes to one component, with the deviation mark when they alter a stated value."""
+    if "deviation" in changes:
+        raise ProtocolError(
+            "the deviation mark is set by the loader, not by a file", file=path.name,
+            field=f"{field}.deviation",
+        )
+    base_stated = base.get("stated_in_paper", True) is True and not base.get("deviation")
+    if changes.get("stated_in_paper") is True and not base_stated:
+        raise ProtocolError(
+            "a site variant cannot make a value stated in the trial paper", file=path.name,
+            field=f"{field}.stated_in_paper",
+        )
+    changed = [
+        key for key in _DOSE_FIELDS if key in changes and changes[key] != base.get(key)
+    ]
+    if not changed:
+        return changes
+    own_source = "source" in changes and changes["source"] != base.get("source")
+    if base_stated or base.get("deviation"):
+        if not own_source:
+            raise ProtocolError(
+                f"changes {', '.join(changed)}, which the trial paper states: give the site's own"
+                " source (e.g. source: 'Site SOP 12, 2025')",
+                file=path.name,
+                field=f"{field}.source",
+            )
+        whose = "the paper's" if base_stated else "the base file's"
+        unit = changes.get("unit", base.get("unit"))
+        what = "; ".join(
+            f"{key} {_shown(changes[key], unit if key == 'dose' else None)} instead of {whose}"
+            f" {_shown(base.get(key), base.get('unit') if key == 'dose' else None)}"
+            for key in changed
+        )
+        previous = base.get("deviation")
+        deviation = f"site variant {path.name}: {what} (paper: {base.get('source')})"
+        return {
+            **changes,
+            "stated_in_paper": False,
+            "unstated_detail": None,
+            "deviation": f"{previous}; {deviation}" if previous else deviation,
+        }
+    if not own_source and "unstated_detail" not in changes:
+        # a value the paper does not state, changed: the site says what it decided
+        raise ProtocolError(
+            f"changes {', '.join(changed)}, a value the trial paper does not state: give the"
+            " site's own source or unstated_detail together with it",
+            file=path.name,
+            field=f"{field}.unstated_detail",
+        )
+    return changes
+
+
+def _shown(value: Any, unit: Any = None) -> str:
+    if value is None:
+        return "(none)"
+    return f"{value} {unit}" if unit else str(value)
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:

@@ -9,10 +9,18 @@ worked example, in ``docs/protocols.md``.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from minihcvd.protocol.limits import (
+    INOTUZUMAB_PAPER_MAX_TOTAL_MG_PER_M2,
+    INOTUZUMAB_TOTAL_SOURCE,
+    OMMAYA_ROUTE,
+    check_limit,
+)
 
 __all__ = [
     "DRUGS",
@@ -25,7 +33,9 @@ __all__ = [
     "LowWeightDose",
     "Phase",
     "Protocol",
+    "Rounding",
     "SctPlanning",
+    "SupportiveCare",
     "TripleIntrathecal",
     "parse_number_spec",
 ]
@@ -103,28 +113,80 @@ class _Strict(BaseModel):
 
 
 class _Sourced(_Strict):
-    """Provenance shared by everything that states a dose or a schedule."""
+    """Provenance shared by everything that states a dose or a schedule.
+
+    ``deviation`` says how a site's variant departs from a value the paper states (set by the
+    loader for a ``component_overrides`` change of a stated value; see docs/protocols.md).
+    ``interpretation`` says how a stated but ambiguous passage of the paper was read (the dose is
+    the paper's; which courses it covers, say, is a reading to confirm).
+    """
 
     source: NonEmpty
     stated_in_paper: bool = True
     unstated_detail: str | None = None
+    deviation: Annotated[str, Field(min_length=1)] | None = None
+    interpretation: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _unstated_needs_detail(self) -> _Sourced:
-        if not self.stated_in_paper and not self.unstated_detail:
+        if not self.stated_in_paper and not (self.unstated_detail or self.deviation):
             raise ValueError("stated_in_paper is false: unstated_detail must say what to confirm")
         if self.stated_in_paper and self.unstated_detail:
             raise ValueError("unstated_detail is only allowed with stated_in_paper: false")
+        if self.stated_in_paper and self.deviation:
+            raise ValueError("a deviation from the paper needs stated_in_paper: false")
         return self
 
 
 class LowWeightDose(_Sourced):
-    """A label's BSA-based dose for light patients (blinatumomab under 45 kg)."""
+    """A label's BSA-based dose for light patients (blinatumomab under 45 kg).
+
+    ``days``, when given, replaces the component's days for these patients (the label's own
+    schedule: blinatumomab steps up on day 8, the trial on day 5).
+    """
 
     below_weight_kg: Annotated[float, Field(gt=0)]
     dose: Annotated[float, Field(gt=0)]
     unit: Literal["mg/m2", "mcg/m2/day"]
     max_dose: Annotated[float, Field(gt=0)] | None = None
+    days: NumberSpec | None = None
+
+
+class Rounding(_Strict):
+    """How a site gives a BSA-based dose: to an increment (``increment``, e.g. 10 mg) or in
+    tablets (``tablet_strengths``, e.g. 2.5 mg methotrexate). Institutional practice, not the
+    paper: every rounded dose says so and shows the exact calculation beside the dose given."""
+
+    increment: Annotated[float, Field(gt=0)] | None = None
+    tablet_strengths: Annotated[tuple[Annotated[float, Field(gt=0)], ...], YamlList] = ()
+    source: NonEmpty = "institutional practice (not in the trial paper)"
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Rounding:
+        if (self.increment is None) == (not self.tablet_strengths):
+            raise ValueError("give either increment or tablet_strengths")
+        if self.tablet_strengths:
+            smallest = Decimal(repr(min(self.tablet_strengths)))
+            if any(Decimal(repr(s)) % smallest for s in self.tablet_strengths):
+                raise ValueError("every tablet strength must be a multiple of the smallest")
+        return self
+
+    @property
+    def step(self) -> Decimal:
+        """The amount doses are rounded to a multiple of."""
+        if self.increment is not None:
+            return Decimal(repr(self.increment))
+        return Decimal(repr(min(self.tablet_strengths)))
+
+    @property
+    def practice(self) -> str:
+        """``nearest 10 mg`` or ``tablets of 2.5 mg``."""
+        step = format(self.step.normalize(), "f")
+        if self.increment is not None:
+            return f"nearest {step} mg"
+        strengths = ", ".join(format(Decimal(repr(s)).normalize(), "f")
+                              for s in sorted(self.tablet_strengths))
+        return f"tablets of {strengths} mg (nearest {step} mg)"
 
 
 class Component(_Sourced):
@@ -146,9 +208,12 @@ class Component(_Sourced):
     day_window: str | None = None
     note: str | None = None
     low_weight: LowWeightDose | None = None
+    rounding: Rounding | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Component:
+        if self.rounding is not None and self.unit != "mg/m2":
+            raise ValueError("rounding is for doses in mg/m2 only: a flat dose is never rounded")
         if self.dose_via_ommaya is not None and self.route != "IT":
             raise ValueError("dose_via_ommaya is only for intrathecal (IT) doses")
         if self.dose_via_ommaya is not None and self.unit != "mg":
@@ -158,7 +223,30 @@ class Component(_Sourced):
         if self.low_weight is not None and self.low_weight.unit != "mcg/m2/day":
             # an mg/m2 label dose would be written out in mg for an infusion dosed in mcg/day
             raise ValueError("low_weight.unit must be mcg/m2/day for an infusion in mcg/day")
+        _within_limits(self.drug, self.route, self.dose, self.unit, self.dose_via_ommaya)
+        if self.low_weight is not None:
+            problem = check_limit(
+                self.drug, self.route, _decimal(self.low_weight.dose), self.low_weight.unit,
+                low_weight=True,
+            )
+            if problem is not None:
+                raise ValueError(f"low_weight: {problem}")
         return self
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+def _within_limits(
+    drug: str, route: str, dose: float, unit: str, dose_via_ommaya: float | None
+) -> None:
+    """Refuse a dose above the hard limit of its drug and route (``protocol.limits``)."""
+    problem = check_limit(drug, route, _decimal(dose), unit)
+    if problem is None and dose_via_ommaya is not None:
+        problem = check_limit(drug, OMMAYA_ROUTE, _decimal(dose_via_ommaya), unit)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 class CourseGroup(_Sourced):
@@ -187,9 +275,19 @@ class IntrathecalDrug(_Strict):
     dose: Annotated[float, Field(gt=0)]
     dose_via_ommaya: Annotated[float, Field(gt=0)] | None = None
 
+    @model_validator(mode="after")
+    def _within_limits(self) -> IntrathecalDrug:
+        _within_limits(self.drug, "IT", self.dose, "mg", self.dose_via_ommaya)
+        return self
+
 
 class TripleIntrathecal(_Sourced):
-    """Triple IT for active CNS disease: twice weekly until the CSF clears, then weekly."""
+    """Triple IT for active CNS disease: twice weekly until the CSF clears, then weekly.
+
+    The drugs and doses are the paper's (``source``, ``stated_in_paper``); ``schedule_assumption``
+    says what of the schedule the paper leaves open (how many doses until the CSF clears, the
+    first day), marked on every triple IT dose without marking the doses themselves.
+    """
 
     drugs: Annotated[tuple[IntrathecalDrug, ...], YamlList, Field(min_length=1)]
     course: Annotated[int, Field(ge=1)] = 1
@@ -197,6 +295,17 @@ class TripleIntrathecal(_Sourced):
     assumed_doses_until_clear: Annotated[int, Field(ge=1, le=12)]
     weekly_doses_after_clear: Annotated[int, Field(ge=0, le=12)]
     replaces_prophylaxis: bool
+    schedule_assumption: NonEmpty
+
+
+class SupportiveCare(_Sourced):
+    """Supportive care the paper prescribes without doses (tumour lysis, antimicrobial
+    prophylaxis): a note on each of its courses, not an administration."""
+
+    id: NonEmpty
+    text: NonEmpty
+    phase: PhaseName
+    courses: NumberSpec
 
 
 class HoldRule(_Sourced):
@@ -209,7 +318,14 @@ class HoldRule(_Sourced):
 
 
 class SctPlanning(_Strict):
-    weeks_after_last_inotuzumab: Annotated[int, Field(ge=1, le=52)]
+    """The trial's observed median interval from the last inotuzumab dose to allogeneic SCT.
+
+    An observation of the trial (its Results), not a rule of the protocol: the paper leaves SCT
+    to the treating physician. ``observed_in`` names the patients it was observed in.
+    """
+
+    observed_median_weeks_after_last_inotuzumab: Annotated[int, Field(ge=1, le=52)]
+    observed_in: NonEmpty
     source: NonEmpty
 
 
@@ -226,6 +342,7 @@ class Protocol(_Strict):
     components: Annotated[tuple[Component, ...], YamlList, Field(min_length=1, max_length=999)]
     cns_disease_therapy: TripleIntrathecal
     holds: Annotated[tuple[HoldRule, ...], YamlList] = ()
+    supportive_care: Annotated[tuple[SupportiveCare, ...], YamlList] = ()
     sct_planning: SctPlanning
 
     @cached_property
@@ -258,6 +375,12 @@ class Protocol(_Strict):
             raise ValueError(f"component ids must be unique, found {', '.join(duplicates)} twice")
         for component in self.components:
             self._check_component_fits(component)
+        for care in self.supportive_care:
+            missing = [n for n in care.courses if self.course(care.phase, n) is None]
+            if missing:
+                raise ValueError(
+                    f"supportive_care {care.id}: the {care.phase} phase has no course {missing[0]}"
+                )
         cns = self.cns_disease_therapy
         if self.course("intensive", cns.course) is None:
             raise ValueError(f"cns_disease_therapy.course {cns.course} is not an intensive course")
@@ -266,6 +389,12 @@ class Protocol(_Strict):
             for component in self.components
             if component.drug == "inotuzumab ozogamicin"
         )
+        if _decimal(self.inotuzumab_planned_total_mg_per_m2) > INOTUZUMAB_PAPER_MAX_TOTAL_MG_PER_M2:
+            raise ValueError(
+                f"inotuzumab_planned_total_mg_per_m2 {self.inotuzumab_planned_total_mg_per_m2:g}"
+                f" is above the hard limit of {INOTUZUMAB_PAPER_MAX_TOTAL_MG_PER_M2} mg/m2"
+                f" ({INOTUZUMAB_TOTAL_SOURCE}); no protocol file can raise it"
+            )
         if abs(planned - self.inotuzumab_planned_total_mg_per_m2) > 1e-9:
             raise ValueError(
                 f"inotuzumab_planned_total_mg_per_m2 is {self.inotuzumab_planned_total_mg_per_m2}"
@@ -279,6 +408,12 @@ class Protocol(_Strict):
             if ref is None:
                 raise ValueError(
                     f"component {component.id}: the {component.phase} phase has no course {number}"
+                )
+            low = component.low_weight
+            if low is not None and low.days is not None and low.days[-1] > ref.group.length_days:
+                raise ValueError(
+                    f"component {component.id}: low_weight day {low.days[-1]} is beyond the"
+                    f" {ref.group.length_days} days of {component.phase} course {number}"
                 )
             if component.days[-1] > ref.group.length_days:
                 raise ValueError(
