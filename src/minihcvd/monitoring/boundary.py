@@ -25,12 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from minihcvd.errors import MonitoringError
+from minihcvd.monitoring.limits import MAX_PATIENTS
 from minihcvd.monitoring.posterior import InverseGammaPrior, _calc_prob_experimental_better
 
-__all__ = ["MAX_DEATHS", "check_p_lower", "stopping_boundary"]
+__all__ = ["check_p_lower", "stopping_boundary"]
 
-#: The most death counts a boundary covers (the largest design: ``MAX_PATIENTS`` in design.py).
-MAX_DEATHS = 100_000
 # Root tolerances: the boundary is known to ~1e-12 months absolute or 4 ulps relative.
 _XATOL = 1e-12
 _XRTOL = 4 * np.finfo(float).eps
@@ -64,8 +63,8 @@ def stopping_boundary(
     """
     p_lower = check_p_lower(p_lower)
     if (isinstance(max_deaths, bool) or not isinstance(max_deaths, int)
-            or not 0 <= max_deaths <= MAX_DEATHS):
-        raise MonitoringError(f"max_deaths must be a whole number from 0 to {MAX_DEATHS:,}, "
+            or not 0 <= max_deaths <= MAX_PATIENTS):
+        raise MonitoringError(f"max_deaths must be a whole number from 0 to {MAX_PATIENTS:,}, "
                               f"found {max_deaths!r}", field="max_deaths")
     if not (isinstance(delta_months, int | float) and math.isfinite(delta_months)
             and delta_months >= 0):
@@ -212,8 +211,9 @@ def _root_boundary(
         args=(deaths[searching],),
         tolerances={"xatol": _XATOL, "xrtol": _XRTOL, "fatol": 0.0},
     )
-    # The bracket end where the rule continues, so Pr >= p_L holds exactly at the boundary.
-    upper = np.where(result.f_bracket[1] >= 0, result.bracket[1], result.bracket[0])
+    # The lower bracket end if the rule continues there (the search ends when Pr = p_L
+    # exactly), else the upper: Pr >= p_L holds exactly at the boundary, and not just below.
+    upper = np.where(result.f_bracket[0] >= 0, result.bracket[0], result.bracket[1])
     boundary = np.zeros(deaths.size)
     boundary[searching] = upper
     return boundary
