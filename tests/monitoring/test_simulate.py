@@ -150,3 +150,53 @@ class TestSimulateOperatingCharacteristics:
             simulate_looks(min_patients=2, max_patients=5,  # type: ignore[arg-type]
                            rng=np.random.default_rng(0), **arguments)
         assert caught.value.field == field
+
+
+class TestInterruption:
+    def test_an_interrupt_cancels_the_queued_chunks(self) -> None:
+        """KeyboardInterrupt in the loop (here from the progress callback, as Ctrl-C would
+        arrive) ends the run after the chunks in flight, not after all 1,000 of them."""
+        done: list[int] = []
+
+        def progress(trials: int) -> None:
+            done.append(trials)
+            if len(done) == 1:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            simulate_operating_characteristics(
+                DESIGN, true_median_months=7.7, accrual_per_month=1.0, n_trials=10_000_000,
+                rng=np.random.default_rng(0), progress=progress, threads=2)
+        assert len(done) <= 5  # the first and at most the 2 x threads then under way
+
+    @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+    def test_the_command_ends_within_a_second_of_a_signal(self, signal_name: str) -> None:
+        """`monitor simulate --trials 10000000` (minutes of work) stops within a second of
+        Ctrl-C or SIGTERM, without a traceback or partial output."""
+        import os
+        import signal
+        import subprocess
+        import sys
+        import time
+        from pathlib import Path
+
+        import minihcvd
+
+        source = str(Path(minihcvd.__file__).resolve().parents[1])
+        command = [sys.executable, "-m", "minihcvd", "monitor", "simulate",
+                   "--true-median-months", "7.7", "--trials", "10000000", "--json"]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env={**os.environ, "PYTHONPATH": source})
+        try:
+            time.sleep(2.0)  # past the imports and into the loop
+            assert child.poll() is None
+            sent = time.perf_counter()
+            child.send_signal(getattr(signal, signal_name))
+            out, err = child.communicate(timeout=30)
+            elapsed = time.perf_counter() - sent
+        finally:
+            child.kill()
+            child.wait()
+        assert elapsed < 1.0
+        assert child.returncode == 128 + getattr(signal, signal_name)
+        assert (out, b"Traceback" in err) == (b"", False)

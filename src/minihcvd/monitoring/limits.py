@@ -9,24 +9,29 @@ allocated and compared with the memory the machine has available.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 from minihcvd.errors import MonitoringError
 
 __all__ = [
+    "MAX_ACCRUAL_PER_MONTH",
     "MAX_CALIBRATION_TRIALS",
     "MAX_DEATHS",
     "MAX_DESIGN_FILE_BYTES",
     "MAX_EXPOSURE_MONTHS",
+    "MAX_MONTHS",
     "MAX_PATIENTS",
     "MAX_PRIOR_SCALE",
     "MAX_PRIOR_SHAPE",
     "MAX_SCENARIOS",
     "MAX_SEED",
     "MAX_TRIALS",
+    "MIN_ACCRUAL_PER_MONTH",
     "available_memory_bytes",
     "check_memory",
+    "check_positive",
     "check_whole",
 ]
 
@@ -48,6 +53,11 @@ MAX_PRIOR_SCALE = 1e9
 #: Deaths and follow-up a posterior accepts (``monitor posterior``).
 MAX_DEATHS = 10_000_000
 MAX_EXPOSURE_MONTHS = 1e12
+#: Medians, improvements, margins and follow-up of a design or scenario (833 years).
+MAX_MONTHS = 10_000.0
+#: Accrual rates: from one patient in 83 years to 10,000 a month.
+MIN_ACCRUAL_PER_MONTH = 0.001
+MAX_ACCRUAL_PER_MONTH = 10_000.0
 #: A design file is a few hundred bytes; anything past this is not one (refused unread).
 MAX_DESIGN_FILE_BYTES = 64 * 1024
 
@@ -60,6 +70,18 @@ def check_whole(value: object, name: str, low: int, high: int, *, option: str | 
             field=name,
         )
     return int(value)
+
+
+def check_positive(value: object, name: str, high: float, *, low: float = 0.0,
+                   option: str | None = None) -> float:
+    """``value`` as a float in ``(0, high]`` (``[low, high]`` if ``low`` > 0), else one line."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not (math.isfinite(number) and number <= high
+                              and (number > 0 if low == 0 else number >= low)):
+        lower = f"> {low:g}" if low == 0 else f"at least {low:g}"
+        raise MonitoringError(f"{option or name} must be a number {lower} and at most {high:g}, "
+                              f"found {value!r}", field=name)
+    return float(number)
 
 
 def available_memory_bytes() -> int:

@@ -11,31 +11,56 @@ Every look of every trial is computed at once from two identities: the deaths by
 the sorted death times not after ``t`` (one global ``searchsorted`` over trial-offset times), and
 the follow-up of the first ``k`` patients at ``t`` is ``k t - sum(entries) - sum over deaths
 (t - death time)``. A look is then a comparison with the precomputed boundary.
+
+Trials run in chunks of at most ``CHUNK_CELLS`` trial-patients (10,000 trials of 110 patients),
+so memory does not grow with the number of trials; a few chunks are in flight at a time, and
+Ctrl-C or SIGTERM ends the run once the chunks under way finish (well under a second).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.design import MonitoringDesign
+from minihcvd.monitoring.limits import (
+    MAX_ACCRUAL_PER_MONTH,
+    MAX_MONTHS,
+    MAX_TRIALS,
+    MIN_ACCRUAL_PER_MONTH,
+    check_memory,
+    check_positive,
+    check_whole,
+)
 
 __all__ = [
     "OperatingCharacteristics",
     "SimulatedLooks",
+    "check_scenario",
+    "chunk_trials",
     "first_stop_look",
     "simulate_looks",
     "simulate_operating_characteristics",
 ]
 
 CHUNK_TRIALS = 10_000
+CHUNK_CELLS = 1_100_000
+#: Bytes a trial-patient cell of a chunk holds at its peak (float and int arrays of the draws,
+#: sorted deaths, searches, sums and looks; tracemalloc measures a peak of about 80).
+BYTES_PER_CELL = 200
+
+
+def chunk_trials(max_patients: int) -> int:
+    """Trials per chunk: 10,000, fewer for designs of more than 110 patients."""
+    return max(1, min(CHUNK_TRIALS, CHUNK_CELLS // max(1, max_patients)))
 
 
 @dataclass(frozen=True)
@@ -149,16 +174,21 @@ def simulate_operating_characteristics(
 ) -> OperatingCharacteristics:
     """P(stop early), mean patients and mean duration over ``n_trials`` simulated trials.
 
-    Trials run in chunks of ``CHUNK_TRIALS``, each with its own child generator (so results do
-    not depend on ``threads``), on ``threads`` threads (default: one per core; NumPy releases the
-    GIL in the heavy steps); ``progress`` gets each chunk's trial count.
+    Trials run in chunks (:func:`chunk_trials`), each with its own child generator (so results
+    do not depend on ``threads``), on ``threads`` threads (default: one per core; NumPy releases
+    the GIL in the heavy steps); ``progress`` gets each chunk's trial count. An exception in the
+    calling thread (KeyboardInterrupt, SystemExit from SIGTERM) cancels the queued chunks.
     """
-    _check_scenario(n_trials, true_median_months, accrual_per_month)
+    workers = check_scenario(design, n_trials=n_trials, true_median_months=true_median_months,
+                             accrual_per_month=accrual_per_month, threads=threads)
     boundary = design.boundary_months
-    sizes = [min(CHUNK_TRIALS, n_trials - start) for start in range(0, n_trials, CHUNK_TRIALS)]
-    generators = rng.spawn(len(sizes))
+    size = chunk_trials(design.max_patients)
+    sizes = [min(size, n_trials - start) for start in range(0, n_trials, size)]
+    stopping = threading.Event()
 
     def run_chunk(size: int, chunk_rng: np.random.Generator) -> NDArray[np.float64]:
+        if stopping.is_set():  # interrupted: the chunks still queued return at once
+            return np.zeros((3, 2))
         looks = simulate_looks(
             size,
             true_median_months=true_median_months,
@@ -172,8 +202,22 @@ def simulate_operating_characteristics(
             progress(size)
         return sums
 
-    with ThreadPoolExecutor(max_workers=min(threads or os.cpu_count() or 1, len(sizes))) as pool:
-        totals = sum(pool.map(run_chunk, sizes, generators), start=np.zeros((3, 2)))
+    totals = np.zeros((3, 2))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        in_flight: deque[Future[NDArray[np.float64]]] = deque()
+        try:
+            for chunk in sizes:
+                # Child generators one at a time: spawn(1) n times gives spawn(n)'s children.
+                in_flight.append(pool.submit(run_chunk, chunk, rng.spawn(1)[0]))
+                if len(in_flight) >= 2 * workers:
+                    totals += in_flight.popleft().result()
+            while in_flight:
+                totals += in_flight.popleft().result()
+        except BaseException:  # Ctrl-C, SIGTERM (SystemExit) or an error: stop promptly
+            stopping.set()
+            for future in in_flight:
+                future.cancel()
+            raise
     means = totals[:, 0] / n_trials
     variances = np.maximum(totals[:, 1] / n_trials - means**2, 0.0) * n_trials / max(
         n_trials - 1, 1
@@ -206,11 +250,26 @@ def _chunk_sums(
     return np.stack([values.sum(axis=1), (values**2).sum(axis=1)], axis=1)
 
 
+def check_scenario(
+    design: MonitoringDesign,
+    *,
+    n_trials: int,
+    true_median_months: float,
+    accrual_per_month: float,
+    threads: int | None = None,
+) -> int:
+    """Check a scenario's sizes and the memory of its chunks; the threads it will use."""
+    _check_scenario(n_trials, true_median_months, accrual_per_month)
+    size = chunk_trials(design.max_patients)
+    workers = max(1, min(threads or os.cpu_count() or 1, -(-n_trials // size)))
+    check_memory(workers * size * design.max_patients * BYTES_PER_CELL,
+                 f"simulating chunks of {size:,} trials of {design.max_patients:,} patients on "
+                 f"{workers} thread(s)", "plan fewer patients")
+    return workers
+
+
 def _check_scenario(n_trials: int, true_median_months: float, accrual_per_month: float) -> None:
-    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
-        raise MonitoringError(f"the number of trials must be >= 1, found {n_trials!r}",
-                              field="trials")
-    for name, value in (("true_median_months", true_median_months),
-                        ("accrual_per_month", accrual_per_month)):
-        if not (math.isfinite(value) and value > 0):
-            raise MonitoringError(f"{name} must be a number > 0, found {value!r}", field=name)
+    check_whole(n_trials, "trials", 1, MAX_TRIALS, option="the number of trials")
+    check_positive(true_median_months, "true_median_months", MAX_MONTHS)
+    check_positive(accrual_per_month, "accrual_per_month", MAX_ACCRUAL_PER_MONTH,
+                   low=MIN_ACCRUAL_PER_MONTH)
