@@ -188,7 +188,7 @@ def _connect(client_type: Callable[..., Any], scheduler: str) -> Any:
         if isinstance(error, MemoryError):  # a peer's bytes read as an absurd message length
             reason = "the server there does not answer as a Dask scheduler"
         elif isinstance(error, OSError):  # refused, unreachable or timed out
-            reason = f"no answer within {CONNECT_TIMEOUT_SECONDS} s ({type(error).__name__})"
+            reason = f"no answer within {CONNECT_TIMEOUT_SECONDS} s"
         else:  # not an address
             reason = " ".join(str(error).split()) or type(error).__name__
         raise MonitoringError(
