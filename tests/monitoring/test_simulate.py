@@ -200,3 +200,30 @@ class TestInterruption:
         assert elapsed < 1.0
         assert child.returncode == 128 + getattr(signal, signal_name)
         assert (out, b"Traceback" in err) == (b"", False)
+
+
+class TestFirstStops:
+    @pytest.mark.parametrize("design", [DESIGN, WITH_MARGIN], ids=["delta 0", "delta 3"])
+    @pytest.mark.parametrize("median", [2.0, 7.7, 30.0])
+    def test_equals_the_first_stop_over_every_look(self, design: MonitoringDesign,
+                                                   median: float) -> None:
+        """Skipping the looks after a trial stops changes no decision: the first stopping look
+        is the one found among all looks, trial by trial (most trials stop at a median of 2
+        months, few at 30)."""
+        from minihcvd.monitoring.simulate import _draw_trials, first_stops
+
+        entry, survival = _draw_trials(3000, median, 1.0, design.max_patients,
+                                       np.random.default_rng(11))
+        every_look = first_stop_look(_calc_looks(entry, survival, design.min_patients),
+                                     design.boundary_months)
+        assert np.array_equal(first_stops(entry, survival, design.min_patients,
+                                          design.boundary_months), every_look)
+        if median == 7.7:  # both outcomes occur, so both paths of the blocks are exercised
+            assert 0 < np.count_nonzero(every_look >= 0) < every_look.size
+
+    def test_no_looks(self) -> None:
+        """min_patients = max_patients: no look, no stop."""
+        from minihcvd.monitoring.simulate import first_stops
+
+        entry = np.cumsum(np.ones((4, 5)), axis=1)
+        assert first_stops(entry, np.ones((4, 5)), 5, DESIGN.boundary_months).tolist() == [-1] * 4
