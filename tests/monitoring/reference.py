@@ -64,3 +64,29 @@ def reference_simulation(
                     for _ in range(design.max_patients)]
         trials.append(reference_trial(design, entries, survival))
     return trials
+
+
+def reference_boundary(design: MonitoringDesign) -> list[float]:
+    """The boundary as the rule defines it, one death count at a time: the root in ``T`` of
+    ``Pr(mu_E > mu_S + delta | d, T) = p_L`` by Brent's method on the public probability
+    (0 when the rule continues even without follow-up; deaths need some follow-up, so the
+    search starts at 1e-12 months)."""
+    from scipy import optimize
+
+    def excess(months: float, deaths: int) -> float:
+        return prob_experimental_better(deaths, months, standard=design.standard,
+                                        experimental=design.experimental,
+                                        delta_months=design.delta_months) - design.p_lower
+
+    boundary = []
+    for deaths in range(design.max_patients + 1):
+        low = 1e-12 if deaths else 0.0
+        if excess(low, deaths) >= 0:
+            boundary.append(0.0)
+            continue
+        high = 1.0
+        while excess(high, deaths) < 0:
+            high *= 2.0
+        boundary.append(float(optimize.brentq(excess, low, high, args=(deaths,), xtol=1e-12,
+                                              rtol=4 * np.finfo(float).eps)))
+    return boundary

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.monitoring.reference import reference_boundary
 
 from minihcvd.errors import MonitoringError
-from minihcvd.monitoring import InverseGammaPrior, stopping_boundary
+from minihcvd.monitoring import (
+    InverseGammaPrior,
+    MonitoringDesign,
+    default_design_path,
+    load_design,
+    stopping_boundary,
+)
 from minihcvd.monitoring.posterior import _calc_prob_experimental_better
 
 STANDARD = InverseGammaPrior(100.0, 1099.7664296696569)
@@ -28,6 +35,36 @@ class TestStoppingBoundary:
         positive = boundary > 0
         assert np.all(prob(boundary * (1 - 1e-9))[positive] < p_lower)
         assert np.all(prob(np.zeros(111))[~positive] >= p_lower)
+
+    @pytest.mark.parametrize(
+        ("changes"),
+        [{}, {"p_lower": 0.01}, {"p_lower": 0.6}, {"delta_months": 2.0, "max_patients": 40},
+         {"standard": InverseGammaPrior(4.0, 30.0), "experimental": InverseGammaPrior(0.5, 2.0),
+          "max_patients": 60}],
+    )
+    def test_equals_a_root_found_death_count_by_death_count(
+        self, changes: dict[str, object]
+    ) -> None:
+        """The closed form (delta = 0) and the bracketed search (delta > 0) give the boundary
+        that Brent's method finds on the public probability for each death count, to 1e-9."""
+        from dataclasses import replace
+
+        design: MonitoringDesign = replace(load_design(default_design_path()),
+                                           **changes)  # type: ignore[arg-type]
+        reference = reference_boundary(design)
+        assert np.count_nonzero(reference) > 0.9 * len(reference)  # the search is exercised
+        np.testing.assert_allclose(design.boundary_months, reference, rtol=1e-9, atol=1e-9)
+
+    def test_is_cached_and_read_only(self) -> None:
+        """The same design's boundary is computed once and cannot be changed by a caller."""
+        first = stopping_boundary(standard=STANDARD, experimental=EXPERIMENTAL,
+                                  delta_months=0.0, p_lower=0.171, max_deaths=110)
+        again = stopping_boundary(standard=InverseGammaPrior(100.0, 1099.7664296696569),
+                                  experimental=EXPERIMENTAL, delta_months=0, p_lower=0.171,
+                                  max_deaths=110)
+        assert again is first
+        with pytest.raises(ValueError, match="read-only"):
+            first[3] = 0.0
 
     def test_is_non_decreasing_in_deaths(self) -> None:
         """More deaths need more follow-up to continue."""

@@ -92,7 +92,7 @@ class TestProbExperimentalBetter:
         assert prob_experimental_better(0, 0.0, standard=prior, experimental=prior) == (
             pytest.approx(0.5, abs=1e-14))
 
-    @given(deaths=st.integers(0, 110), exposure=st.floats(0, 3000),
+    @given(deaths=st.integers(0, 110), exposure=st.floats(1e-9, 3000),
            extra=st.floats(0.01, 500), delta=st.sampled_from([0.0, 1.0, 5.77]))
     def test_rises_with_follow_up(self, deaths: int, exposure: float, extra: float,
                                   delta: float) -> None:
@@ -103,7 +103,7 @@ class TestProbExperimentalBetter:
 
         assert p(exposure + extra) >= p(exposure) - 1e-12
 
-    @given(deaths=st.integers(0, 109), exposure=st.floats(0, 3000))
+    @given(deaths=st.integers(0, 109), exposure=st.floats(1e-9, 3000))
     def test_falls_with_deaths(self, deaths: int, exposure: float) -> None:
         """One more death for the same follow-up never raises the probability."""
         def p(count: int) -> float:
@@ -112,9 +112,57 @@ class TestProbExperimentalBetter:
 
         assert p(deaths + 1) <= p(deaths) + 1e-12
 
+    def test_largest_priors_do_not_overflow(self) -> None:
+        """Scales at the bound: B + b_S is never formed, so equal scales give I_{1/2}(A, a_S)
+        (it was 0 when the sum overflowed)."""
+        big = InverseGammaPrior(1e6, 1e9)
+        p = prob_experimental_better(0, 0.0, standard=big, experimental=big)
+        assert p == pytest.approx(float(special.betainc(1e6, 1e6, 0.5)), abs=1e-15)
+        assert p == pytest.approx(0.5, abs=1e-12)
+
+    def test_small_standard_shape_with_a_margin_is_finite(self) -> None:
+        """a_S = 0.01 puts the lower quadrature limit below the float range (x ~ 1e-1700): it
+        is taken in log space, and the result matches adaptive quadrature."""
+        standard, experimental = InverseGammaPrior(0.01, 0.5), InverseGammaPrior(3.0, 22.0)
+        p = prob_experimental_better(2, 30.0, standard=standard, experimental=experimental,
+                                     delta_months=1.0)
+        # The reference integrates over u = log mu_S (the density of mu_S spans 1e1700).
+        shape, scale = experimental.shape + 2, experimental.scale + 30.0
+
+        def integrand(u: float) -> float:
+            log_density = (0.01 * math.log(0.5) - special.gammaln(0.01) - 0.01 * u
+                           - 0.5 * math.exp(-u))
+            return math.exp(log_density) * float(
+                stats.invgamma.sf(math.exp(u) + 1.0, shape, scale=scale))
+
+        cuts = [-60.0, -5.0, 0.0, 5.0, math.log(scale) + 60.0]
+        reference = sum(integrate.quad(integrand, lo, hi, epsabs=1e-13, limit=500)[0]
+                        for lo, hi in itertools.pairwise(cuts))
+        assert math.isfinite(p)
+        assert p == pytest.approx(reference, abs=1e-6)
+
+    def test_a_value_does_not_depend_on_its_neighbours(self) -> None:
+        """The quadrature's grid follows each value's own shape: computed alone or beside a
+        value with far more deaths, a probability is the same to the last bit."""
+        from minihcvd.monitoring.posterior import _calc_prob_experimental_better
+
+        alone = _calc_prob_experimental_better(np.array([3.0]), np.array([40.0]), STANDARD,
+                                               EXPERIMENTAL, 2.0)
+        beside = _calc_prob_experimental_better(np.array([3.0, 5000.0]),
+                                                np.array([40.0, 9000.0]), STANDARD,
+                                                EXPERIMENTAL, 2.0)
+        assert alone[0] == beside[0]
+
     @pytest.mark.parametrize(
         ("kwargs", "message"),
         [
+            ({"deaths": 2, "exposure_months": 0.0},
+             "field 'exposure_months': 2 death(s) with no follow-up: each death adds its "
+             "patient's months from the start to the death, so the exposure must be > 0"),
+            ({"deaths": 10**8},
+             "field 'deaths': deaths must be at most 10,000,000, found 100000000"),
+            ({"exposure_months": 1e308},
+             "field 'exposure_months': exposure_months must be at most 1e+12, found 1e+308"),
             ({"deaths": -1}, "field 'deaths': deaths must be a whole number >= 0, found -1"),
             ({"exposure_months": -0.5},
              "field 'exposure_months': exposure_months must be a finite number >= 0, found -0.5"),

@@ -150,3 +150,80 @@ class TestSimulateOperatingCharacteristics:
             simulate_looks(min_patients=2, max_patients=5,  # type: ignore[arg-type]
                            rng=np.random.default_rng(0), **arguments)
         assert caught.value.field == field
+
+
+class TestInterruption:
+    def test_an_interrupt_cancels_the_queued_chunks(self) -> None:
+        """KeyboardInterrupt in the loop (here from the progress callback, as Ctrl-C would
+        arrive) ends the run after the chunks in flight, not after all 1,000 of them."""
+        done: list[int] = []
+
+        def progress(trials: int) -> None:
+            done.append(trials)
+            if len(done) == 1:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            simulate_operating_characteristics(
+                DESIGN, true_median_months=7.7, accrual_per_month=1.0, n_trials=10_000_000,
+                rng=np.random.default_rng(0), progress=progress, threads=2)
+        assert len(done) <= 5  # the first and at most the 2 x threads then under way
+
+    @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+    def test_the_command_ends_within_a_second_of_a_signal(self, signal_name: str) -> None:
+        """`monitor simulate --trials 10000000` (minutes of work) stops within a second of
+        Ctrl-C or SIGTERM, without a traceback or partial output."""
+        import os
+        import signal
+        import subprocess
+        import sys
+        import time
+        from pathlib import Path
+
+        import minihcvd
+
+        source = str(Path(minihcvd.__file__).resolve().parents[1])
+        command = [sys.executable, "-m", "minihcvd", "monitor", "simulate",
+                   "--true-median-months", "7.7", "--trials", "10000000", "--json"]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env={**os.environ, "PYTHONPATH": source})
+        try:
+            time.sleep(2.0)  # past the imports and into the loop
+            assert child.poll() is None
+            sent = time.perf_counter()
+            child.send_signal(getattr(signal, signal_name))
+            out, err = child.communicate(timeout=30)
+            elapsed = time.perf_counter() - sent
+        finally:
+            child.kill()
+            child.wait()
+        assert elapsed < 1.0
+        assert child.returncode == 128 + getattr(signal, signal_name)
+        assert (out, b"Traceback" in err) == (b"", False)
+
+
+class TestFirstStops:
+    @pytest.mark.parametrize("design", [DESIGN, WITH_MARGIN], ids=["delta 0", "delta 3"])
+    @pytest.mark.parametrize("median", [2.0, 7.7, 30.0])
+    def test_equals_the_first_stop_over_every_look(self, design: MonitoringDesign,
+                                                   median: float) -> None:
+        """Skipping the looks after a trial stops changes no decision: the first stopping look
+        is the one found among all looks, trial by trial (most trials stop at a median of 2
+        months, few at 30)."""
+        from minihcvd.monitoring.simulate import _draw_trials, first_stops
+
+        entry, survival = _draw_trials(3000, median, 1.0, design.max_patients,
+                                       np.random.default_rng(11))
+        every_look = first_stop_look(_calc_looks(entry, survival, design.min_patients),
+                                     design.boundary_months)
+        assert np.array_equal(first_stops(entry, survival, design.min_patients,
+                                          design.boundary_months), every_look)
+        if median == 7.7:  # both outcomes occur, so both paths of the blocks are exercised
+            assert 0 < np.count_nonzero(every_look >= 0) < every_look.size
+
+    def test_no_looks(self) -> None:
+        """min_patients = max_patients: no look, no stop."""
+        from minihcvd.monitoring.simulate import first_stops
+
+        entry = np.cumsum(np.ones((4, 5)), axis=1)
+        assert first_stops(entry, np.ones((4, 5)), 5, DESIGN.boundary_months).tolist() == [-1] * 4

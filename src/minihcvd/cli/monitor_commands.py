@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -42,6 +44,26 @@ DesignOption = Annotated[
 def _say(line: str) -> None:
     """One line of plain output: never wrapped, no Rich markup or highlighting."""
     console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
+def _check_output(path: Path | None, option: str) -> None:
+    """An output file may be absent or a regular file; anything else (a folder, the current
+    folder '' or '.', a device, a FIFO, a symbolic link) is refused before any work."""
+    if path is None:
+        return
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise MonitoringError(f"cannot use it for {option}: {error.strerror or error}",
+                              file=path) from None
+    kind = ("a symbolic link" if stat.S_ISLNK(info.st_mode)
+            else "a folder" if stat.S_ISDIR(info.st_mode)
+            else None if stat.S_ISREG(info.st_mode) else "not a regular file")
+    if kind is not None:
+        raise MonitoringError(f"{option} must name a file to write; this is {kind}",
+                              file=path)
 
 
 def _load(path: Path | None) -> tuple[Path, MonitoringDesign]:
@@ -119,6 +141,8 @@ def design(
     """Elicit the priors, calibrate p_L and print the stopping boundary."""
     from minihcvd.monitoring import design_trial, save_design, shape_from_median_interval
 
+    _check_output(out, "--out")
+    _check_output(plot, "--plot")
     if historical_median_range is not None:
         historical_deaths = shape_from_median_interval(*historical_median_range)
     made = design_trial(
@@ -192,13 +216,18 @@ def check(
     from minihcvd.trialdata import read_package
 
     date = _parse_date(as_of)
+    _check_output(plot, "--plot")
     path, chosen = _load(design_file)
     patients = read_package(directory).patients
     _say(f"design {path.name}: from {chosen.min_patients} patients, stop when "
                   f"Pr(mu_E > mu_S + {chosen.delta_months:g} | data) < {chosen.p_lower:g}")
     if replay_history:
         looks = replay(chosen, patients, date)
-        stopped = _print_replay(looks, chosen)
+        if not looks:
+            enrolled = check_as_of(chosen, patients, date).patients
+            _say(f"no look yet: {enrolled} patient(s) enrolled by {date}, the rule looks from "
+                 f"{chosen.min_patients}: continue")
+        stopped = bool(looks) and _print_replay(looks, chosen)
         if plot is not None:
             from minihcvd.monitoring.plot import plot_boundary
 
@@ -232,9 +261,6 @@ def _describe(look: InterimLook, chosen: MonitoringDesign) -> str:
 
 
 def _print_replay(looks: list[InterimLook], chosen: MonitoringDesign) -> bool:
-    if not looks:
-        _say(f"no look yet: fewer than {chosen.min_patients} patients enrolled")
-        return False
     first_stop = next((look for look in looks if look.stop), None)
     _say(f"replayed {len(looks)} enrollment dates from {looks[0].as_of} "
                   f"to {looks[-1].as_of}")
@@ -267,10 +293,13 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Seed; each scenario gets its own child stream.")] = 1,
     workers: Annotated[
         int | None,
-        typer.Option(help="Local Dask workers (1 = in this process; default: a worker per core "
-                     "for a grid of several scenarios)."),
+        typer.Option(help="Run on a local Dask cluster of K worker processes (1 = in this "
+                     "process, the default: it already uses every core)."),
     ] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Address of a Dask scheduler.")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Address of a running Dask scheduler (tcp://HOST:PORT) to run on."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Operating characteristics: P(stop early), mean patients, mean duration (± MC error)."""

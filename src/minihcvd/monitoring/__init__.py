@@ -5,7 +5,15 @@
 ``boundary_months`` the least follow-up to continue for each number of deaths; ``design_trial``
 elicits and calibrates one; ``simulate_grid`` gives operating characteristics; ``check_as_of``
 and ``replay`` apply a design to a trial's patients.
+
+The names of ``interim`` (which reads trial tables and so loads pandas, 0.2-0.3 s) load when
+first used (PEP 562), so ``monitor simulate`` and ``monitor design`` start without pandas.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from minihcvd.monitoring.boundary import stopping_boundary
 from minihcvd.monitoring.calibrate import Calibration, calibrate_p_lower, design_trial
@@ -23,13 +31,27 @@ from minihcvd.monitoring.design_file import (
     save_design,
 )
 from minihcvd.monitoring.grid import ScenarioResult, local_workers_for_grid, simulate_grid
-from minihcvd.monitoring.interim import DAYS_PER_MONTH, InterimLook, check_as_of, replay
 from minihcvd.monitoring.posterior import InverseGammaPrior, prob_experimental_better
 from minihcvd.monitoring.simulate import (
     OperatingCharacteristics,
     simulate_looks,
     simulate_operating_characteristics,
 )
+
+if TYPE_CHECKING:
+    from minihcvd.monitoring.interim import DAYS_PER_MONTH, InterimLook, check_as_of, replay
+
+_LAZY = {name: "minihcvd.monitoring.interim"
+         for name in ("DAYS_PER_MONTH", "InterimLook", "check_as_of", "replay")}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DAYS_PER_MONTH",

@@ -22,6 +22,17 @@ from minihcvd.monitoring.design import (
     MonitoringDesign,
     elicit_standard_prior,
 )
+from minihcvd.monitoring.limits import (
+    MAX_ACCRUAL_PER_MONTH,
+    MAX_CALIBRATION_TRIALS,
+    MAX_MONTHS,
+    MAX_PATIENTS,
+    MAX_SEED,
+    MIN_ACCRUAL_PER_MONTH,
+    check_memory,
+    check_positive,
+    check_whole,
+)
 from minihcvd.monitoring.posterior import InverseGammaPrior
 from minihcvd.monitoring.simulate import SimulatedLooks, first_stop_look, simulate_looks
 
@@ -30,6 +41,9 @@ __all__ = ["Calibration", "calibrate_p_lower", "design_trial"]
 # Bisection on logit(p_L) over (1e-6, 1 - 1e-6); 40 halvings leave a bracket of ~1e-10.
 _LOGIT_RANGE = (math.log(1e-6 / (1 - 1e-6)), math.log((1 - 1e-6) / 1e-6))
 _BISECTION_STEPS = 40
+#: Peak bytes per calibration trial-patient (both scenarios' looks kept, plus one scenario's
+#: draws while it is simulated; tracemalloc measures about 100).
+CALIBRATION_BYTES_PER_CELL = 128
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ def calibrate_p_lower(
         )
     if p_lower is not None:
         p_lower = check_p_lower(p_lower)
+    check_sizes(min_patients=min_patients, max_patients=max_patients, n_trials=n_trials)
     null_rng, alternative_rng = rng.spawn(2)
     alternative, null = (
         simulate_looks(n_trials, true_median_months=median_months,
@@ -114,6 +129,21 @@ def calibrate_p_lower(
     )
 
 
+def check_sizes(*, min_patients: int, max_patients: int, n_trials: int) -> None:
+    """Patients and calibration trials within their bounds, and their memory available."""
+    check_whole(min_patients, "min_patients", 1, MAX_PATIENTS)
+    check_whole(max_patients, "max_patients", 1, MAX_PATIENTS)
+    if min_patients > max_patients:
+        raise MonitoringError(
+            f"min_patients ({min_patients}) exceeds max_patients ({max_patients})",
+            field="min_patients",
+        )
+    check_whole(n_trials, "calibration_trials", 1, MAX_CALIBRATION_TRIALS)
+    check_memory(n_trials * max_patients * CALIBRATION_BYTES_PER_CELL,
+                 f"calibrating on {n_trials:,} trials of {max_patients:,} patients",
+                 "use fewer calibration trials")
+
+
 def design_trial(
     *,
     historical_median_months: float,
@@ -131,9 +161,17 @@ def design_trial(
     p_lower: float | None = None,
 ) -> MonitoringDesign:
     """Elicit both priors, calibrate p_L (unless given) and record how, as one design."""
-    if not (math.isfinite(target_improvement_months) and target_improvement_months > 0):
+    check_whole(seed, "seed", 0, MAX_SEED)
+    check_positive(historical_median_months, "historical_median_months", MAX_MONTHS)
+    check_positive(accrual_per_month, "accrual_per_month", MAX_ACCRUAL_PER_MONTH,
+                   low=MIN_ACCRUAL_PER_MONTH)
+    check_sizes(min_patients=min_patients, max_patients=max_patients,
+                n_trials=calibration_trials)
+    if not (math.isfinite(target_improvement_months)
+            and 0 < target_improvement_months <= MAX_MONTHS):
         raise MonitoringError(
-            f"the target improvement must be > 0 months, found {target_improvement_months}",
+            f"the target improvement must be > 0 months and at most {MAX_MONTHS:g}, found "
+            f"{target_improvement_months}",
             field="target_improvement_months",
         )
     standard = elicit_standard_prior(historical_median_months, historical_deaths)

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.boundary import check_p_lower, stopping_boundary
+from minihcvd.monitoring.limits import MAX_MONTHS, MAX_PATIENTS, MAX_PRIOR_SHAPE
 from minihcvd.monitoring.posterior import InverseGammaPrior
 
 __all__ = [
@@ -69,13 +70,16 @@ class MonitoringDesign:
         check_p_lower(self.p_lower)
         for name in ("delta_months", "followup_months"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise MonitoringError(f"{name} must be a number >= 0, found {value!r}", field=name)
+            if not (isinstance(value, int | float) and math.isfinite(value)
+                    and 0 <= value <= MAX_MONTHS):
+                raise MonitoringError(f"{name} must be a number from 0 to {MAX_MONTHS:g}, found "
+                                      f"{value!r}", field=name)
         for name in ("min_patients", "max_patients"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise MonitoringError(f"{name} must be a whole number >= 1, found {value!r}",
-                                      field=name)
+            if (isinstance(value, bool) or not isinstance(value, int)
+                    or not 1 <= value <= MAX_PATIENTS):
+                raise MonitoringError(f"{name} must be a whole number from 1 to "
+                                      f"{MAX_PATIENTS:,}, found {value!r}", field=name)
         if self.min_patients > self.max_patients:
             raise MonitoringError(
                 f"min_patients ({self.min_patients}) exceeds max_patients ({self.max_patients})",
@@ -99,9 +103,10 @@ def elicit_standard_prior(median_months: float, historical_deaths: float) -> Inv
     if not (math.isfinite(median_months) and median_months > 0):
         raise MonitoringError(f"the historical median must be > 0 months, found {median_months}",
                               field="historical_median_months")
-    if not (math.isfinite(historical_deaths) and historical_deaths > 1):
+    if not (math.isfinite(historical_deaths) and 1 < historical_deaths <= MAX_PRIOR_SHAPE):
         raise MonitoringError(
-            f"the historical evidence must be worth more than 1 death, found {historical_deaths}",
+            f"the historical evidence must be worth more than 1 death and at most "
+            f"{MAX_PRIOR_SHAPE:g}, found {historical_deaths}",
             field="historical_deaths",
         )
     return InverseGammaPrior.with_mean(median_months / math.log(2), historical_deaths)

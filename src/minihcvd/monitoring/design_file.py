@@ -9,12 +9,15 @@ Layout (all times in months)::
     [rule]                delta_months, p_lower, min_patients, max_patients, followup_months
     [elicitation]         optional record of how the design was made
 
-The boundary is not stored: it is recomputed from the priors and the rule on load.
+The boundary is not stored: it is recomputed from the priors and the rule on load. A file
+that is not a regular file (a FIFO would block the read), is larger than 64 KiB or nests too
+deeply for the parser is refused before or instead of parsing, with one line naming it.
 """
 
 from __future__ import annotations
 
 import math
+import stat
 import tomllib
 from dataclasses import asdict, fields
 from importlib import resources
@@ -26,6 +29,7 @@ import tomli_w
 from minihcvd.atomic import write_text_atomic
 from minihcvd.errors import MonitoringError
 from minihcvd.monitoring.design import Elicitation, MonitoringDesign
+from minihcvd.monitoring.limits import MAX_DESIGN_FILE_BYTES
 from minihcvd.monitoring.posterior import InverseGammaPrior
 
 __all__ = ["default_design_path", "design_to_toml", "load_design", "save_design"]
@@ -71,16 +75,38 @@ def save_design(design: MonitoringDesign, path: Path) -> None:
 def load_design(path: Path) -> MonitoringDesign:
     """Read and validate a design file; any problem is one :class:`MonitoringError` naming it."""
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        text = _read_bounded(Path(path))
+        document = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise MonitoringError(f"cannot read the design file: {reason}", file=path) from None
     except tomllib.TOMLDecodeError as error:
         raise MonitoringError(f"not valid TOML: {error}", file=path) from None
+    except RecursionError:
+        raise MonitoringError("not a design file: its arrays or tables nest too deeply",
+                              file=path) from None
     try:
         return _parse(document)
     except MonitoringError as error:
         raise MonitoringError(error.message, file=path, field=error.field) from None
+
+
+def _read_bounded(path: Path) -> str:
+    """The file's text, refused unread unless it is a regular file of at most 64 KiB (checked
+    before opening: opening a FIFO would wait for a writer)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise MonitoringError("not a regular file (a design is a TOML file)", file=path)
+    too_large = MonitoringError(
+        f"larger than {MAX_DESIGN_FILE_BYTES // 1024} KiB: not a design file (one is a few "
+        "hundred bytes)", file=path)
+    if info.st_size > MAX_DESIGN_FILE_BYTES:
+        raise too_large
+    with path.open("rb") as handle:
+        data = handle.read(MAX_DESIGN_FILE_BYTES + 1)
+    if len(data) > MAX_DESIGN_FILE_BYTES:  # it grew since
+        raise too_large
+    return data.decode("utf-8")
 
 
 def _parse(document: dict[str, Any]) -> MonitoringDesign:

@@ -104,6 +104,8 @@ def _looks(
     dates: np.ndarray,
 ) -> list[InterimLook]:
     """The rule at each of ``dates``, vectorised as (dates x patients) tables in blocks."""
+    if dates.size == 0:  # a replay before min_patients have enrolled: no look yet
+        return []
     block = max(1, _CELLS_PER_BLOCK // max(1, starts.size))
     counts = [_counts(starts, ends, deaths, dates[i : i + block])
               for i in range(0, dates.size, block)]

@@ -1,0 +1,147 @@
+"""Bad input to ``minihcvd monitor``, as a table: each is one line on stderr, exit 2, and
+nothing is written or replaced (issue 19). Each row is (name, command, expected line)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from minihcvd.cli import app
+
+PRIORS = ["--standard-prior", "100", "1100", "--experimental-prior", "3", "22"]
+DESIGN = ["design", "--historical-median-months", "7.7", "--target-improvement-months", "4",
+          "--calibration-trials", "300"]
+SIMULATE = ["simulate", "--true-median-months", "4,12", "--trials", "100"]
+SEED_RANGE = "from 0 to 18,446,744,073,709,551,615"
+
+TABLE: list[tuple[str, list[str], str]] = [
+    ("posterior: prior shape 1e308",
+     ["posterior", "--deaths", "3", "--exposure-months", "10", "--standard-prior", "1e308",
+      "1e308", "--experimental-prior", "3", "22"],
+     "field 'shape': an inverse-gamma shape must be at most 1e+06, found 1e+308"),
+    ("posterior: prior scale 1e308",
+     ["posterior", "--deaths", "3", "--exposure-months", "10", "--standard-prior", "100",
+      "1e308", "--experimental-prior", "3", "22"],
+     "field 'scale': an inverse-gamma scale must be at most 1e+09, found 1e+308"),
+    ("posterior: deaths without follow-up",
+     ["posterior", "--deaths", "3", "--exposure-months", "0", *PRIORS],
+     "field 'exposure_months': 3 death(s) with no follow-up: each death adds its patient's "
+     "months from the start to the death, so the exposure must be > 0"),
+    ("posterior: exposure 1e308",
+     ["posterior", "--deaths", "3", "--exposure-months", "1e308", *PRIORS],
+     "field 'exposure_months': exposure_months must be at most 1e+12, found 1e+308"),
+    ("design: --min-patients 0", [*DESIGN, "--min-patients", "0", "--out", "{tmp}/d.toml"],
+     "field 'min_patients': min_patients must be a whole number from 1 to 10,000, found 0"),
+    ("design: --max-patients 0", [*DESIGN, "--max-patients", "0", "--out", "{tmp}/d.toml"],
+     "field 'max_patients': max_patients must be a whole number from 1 to 10,000, found 0"),
+    ("design: --max-patients 100000000", [*DESIGN, "--max-patients", "100000000"],
+     "field 'max_patients': max_patients must be a whole number from 1 to 10,000, found "
+     "100000000"),
+    ("design: --seed -1", [*DESIGN, "--seed", "-1", "--out", "{tmp}/d.toml"],
+     f"field 'seed': seed must be a whole number {SEED_RANGE}, found -1"),
+    ("design: --calibration-trials 1000000000",
+     [*DESIGN, "--calibration-trials", "1000000000"],
+     "field 'calibration_trials': calibration_trials must be a whole number from 1 to "
+     "200,000, found 1000000000"),
+    ("design: --historical-deaths 1e308", [*DESIGN, "--historical-deaths", "1e308"],
+     "field 'historical_deaths': the historical evidence must be worth more than 1 death and "
+     "at most 1e+06, found 1e+308"),
+    ("design: --out a FIFO", [*DESIGN, "--out", "{tmp}/fifo"],
+     "{tmp}/fifo: --out must name a file to write; this is not a regular file"),
+    ("design: --out a symbolic link", [*DESIGN, "--out", "{tmp}/link.toml"],
+     "{tmp}/link.toml: --out must name a file to write; this is a symbolic link"),
+    ("design: --out a folder", [*DESIGN, "--out", "{tmp}/folder"],
+     "{tmp}/folder: --out must name a file to write; this is a folder"),
+    ("design: --plot a FIFO", [*DESIGN, "--plot", "{tmp}/fifo"],
+     "{tmp}/fifo: --plot must name a file to write; this is not a regular file"),
+    ("simulate: --true-median-months 1e308", ["simulate", "--true-median-months", "1e308"],
+     "field 'true_median_months': true_median_months must be a number > 0 and at most 10000, "
+     "found 1e+308"),
+    ("simulate: --accrual-per-month 1e-9", [*SIMULATE, "--accrual-per-month", "1e-9"],
+     "field 'accrual_per_month': accrual_per_month must be a number at least 0.001 and at most "
+     "10000, found 1e-09"),
+    ("simulate: --trials 1000000000", [*SIMULATE[:3], "--trials", "1000000000"],
+     "field 'trials': the number of trials must be a whole number from 1 to 10,000,000, found "
+     "1000000000"),
+    ("simulate: --max-patients 100000000", [*SIMULATE, "--max-patients", "100000000"],
+     "field 'max_patients': max_patients must be a whole number from 1 to 10,000, found "
+     "100000000"),
+    ("simulate: --seed -1", [*SIMULATE, "--seed", "-1"],
+     f"field 'seed': seed must be a whole number {SEED_RANGE}, found -1"),
+    ("simulate: --scheduler garbage", [*SIMULATE, "--scheduler", "garbage"],
+     "field 'scheduler': cannot use the Dask scheduler at 'garbage': missing port number in "
+     "address 'garbage'; give its address as tcp://HOST:PORT (shown by `dask scheduler` when "
+     "it starts)"),
+    ("simulate: unreachable scheduler", [*SIMULATE, "--scheduler", "tcp://127.0.0.1:1"],
+     "field 'scheduler': cannot use the Dask scheduler at 'tcp://127.0.0.1:1': no answer within "
+     "3 s; give its address as tcp://HOST:PORT (shown by `dask scheduler` when it starts)"),
+    ("simulate: design file too large", [*SIMULATE, "--design", "{tmp}/big.toml"],
+     "{tmp}/big.toml: larger than 64 KiB: not a design file (one is a few hundred bytes)"),
+    ("simulate: design file nested 30,000 deep", [*SIMULATE, "--design", "{tmp}/deep.toml"],
+     "{tmp}/deep.toml: not a design file: its arrays or tables nest too deeply"),
+    ("simulate: design file a FIFO", [*SIMULATE, "--design", "{tmp}/fifo"],
+     "{tmp}/fifo: not a regular file (a design is a TOML file)"),
+    ("check: --plot a symbolic link",
+     ["check", "{tmp}/trial", "--as-of", "2013-06-01", "--replay", "--plot", "{tmp}/link.toml"],
+     "{tmp}/link.toml: --plot must name a file to write; this is a symbolic link"),
+]
+
+
+def _inputs(folder: Path) -> None:
+    """The files the table's commands read or point their outputs at."""
+    trial = folder / "trial"
+    trial.mkdir()
+    (trial / "patients.csv").write_text(
+        "patient_id,cohort,start_date,last_followup_date,death_date\n"
+        "P1,original,2013-01-01,2014-01-01,\nP2,original,2013-01-02,2014-01-01,\n",
+        encoding="utf-8")
+    (folder / "big.toml").write_text("#" * 100_000 + "\n", encoding="utf-8")
+    (folder / "deep.toml").write_text("a = " + "[" * 30_000 + "]" * 30_000 + "\n",
+                                      encoding="utf-8")
+    os.mkfifo(folder / "fifo")
+    (folder / "target.toml").write_text("keep me\n", encoding="utf-8")
+    (folder / "link.toml").symlink_to(folder / "target.toml")
+    (folder / "folder").mkdir()
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int, int, bytes]]:
+    """``folder`` and every entry under it: mode, size, modification time (a file made and
+    removed again changes its folder's), and a file's bytes."""
+    entries = {}
+    for path in [folder, *sorted(folder.rglob("*"))]:
+        info = path.lstat()
+        content = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+        entries[str(path.relative_to(folder))] = (info.st_mode, info.st_size,
+                                                  info.st_mtime_ns, content)
+    return entries
+
+
+@pytest.mark.parametrize(("name", "command", "line"), TABLE, ids=[row[0] for row in TABLE])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(
+    name: str, command: list[str], line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One red line naming the input, exit 2, and the folder (the outputs' targets, and the
+    current folder) exactly as before."""
+    _inputs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = _snapshot(tmp_path)
+    args = [part.replace("{tmp}", str(tmp_path)) for part in command]
+    result = CliRunner().invoke(app, ["monitor", *args])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "error: " + line.replace("{tmp}", str(tmp_path)) + "\n")
+    assert _snapshot(tmp_path) == before
+
+
+def test_replay_before_the_minimum_has_enrolled_says_so(tmp_path: Path) -> None:
+    """README's `monitor check PACKAGE --as-of DATE --replay` with 2 of the 10 patients the
+    rule needs: one line that there is no look yet, exit 0 like `check` without --replay (it
+    was a traceback)."""
+    _inputs(tmp_path)
+    result = CliRunner().invoke(app, ["monitor", "check", str(tmp_path / "trial"), "--as-of",
+                                      "2013-06-01", "--replay"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[-1] == (
+        "no look yet: 2 patient(s) enrolled by 2013-06-01, the rule looks from 10: continue")
