@@ -36,6 +36,8 @@ def _schedule(patient: Any, output_format: str, out: Any = None) -> str:
         arguments += ["--cd20-pct", str(patient.cd20_pct)]
     if patient.cns_disease:
         arguments.append("--cns-disease")
+    if output_format == "ics":  # the web's events are named by the study id
+        arguments += ["--patient-id", patient.study_id]
     if out is not None:  # the file the CLI writes, byte for byte (ICS lines end in CRLF)
         arguments += ["--out", str(out)]
     result = CliRunner().invoke(app, arguments)

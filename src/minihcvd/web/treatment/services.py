@@ -32,7 +32,11 @@ def export_calendar(*, patient: Patient, output_format: str) -> CalendarDownload
     """The calendar in ``output_format`` (ics, csv or json), recorded in the audit trail."""
     calendar = calendar_for_patient(patient)
     if output_format == "ics":
-        content = to_ics(calendar, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+        content = to_ics(  # UIDs from the study id: a re-import updates the events in place
+            calendar,
+            generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            patient_id=patient.study_id,
+        )
     elif output_format == "csv":
         content = to_csv(calendar).encode("utf-8")
     elif output_format == "json":
