@@ -168,6 +168,27 @@ def createuser(
     )
 
 
+@web.command("import")
+def import_package_command(
+    package_dir: Annotated[Path, typer.Argument(help="A trial data package folder (docs/data-format.md).")],
+    site: Annotated[str, typer.Option(help="The code of the (empty) site to load it into.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Load a data package into an empty site through the audited write path (all or nothing)."""
+    _start(data_dir)
+    from minihcvd.web.audit.context import Actor, acting_as
+    from minihcvd.web.casebook.importer import import_package
+
+    with acting_as(Actor(user_id=None, username="cli:web import")):
+        summary = import_package(
+            package_dir,
+            site_code=site,
+            progress=lambda line: err_console.print(line, markup=False),
+        )
+    rows = ", ".join(f"{count} {name}" for name, count in summary.items())
+    console.print(f"imported into site {site}: {rows}", markup=False, highlight=False)
+
+
 @web.command()
 def users(data_dir: DataDirOption = None) -> None:
     """List the users with their role and sites."""

@@ -17,7 +17,7 @@ from minihcvd.errors import MinihcvdError
 from minihcvd.web.accounts.services import user_for_api_token
 from minihcvd.web.audit.context import set_actor_for_this_request
 from minihcvd.web.audit.middleware import actor_for
-from minihcvd.web.errors import PermissionRefused
+from minihcvd.web.errors import ConcurrentChangeError, PermissionRefused
 
 __all__ = ["api"]
 
@@ -55,14 +55,31 @@ def _invalid(request: HttpRequest, error: MinihcvdError) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=422)
 
 
+@api.exception_handler(ConcurrentChangeError)
+def _stale(request: HttpRequest, error: ConcurrentChangeError) -> HttpResponse:
+    return api.create_response(request, {"detail": error.message}, status=409)
+
+
+def _invalid_record(request: HttpRequest, error: Any) -> HttpResponse:
+    detail = [
+        {"loc": ["body", field], "msg": message, "type": "value_error"}
+        for field, message in error.errors
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
 def _routers() -> None:
     from minihcvd.web.accounts.api import router as accounts_router
     from minihcvd.web.audit.api import router as audit_router
+    from minihcvd.web.casebook.api import router as casebook_router
+    from minihcvd.web.casebook.services import CasebookInvalid
     from minihcvd.web.patients.api import router as patients_router
 
     api.add_router("", accounts_router)
     api.add_router("", patients_router)
     api.add_router("", audit_router)
+    api.add_router("", casebook_router)
+    api.add_exception_handler(CasebookInvalid, _invalid_record)
 
 
 _routers()

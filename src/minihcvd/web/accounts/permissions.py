@@ -26,6 +26,8 @@ class Action(StrEnum):
     REGISTER_PATIENT = "register a patient"
     VIEW_SCREENING_LOG = "view the screening log"
     VIEW_AUDIT_TRAIL = "view a patient's audit trail"
+    ENTER_CLINICAL_DATA = "enter clinical data"
+    EXPORT_PACKAGE = "export the trial data package"
     MANAGE_USERS_AND_SITES = "manage users and sites"
 
 
@@ -36,6 +38,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REGISTER_PATIENT,
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
+            Action.ENTER_CLINICAL_DATA,
+            Action.EXPORT_PACKAGE,
         }
     ),
     Role.NURSE: frozenset(
@@ -44,10 +48,13 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REGISTER_PATIENT,
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
+            Action.ENTER_CLINICAL_DATA,
         }
     ),
     Role.PHARMACIST: frozenset({Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL}),
-    Role.STATISTICIAN: frozenset({Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG}),
+    Role.STATISTICIAN: frozenset(
+        {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.EXPORT_PACKAGE}
+    ),
     Role.MONITOR: frozenset(
         {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.VIEW_AUDIT_TRAIL}
     ),

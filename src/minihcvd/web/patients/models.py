@@ -38,17 +38,20 @@ class Patient(ClinicalRecord):
     start_date = models.DateField(help_text="planned day 1 of course 1")
     sex = models.CharField(max_length=1, choices=Sex.choices)
     age_years = models.PositiveSmallIntegerField()
-    height_cm = models.FloatField()
-    weight_kg = models.FloatField()
+    height_cm = models.FloatField(null=True, help_text="blank only for a patient imported without it")
+    weight_kg = models.FloatField(null=True, help_text="blank only for a patient imported without it")
     bsa_formula = models.CharField(
         max_length=16, choices=BsaFormula.choices, default=BsaFormula.MOSTELLER
     )
     cd20_pct = models.FloatField(null=True, blank=True, help_text="blank when unknown")
-    cns_disease = models.BooleanField(default=False)
+    cns_disease = models.BooleanField(null=True, default=False, help_text="blank when unknown")
     eligibility_inputs = models.JSONField(help_text="the EligibilityInput fields as entered")
     eligibility_criteria = models.JSONField(help_text="each criterion's status and reason")
     registered_at = models.DateTimeField(auto_now_add=True)
     registered_by = models.CharField(max_length=150)
+    imported_from = models.CharField(
+        max_length=200, blank=True, help_text="the data package a patient was imported from"
+    )
 
     class Meta:
         ordering = ["site__code", "sequence"]

@@ -102,6 +102,18 @@ def _check(request: RegistrationRequest) -> None:
 
 def calendar_for_patient(patient: Patient) -> TreatmentCalendar:
     """The patient's calendar, built by the core exactly as ``minihcvd schedule`` builds it."""
+    if patient.height_cm is None or patient.weight_kg is None:
+        raise WebInputError(
+            f"{patient.study_id} has no height and weight recorded (imported without them): "
+            "the doses cannot be calculated",
+            field="height_cm",
+        )
+    if patient.cns_disease is None:
+        raise WebInputError(
+            f"{patient.study_id} has no CNS status recorded (imported without it): the "
+            "intrathecal schedule depends on it",
+            field="cns_disease",
+        )
     return build_calendar(
         patient.protocol,
         height_cm=patient.height_cm,

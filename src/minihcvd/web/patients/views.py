@@ -19,6 +19,7 @@ from minihcvd.clinical import assess_eligibility
 from minihcvd.errors import MinihcvdError
 from minihcvd.web.accounts.permissions import Action, allowed, sites_of
 from minihcvd.web.audit.models import AuditEntry
+from minihcvd.web.casebook.services import casebook_view
 from minihcvd.web.patients.forms import ELIGIBILITY_LABELS, RegistrationForm
 from minihcvd.web.patients.selectors import (
     get_patient_for_user,
@@ -57,6 +58,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "sites": sites_of(user),
             "can_register": allowed(user, Action.REGISTER_PATIENT),
+            "can_export": allowed(user, Action.EXPORT_PACKAGE),
         },
     )
 
@@ -123,14 +125,22 @@ def eligibility_panel(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     user = _user(request)
     patient = get_patient_for_user(user=user, study_id=study_id)
+    calendar = calendar_missing = None
+    try:
+        calendar = calendar_for_patient(patient)
+    except MinihcvdError as error:  # an imported patient without height and weight
+        calendar_missing = error.message
     return render(
         request,
         "patients/detail.html",
         {
             "patient": patient,
-            "calendar": calendar_for_patient(patient),
+            "calendar": calendar,
+            "calendar_missing": calendar_missing,
+            "casebook": casebook_view(patient),
             "labels": ELIGIBILITY_LABELS,
             "can_view_audit": allowed(user, Action.VIEW_AUDIT_TRAIL, patient.site),
+            "can_enter": allowed(user, Action.ENTER_CLINICAL_DATA, patient.site),
         },
     )
 
