@@ -170,7 +170,9 @@ def createuser(
 
 @web.command("import")
 def import_package_command(
-    package_dir: Annotated[Path, typer.Argument(help="A trial data package folder (docs/data-format.md).")],
+    package_dir: Annotated[
+        Path, typer.Argument(help="A trial data package folder (docs/data-format.md).")
+    ],
     site: Annotated[str, typer.Option(help="The code of the (empty) site to load it into.")],
     data_dir: DataDirOption = None,
 ) -> None:

@@ -48,16 +48,19 @@ class ImportSummary(dict[str, int]):
     """Rows imported per file."""
 
 
-def _cell(row: dict[str, Any], name: str) -> Any:
+Row = dict[Any, Any]  # a package row by column name (pandas' records)
+
+
+def _cell(row: Row, name: str) -> Any:
     return json_cell(row.get(name))
 
 
-def _date(row: dict[str, Any], name: str) -> Any:
+def _date(row: Row, name: str) -> Any:
     value = row.get(name)
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def _whole_age(row: dict[str, Any], number: int) -> int:
+def _whole_age(row: Row, number: int) -> int:
     age = _cell(row, "age")
     if age is None or not float(age).is_integer():
         raise WebInputError(
@@ -69,7 +72,7 @@ def _whole_age(row: dict[str, Any], number: int) -> int:
     return int(age)
 
 
-def _float_or_none(row: dict[str, Any], name: str) -> float | None:
+def _float_or_none(row: Row, name: str) -> float | None:
     value = _cell(row, name)
     if value is None:
         return None
@@ -120,20 +123,20 @@ def import_package(
                 }
                 model(patient=by_id[key], position=position, **values).save()
             summary[spec.name] = len(frame)
-        columns = {PATIENTS.name: [str(c) for c in package.patients.columns]}
+        layout = {PATIENTS.name: [str(c) for c in package.patients.columns]}
         for spec, frame in (
             (ASSESSMENTS, package.assessments),
             (ADVERSE_EVENTS, package.adverse_events),
         ):
             if frame is not None:
-                columns[spec.name] = [str(c) for c in frame.columns]
-        PackageLayout(source=directory.name, site_code=site.code, columns=columns).save()
+                layout[spec.name] = [str(c) for c in frame.columns]
+        PackageLayout(source=directory.name, site_code=site.code, columns=layout).save()
     if package.administrations is not None:
         summary["administrations.csv (not imported)"] = len(package.administrations)
     return summary
 
 
-def _import_patient(site: Site, row: dict[str, Any], number: int, directory: Path) -> Patient:
+def _import_patient(site: Site, row: Row, number: int, directory: Path) -> Patient:
     sex = _cell(row, "sex")
     if sex not in ("F", "M"):
         raise WebInputError(

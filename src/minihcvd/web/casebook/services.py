@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from minihcvd.clinical.adverse_events import ctcae_grade_label, in_reporting_window, is_sos_term
 from minihcvd.clinical.mrd import mrd_negative
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 #: the API's and the pages' names of the record kinds
-RECORD_KINDS: dict[str, type[ClinicalRecord]] = {
+RECORD_KINDS: dict[str, Any] = {  # model classes (each has a ``patient`` field)
     "assessments": MarrowAssessment,
     "adverse-events": AdverseEvent,
     "transplant": Transplant,
@@ -80,7 +81,7 @@ class CasebookInvalid(WebInputError):
         super().__init__(message, field=field)
 
 
-def _kind(kind: str) -> type[ClinicalRecord]:
+def _kind(kind: str) -> Any:
     if kind not in RECORD_KINDS:
         raise WebInputError(f"unknown record kind {kind!r}", field="kind")
     return RECORD_KINDS[kind]
@@ -119,9 +120,12 @@ def _set_fields(record: ClinicalRecord, kind: str, values: dict[str, Any]) -> No
 
 def _check_rules(patient: Patient, kind: str, record: ClinicalRecord) -> None:
     """The casebook's own rule, then every rule of ``minihcvd validate`` on the package."""
-    if kind == "adverse-events" and getattr(record, "grade", None) == 5:
-        if not Death.objects.filter(patient=patient).exists():
-            raise CasebookInvalid([("grade", "a grade 5 event needs the death record first")])
+    if (
+        kind == "adverse-events"
+        and getattr(record, "grade", None) == 5
+        and not Death.objects.filter(patient=patient).exists()
+    ):
+        raise CasebookInvalid([("grade", "a grade 5 event needs the death record first")])
     problems = package_problems(patient)
     if problems:
         raise CasebookInvalid(
@@ -143,9 +147,10 @@ def add_record(
             raise CasebookInvalid(
                 [("record", f"the {kind} is already recorded: change that record instead")]
             )
-        record = model(patient=patient)
-        if kind in _ORDERED:
-            record.position = model.objects.filter(patient=patient).count()
+        record: ClinicalRecord = model(patient=patient)
+        if kind in _ORDERED:  # after the patient's last one
+            last = model.objects.filter(patient=patient).aggregate(last=Max("position"))["last"]
+            record.position = 0 if last is None else last + 1  # type: ignore[attr-defined]
         _set_fields(record, kind, values)
         record.save()
         _check_rules(patient, kind, record)
@@ -156,7 +161,9 @@ def get_record(*, patient: Patient, kind: str, record_id: Any) -> ClinicalRecord
     """A record of the patient (callers have already scoped the patient to the user)."""
     from django.http import Http404
 
-    record = _kind(kind).objects.filter(patient=patient, pk=record_id).first()
+    record: ClinicalRecord | None = (
+        _kind(kind).objects.filter(patient=patient, pk=record_id).first()
+    )
     if record is None:
         raise Http404(f"no {kind} record {record_id} for {patient.study_id}")
     return record
@@ -245,8 +252,8 @@ def casebook_view(patient: Patient) -> CasebookView:
         EventRow(e, ctcae_grade_label(e.grade), window[i] if window is not None else None)
         for i, e in enumerate(AdverseEvent.objects.filter(patient=patient))
     ]
-    outcomes = {
-        name: (None if pd.isna(value) else value)
+    outcomes: dict[str, Any] = {
+        str(name): (None if pd.isna(value) else value)
         for name, value in outcome.items()
         if name != "outcome_source"
     }

@@ -42,7 +42,9 @@ def _form_class(kind: str) -> type[forms.ModelForm[Any]]:
         raise WebInputError(f"unknown record kind {kind!r}", field="kind")
     model = RECORD_KINDS[kind]
     names = editable_fields(kind)
-    widgets = {n: _DateInput() for n in names if n.endswith("_date")}
+    widgets: dict[str, type[forms.Widget] | forms.Widget] = {
+        n: _DateInput() for n in names if n.endswith("_date")
+    }
     return forms.modelform_factory(model, fields=names, widgets=widgets)
 
 

@@ -38,8 +38,8 @@ class Patient(ClinicalRecord):
     start_date = models.DateField(help_text="planned day 1 of course 1")
     sex = models.CharField(max_length=1, choices=Sex.choices)
     age_years = models.PositiveSmallIntegerField()
-    height_cm = models.FloatField(null=True, help_text="blank only for a patient imported without it")
-    weight_kg = models.FloatField(null=True, help_text="blank only for a patient imported without it")
+    height_cm = models.FloatField(null=True, help_text="blank only if imported without it")
+    weight_kg = models.FloatField(null=True, help_text="blank only if imported without it")
     bsa_formula = models.CharField(
         max_length=16, choices=BsaFormula.choices, default=BsaFormula.MOSTELLER
     )

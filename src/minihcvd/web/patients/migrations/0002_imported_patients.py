@@ -26,16 +26,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="patient",
             name="height_cm",
-            field=models.FloatField(
-                help_text="blank only for a patient imported without it", null=True
-            ),
+            field=models.FloatField(help_text="blank only if imported without it", null=True),
         ),
         migrations.AlterField(
             model_name="patient",
             name="weight_kg",
-            field=models.FloatField(
-                help_text="blank only for a patient imported without it", null=True
-            ),
+            field=models.FloatField(help_text="blank only if imported without it", null=True),
         ),
         # SQLite rebuilt the table: its triggers are made again
         RequireAuditEntry(table="patients_patient", label="patients.patient"),
