@@ -7,6 +7,7 @@ place of the package's patient ids; a second round trip gives the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
@@ -310,3 +311,33 @@ def test_an_imported_patient_without_body_size_has_no_calendar(client: Any, user
         client.get("/api/v1/patients/A-0001/calendar", **_bearer(client, "nurse-a")).status_code
         == 422
     )
+
+
+def test_a_marrow_for_an_imported_patient_updates_the_stated_outcomes(
+    client: Any, users: Any
+) -> None:
+    """Imported patients have stated outcomes; a new marrow moves them by the core's rules."""
+    from minihcvd.web.casebook.models import StatedOutcome
+    from minihcvd.web.patients.models import Patient
+
+    _import("A", EXAMPLE)
+    patient = Patient.objects.get(study_id="A-0001")  # P001: CR stated, and its marrows
+    stated = StatedOutcome.objects.get(patient=patient)
+    first = MarrowAssessment.objects.filter(patient=patient).order_by("assessment_date").first()
+    assert first is not None
+    earlier = {
+        "assessment_date": (first.assessment_date - pd.Timedelta(days=7)).isoformat(),
+        "bm_blasts_pct": 1,
+        "anc_10e9_per_l": 2.0,
+        "platelets_10e9_per_l": 150,
+        "extramedullary_disease": False,
+    }
+    response = _post(client, _bearer(client, "nurse-a"), "/patients/A-0001/assessments", earlier)
+    assert response.status_code == 201, response.content
+    stated.refresh_from_db()
+    assert (stated.best_response, stated.response_date) == (
+        "CR",
+        dt.date.fromisoformat(earlier["assessment_date"]),
+    )
+    entry = AuditEntry.objects.filter(record_model="casebook.statedoutcome").last()
+    assert entry is not None and "derived from the marrow" in entry.reason

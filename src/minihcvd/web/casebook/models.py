@@ -66,13 +66,17 @@ class MarrowAssessment(PatientRecord):
 
     position = models.PositiveIntegerField(help_text="order among the patient's assessments")
     assessment_date = models.DateField()
-    bm_blasts_pct = models.FloatField(null=True, blank=True, help_text="marrow blasts, %")
-    anc_10e9_per_l = models.FloatField(null=True, blank=True, help_text="neutrophils, 10^9/L")
-    platelets_10e9_per_l = models.FloatField(null=True, blank=True, help_text="platelets, 10^9/L")
+    bm_blasts_pct = models.FloatField("marrow blasts (%)", null=True, blank=True)
+    anc_10e9_per_l = models.FloatField("neutrophils (ANC, 10⁹/L)", null=True, blank=True)
+    platelets_10e9_per_l = models.FloatField("platelets (10⁹/L)", null=True, blank=True)
     extramedullary_disease = models.BooleanField(null=True, blank=True)
     blasts_due_to_recovery = models.BooleanField(null=True, blank=True)
-    mrd_flow_level = models.FloatField(null=True, blank=True, help_text="flow MRD fraction")
-    mrd_ngs_level = models.FloatField(null=True, blank=True, help_text="NGS MRD fraction")
+    mrd_flow_level = models.FloatField(
+        "MRD by flow (fraction; negative below 1e-4)", null=True, blank=True
+    )
+    mrd_ngs_level = models.FloatField(
+        "MRD by NGS (fraction; negative below 1e-6)", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["patient", "position"]
@@ -84,8 +88,10 @@ class AdverseEvent(PatientRecord):
     position = models.PositiveIntegerField(help_text="order among the patient's events")
     term = models.CharField(max_length=200)
     onset_date = models.DateField()
-    grade = models.PositiveSmallIntegerField(help_text="CTCAE grade 1-5")
-    ctcae_version = models.CharField(max_length=8, choices=[(v, v) for v in CTCAE_VERSIONS])
+    grade = models.PositiveSmallIntegerField("CTCAE grade (1-5)")
+    ctcae_version = models.CharField(
+        "CTCAE version", max_length=8, choices=[(v, v) for v in CTCAE_VERSIONS]
+    )
     hematologic = models.BooleanField(null=True, blank=True)
     treatment_related = models.BooleanField(null=True, blank=True)
 
@@ -103,7 +109,7 @@ class DonorType(models.TextChoices):
 class Transplant(OnePerPatient):
     """The allogeneic stem-cell transplant (patients.csv ``sct_date``)."""
 
-    sct_date = models.DateField()
+    sct_date = models.DateField("transplant date")
     donor_type = models.CharField(
         max_length=24, choices=DonorType.choices, blank=True, help_text="blank if not recorded"
     )
@@ -112,13 +118,13 @@ class Transplant(OnePerPatient):
 class BlinatumomabStart(OnePerPatient):
     """The first blinatumomab dose (patients.csv ``blinatumomab_date``)."""
 
-    blinatumomab_date = models.DateField()
+    blinatumomab_date = models.DateField("first blinatumomab dose")
 
 
 class FollowUp(PatientRecord):
     """A visit at which the patient was known alive (the last is ``last_followup_date``)."""
 
-    visit_date = models.DateField()
+    visit_date = models.DateField("visit date (known alive)")
 
     class Meta:
         ordering = ["patient", "visit_date"]

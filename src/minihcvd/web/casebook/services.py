@@ -24,7 +24,7 @@ from django.db.models import Max
 
 from minihcvd.clinical.adverse_events import ctcae_grade_label, in_reporting_window, is_sos_term
 from minihcvd.clinical.mrd import mrd_negative
-from minihcvd.clinical.outcomes import patient_outcomes
+from minihcvd.clinical.outcomes import OUTCOME_COLUMNS, patient_outcomes, summarise_assessments
 from minihcvd.clinical.response import response_at_assessment
 from minihcvd.web.accounts.permissions import Action, allowed
 from minihcvd.web.audit.models import AuditAction
@@ -36,6 +36,7 @@ from minihcvd.web.casebook.models import (
     FollowUp,
     MarrowAssessment,
     OffStudy,
+    StatedOutcome,
     Transplant,
 )
 from minihcvd.web.casebook.package import package_for, package_problems, write_casebook
@@ -118,8 +119,32 @@ def _set_fields(record: ClinicalRecord, kind: str, values: dict[str, Any]) -> No
         ) from error
 
 
+def _derive_stated_outcomes(patient: Patient) -> None:
+    """After a marrow entry, stated outcomes follow the assessments (the core's rules), so the
+    casebook stays consistent (an imported patient has both)."""
+    stated = StatedOutcome.objects.filter(patient=patient).first()
+    assessments = package_for([patient]).assessments
+    if stated is None or assessments is None or not len(assessments):
+        return
+    derived = summarise_assessments(assessments).iloc[0]
+    for name in OUTCOME_COLUMNS:
+        value = derived[name]
+        if name == "best_response":
+            value = "" if pd.isna(value) else str(value)
+        elif pd.isna(value):
+            value = None
+        elif name.endswith("_date"):
+            value = pd.Timestamp(value).date()
+        else:
+            value = bool(value)
+        setattr(stated, name, value)
+    stated.save(reason="derived from the marrow assessments by the trial's response rules")
+
+
 def _check_rules(patient: Patient, kind: str, record: ClinicalRecord) -> None:
     """The casebook's own rule, then every rule of ``minihcvd validate`` on the package."""
+    if kind == "assessments":
+        _derive_stated_outcomes(patient)
     if (
         kind == "adverse-events"
         and getattr(record, "grade", None) == 5
