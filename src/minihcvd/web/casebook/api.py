@@ -16,7 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from minihcvd.web.casebook.services import add_record, change_record, export_package_zip
+from minihcvd.web.casebook.services import (
+    add_record,
+    change_record,
+    export_package_zip,
+    get_record,
+)
 from minihcvd.web.patients.selectors import get_patient_for_user, patients_for_user
 
 router = Router(tags=["casebook"])
@@ -127,6 +132,17 @@ def _post(kind: str, schema: type[Schema]) -> None:
             values=payload.values,
         )
         return _out(kind, record)
+
+    def read(request: HttpRequest, study_id: str, record_id: str) -> Any:
+        patient = get_patient_for_user(user=request.user, study_id=study_id)  # type: ignore[arg-type]
+        return _out(kind, get_record(patient=patient, kind=kind, record_id=record_id))
+
+    router.get(
+        f"/patients/{{study_id}}/{kind}/{{record_id}}",
+        response=RecordOut,
+        operation_id=f"get_{kind.replace('-', '_')}",
+        summary=f"A {kind} record with its version",
+    )(read)
 
     router.patch(
         f"/patients/{{study_id}}/{kind}/{{record_id}}",
