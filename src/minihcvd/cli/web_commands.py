@@ -191,6 +191,31 @@ def import_package_command(
     console.print(f"imported into site {site}: {rows}", markup=False, highlight=False)
 
 
+@web.command("design")
+def set_design_command(
+    design_file: Annotated[
+        Path, typer.Argument(help="A design file of `minihcvd monitor design` (TOML).")
+    ],
+    reason: Annotated[str, typer.Option(help="Why the trial's design changes (audited).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Put a monitoring design in force for the trial's live stopping rule (the admin's)."""
+    _start(data_dir)
+    from minihcvd.monitoring.design_file import load_design
+    from minihcvd.web.audit.context import Actor, acting_as
+    from minihcvd.web.oversight.services import set_design
+
+    load_design(design_file)  # one line naming the file and field if it is not a design
+    with acting_as(Actor(user_id=None, username="cli:web design")):
+        set_design(
+            user=None,
+            toml_text=design_file.read_text(encoding="utf-8"),
+            reason=reason,
+            set_by="cli:web design",
+        )
+    console.print(f"design {design_file.name} in force", markup=False, highlight=False)
+
+
 @web.command()
 def users(data_dir: DataDirOption = None) -> None:
     """List the users with their role and sites."""

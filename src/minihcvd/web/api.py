@@ -73,12 +73,14 @@ def _routers() -> None:
     from minihcvd.web.audit.api import router as audit_router
     from minihcvd.web.casebook.api import router as casebook_router
     from minihcvd.web.casebook.services import CasebookInvalid
+    from minihcvd.web.oversight.api import router as oversight_router
     from minihcvd.web.patients.api import router as patients_router
 
     api.add_router("", accounts_router)
     api.add_router("", patients_router)
     api.add_router("", audit_router)
     api.add_router("", casebook_router)
+    api.add_router("", oversight_router)
     api.add_exception_handler(CasebookInvalid, _invalid_record)
 
 

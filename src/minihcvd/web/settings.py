@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "minihcvd.web.patients",
     "minihcvd.web.treatment",
     "minihcvd.web.casebook",
+    "minihcvd.web.oversight",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "minihcvd.web.oversight.context_processors.stopping_rule",
             ],
         },
     }

@@ -28,6 +28,8 @@ class Action(StrEnum):
     VIEW_AUDIT_TRAIL = "view a patient's audit trail"
     ENTER_CLINICAL_DATA = "enter clinical data"
     EXPORT_PACKAGE = "export the trial data package"
+    VIEW_DASHBOARD = "view the trial's dashboard"
+    RUN_FULL_ANALYSIS = "run the full analysis"
     MANAGE_USERS_AND_SITES = "manage users and sites"
 
 
@@ -40,6 +42,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_AUDIT_TRAIL,
             Action.ENTER_CLINICAL_DATA,
             Action.EXPORT_PACKAGE,
+            Action.VIEW_DASHBOARD,
         }
     ),
     Role.NURSE: frozenset(
@@ -53,10 +56,21 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
     Role.PHARMACIST: frozenset({Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL}),
     Role.STATISTICIAN: frozenset(
-        {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.EXPORT_PACKAGE}
+        {
+            Action.VIEW_PATIENTS,
+            Action.VIEW_SCREENING_LOG,
+            Action.EXPORT_PACKAGE,
+            Action.VIEW_DASHBOARD,
+            Action.RUN_FULL_ANALYSIS,
+        }
     ),
     Role.MONITOR: frozenset(
-        {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.VIEW_AUDIT_TRAIL}
+        {
+            Action.VIEW_PATIENTS,
+            Action.VIEW_SCREENING_LOG,
+            Action.VIEW_AUDIT_TRAIL,
+            Action.VIEW_DASHBOARD,
+        }
     ),
     Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES}),
 }

@@ -151,6 +151,12 @@ def register_patient(*, user: User, request: RegistrationRequest) -> Registratio
             f"a {user.role} may not register patients at site {request.site.code}"
         )
     result = assess_registration(request)
+    if result.status == "eligible":
+        from minihcvd.web.oversight.services import registrations_held
+
+        held = registrations_held()
+        if held is not None:
+            raise WebInputError(f"registration held: {held}", field="registration")
     criteria = [dataclasses.asdict(criterion) for criterion in result.criteria]
     with transaction.atomic():
         site = Site.objects.select_for_update().get(pk=request.site.pk)  # one number at a time
