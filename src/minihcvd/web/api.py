@@ -75,12 +75,14 @@ def _routers() -> None:
     from minihcvd.web.casebook.services import CasebookInvalid
     from minihcvd.web.oversight.api import router as oversight_router
     from minihcvd.web.patients.api import router as patients_router
+    from minihcvd.web.queries.api import router as queries_router
 
     api.add_router("", accounts_router)
     api.add_router("", patients_router)
     api.add_router("", audit_router)
     api.add_router("", casebook_router)
     api.add_router("", oversight_router)
+    api.add_router("", queries_router)
     api.add_exception_handler(CasebookInvalid, _invalid_record)
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "minihcvd.web.treatment",
     "minihcvd.web.casebook",
     "minihcvd.web.oversight",
+    "minihcvd.web.queries",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,8 @@ class Action(StrEnum):
     EXPORT_PACKAGE = "export the trial data package"
     VIEW_DASHBOARD = "view the trial's dashboard"
     RUN_FULL_ANALYSIS = "run the full analysis"
+    RAISE_QUERY = "raise, close and re-open data queries"
+    VERIFY_SOURCE = "mark source-data verification"
     MANAGE_USERS_AND_SITES = "manage users and sites"
 
 
@@ -70,6 +72,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
             Action.VIEW_DASHBOARD,
+            Action.RAISE_QUERY,
+            Action.VERIFY_SOURCE,
         }
     ),
     Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES}),

@@ -27,6 +27,7 @@ from minihcvd.web.patients.selectors import (
     screening_log_for_user,
 )
 from minihcvd.web.patients.services import calendar_for_patient, register_patient
+from minihcvd.web.queries.services import open_queries_count, verification_of
 
 if TYPE_CHECKING:
     from minihcvd.clinical import EligibilityResult
@@ -125,6 +126,7 @@ def eligibility_panel(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     user = _user(request)
     patient = get_patient_for_user(user=user, study_id=study_id)
+    casebook = casebook_view(patient)
     calendar = calendar_missing = None
     try:
         calendar = calendar_for_patient(patient)
@@ -137,7 +139,17 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
             "patient": patient,
             "calendar": calendar,
             "calendar_missing": calendar_missing,
-            "casebook": casebook_view(patient),
+            "casebook": casebook,
+            "sdv": {
+                str(row.record.pk): verification_of(patient, kind, row.record)
+                for kind, rows in (
+                    ("assessments", casebook.marrows),
+                    ("adverse-events", casebook.events),
+                )
+                for row in rows
+            },
+            "open_queries": open_queries_count([patient]),
+            "can_monitor": allowed(user, Action.RAISE_QUERY, patient.site),
             "labels": ELIGIBILITY_LABELS,
             "can_view_audit": allowed(user, Action.VIEW_AUDIT_TRAIL, patient.site),
             "can_enter": allowed(user, Action.ENTER_CLINICAL_DATA, patient.site),
