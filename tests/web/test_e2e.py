@@ -103,7 +103,9 @@ def test_register_an_eligible_patient_and_download_the_calendar(
     page.click("button:has-text('Register')")
     page.wait_for_url("**/patients/A-0038/")
     assert "A-0038 enrolled" in page.content()
-    assert page.locator("table.calendar tbody tr").count() > 50
+    assert page.locator("table.calendar tbody tr").count() > 30  # course 1
+    page.click("text=maintenance 1")
+    assert "Administrations of maintenance course 1" in page.content()
     with page.expect_download() as download_info:
         page.click("text=calendar (ICS)")
     saved = tmp_path / "calendar.ics"

@@ -12,4 +12,4 @@ def stopping_rule(request: HttpRequest) -> dict[str, Any]:
         return {}
     from minihcvd.web.oversight.services import registrations_held
 
-    return {"rule_hold": registrations_held()}
+    return {"rule_hold": registrations_held(recent=True)}

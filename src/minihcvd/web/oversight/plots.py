@@ -7,26 +7,18 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
-from django.core.cache import cache
 
 if TYPE_CHECKING:
     from minihcvd.stats.analysis import AnalysisResults
     from minihcvd.web.patients.models import Patient
 
 
-def survival_svg(results: AnalysisResults, key: str) -> str | None:
+def survival_svg(results: AnalysisResults) -> str | None:
     """Fig. 1A (OS and RFS with bands and numbers at risk) as ``minihcvd analyze`` draws it."""
     from minihcvd.report.writer import figure_jobs
 
-    cached: str | None = cache.get(f"svg:{key}")
-    if cached is not None:
-        return cached
     jobs = dict(figure_jobs(results, forest=False))
-    if "os_rfs" not in jobs:
-        return None
-    svg = jobs["os_rfs"]().svg
-    cache.set(f"svg:{key}", svg, timeout=600)
-    return svg
+    return jobs["os_rfs"]().svg if "os_rfs" in jobs else None
 
 
 def enrollment_svg(patients: list[Patient]) -> str:

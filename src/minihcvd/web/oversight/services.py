@@ -11,27 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
 from django.core.mail import send_mail
 
 from minihcvd.monitoring import check_as_of
 from minihcvd.monitoring.design_file import default_design_path, load_design
-from minihcvd.stats.analysis import AnalysisOptions, AnalysisResults, analyze_package
+from minihcvd.stats.analysis import AnalysisOptions, analyze_package
 from minihcvd.trialdata import TrialPackage, read_package
 from minihcvd.web.accounts.models import Role, User
 from minihcvd.web.accounts.permissions import Action, allowed
 from minihcvd.web.audit.models import AuditEntry
-from minihcvd.web.casebook.package import write_casebook
+from minihcvd.web.casebook.package import package_for, write_casebook
 from minihcvd.web.errors import PermissionRefused, WebInputError
 from minihcvd.web.oversight.models import RuleNotice, StopDecision, TrialDesign
 from minihcvd.web.patients.models import Patient
 
 if TYPE_CHECKING:
     from minihcvd.monitoring import InterimLook, MonitoringDesign
+
+T = TypeVar("T")
 
 __all__ = [
     "RuleState",
@@ -53,29 +57,78 @@ def package_of(patients: list[Patient]) -> TrialPackage:
         return read_package(path)
 
 
-def _data_version() -> int:
-    """The audit trail's last sequence: any write to the trial changes it."""
-    last = AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first()
-    return int(last or 0)
+#: the records the stopping rule reads (patients, deaths, follow-up) and its own settings
+RULE_RECORDS = (
+    "patients.patient",
+    "casebook.death",
+    "casebook.followup",
+    "casebook.marrowassessment",  # last known alive
+    "casebook.adverseevent",
+    "casebook.transplant",
+    "casebook.blinatumomabstart",
+    "oversight.trialdesign",
+    "oversight.stopdecision",
+    "oversight.rulenotice",
+)
 
 
-def data_key(patients: list[Patient]) -> str:
-    """Names these patients' data as it is now (changes with any write to the trial)."""
-    digest = hashlib.sha256(",".join(str(p.pk) for p in patients).encode()).hexdigest()
-    return f"{_data_version()}:{digest[:32]}"
+def _data_version(records: tuple[str, ...] | None = None) -> str:
+    """The audit trail's last entry (of ``records`` only, if given), by its hash: a write to
+    the trial (to those records) changes it, and no other database has it (a restore or
+    another trial never reuses a cached result)."""
+    entries = AuditEntry.objects.all()
+    if records is not None:
+        entries = entries.filter(record_model__in=records)
+    last = entries.order_by("-sequence").values_list("entry_hash", flat=True).first()
+    return str(last or "empty")
 
 
-def analysis_of(patients: list[Patient]) -> AnalysisResults | None:
-    """``minihcvd analyze``'s results on these patients' current data (cached until the next
-    write to the trial); None without patients."""
+#: how old the dashboard's numbers and the pages' rule banner may be while data are being
+#: entered (each recomputation reads the whole trial; the API and the registration hold are
+#: always computed on the data as they are)
+RECENT_SECONDS = 30.0
+
+
+def _recent(name: str, scope: str, version: str, compute: Callable[[], T]) -> tuple[T, float]:
+    """(value, UTC time computed): the value for ``version`` of the data if known, else the
+    last one of ``scope`` if at most RECENT_SECONDS old, else computed now."""
+    exact = cache.get(f"{name}:{scope}:{version}")
+    if exact is not None:
+        return exact  # type: ignore[no-any-return]
+    latest = cache.get(f"{name}:{scope}:latest")
+    if latest is not None and time.time() - latest[1] <= RECENT_SECONDS:
+        return latest  # type: ignore[no-any-return]
+    entry = (compute(), time.time())
+    cache.set(f"{name}:{scope}:{version}", entry, timeout=600)
+    cache.set(f"{name}:{scope}:latest", entry, timeout=600)
+    return entry
+
+
+@dataclass(frozen=True)
+class DashboardAnalysis:
+    """What the dashboard shows of ``minihcvd analyze``'s results: results.json's document
+    and Fig. 1A as the report draws it (kept small: the cache holds this, not the fitters)."""
+
+    document: dict[str, Any]
+    survival_svg: str | None
+    enrollment_svg: str
+
+
+def analysis_of(patients: list[Patient]) -> tuple[DashboardAnalysis | None, float]:
+    """The analysis of these patients' data (at most RECENT_SECONDS old) and when it was
+    computed; None without patients."""
+    from minihcvd.web.oversight.plots import enrollment_svg, survival_svg
+
+    def compute() -> DashboardAnalysis:
+        results = analyze_package(package_of(patients), AnalysisOptions())
+        return DashboardAnalysis(
+            results.to_json_dict(), survival_svg(results), enrollment_svg(patients)
+        )
+
     if not patients:
-        return None
-    key = f"analysis:{data_key(patients)}"
-    found: AnalysisResults | None = cache.get(key)
-    if found is None:
-        found = analyze_package(package_of(patients), AnalysisOptions())
-        cache.set(key, found, timeout=600)
-    return found
+        return None, time.time()
+    digest = hashlib.sha256(",".join(str(p.pk) for p in patients).encode()).hexdigest()[:32]
+    return _recent("analysis", digest, _data_version(), compute)
 
 
 def current_design() -> tuple[MonitoringDesign, str]:
@@ -144,17 +197,22 @@ class RuleState:
         }
 
 
-def evaluate_rule(as_of: dt.date | None = None) -> RuleState:
-    """The stopping rule on every site's patients as of ``as_of`` (today, UTC)."""
+def evaluate_rule(as_of: dt.date | None = None, *, recent: bool = False) -> RuleState:
+    """The stopping rule on every site's patients as of ``as_of`` (today, UTC); with
+    ``recent`` an evaluation at most RECENT_SECONDS old will do (the pages' banner)."""
     day = as_of or dt.datetime.now(dt.UTC).date()
-    key = f"rule:{_data_version()}:{day}"
+    version = _data_version(RULE_RECORDS)
+    if recent:
+        return _recent("rule", str(day), version, lambda: evaluate_rule(day))[0]
+    key = f"rule:{version}:{day}"
     state: RuleState | None = cache.get(key)
     if state is not None:
         return state
     design, source = current_design()
     patients = list(Patient.objects.select_related("site").order_by("site__code", "sequence"))
     if patients:
-        look = check_as_of(design, package_of(patients).patients, day)
+        # the casebook's own frames: validated on entry, so no round trip through the files
+        look = check_as_of(design, package_for(patients).patients, day)
     else:
         from minihcvd.monitoring import InterimLook
 
@@ -184,9 +242,9 @@ def _answered(decision: StopDecision | None, notice: RuleNotice | None, look: In
     )
 
 
-def registrations_held() -> str | None:
+def registrations_held(*, recent: bool = False) -> str | None:
     """Why new registrations are held (the rule said stop and no decision answers it yet)."""
-    state = evaluate_rule()
+    state = evaluate_rule(recent=recent)
     if not state.registrations_held:
         return None
     if state.decision is not None and state.decision.decision == "stop":

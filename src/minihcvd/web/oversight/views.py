@@ -19,10 +19,9 @@ from minihcvd.web.accounts.permissions import Action, allowed
 from minihcvd.web.audit.models import AuditAction
 from minihcvd.web.audit.services import record_event
 from minihcvd.web.errors import PermissionRefused, WebInputError
-from minihcvd.web.oversight.plots import enrollment_svg, screening_reasons, survival_svg
+from minihcvd.web.oversight.plots import screening_reasons
 from minihcvd.web.oversight.services import (
     analysis_of,
-    data_key,
     evaluate_rule,
     package_of,
     record_decision,
@@ -41,22 +40,21 @@ def _user(request: HttpRequest) -> User:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context: dict[str, object] = {
-        "rule": evaluate_rule(),
+        "rule": evaluate_rule(recent=True),
         "can_decide": allowed(user, Action.MANAGE_USERS_AND_SITES),
         "can_analyze": allowed(user, Action.RUN_FULL_ANALYSIS),
     }
     if allowed(user, Action.VIEW_DASHBOARD):
         patients = list(patients_for_user(user=user).order_by("site__code", "sequence"))
-        results = analysis_of(patients)
-        document = None if results is None else results.to_json_dict()
-        key = data_key(patients)
+        analysis, computed = analysis_of(patients)
         context.update(
             patients=patients,
-            document=document,
-            survival_svg=None if results is None else survival_svg(results, key),
-            enrollment_svg=enrollment_svg(patients),
+            document=None if analysis is None else analysis.document,
+            survival_svg=None if analysis is None else analysis.survival_svg,
+            enrollment_svg=None if analysis is None else analysis.enrollment_svg,
             screening=screening_reasons(list(screening_log_for_user(user=user))),
             by_site=_by_site(patients),
+            computed_at=dt.datetime.fromtimestamp(computed, dt.UTC),
         )
     return render(request, "oversight/dashboard.html", context)
 

@@ -74,11 +74,11 @@ class PatientOut(Schema):
     start_date: dt.date
     sex: str
     age_years: int
-    height_cm: float
-    weight_kg: float
+    height_cm: float | None = Field(description="null only for a patient imported without it")
+    weight_kg: float | None = Field(description="null only for a patient imported without it")
     bsa_formula: str
     cd20_pct: float | None
-    cns_disease: bool
+    cns_disease: bool | None = Field(description="null when an import did not record it")
     version: int
     eligibility: EligibilityOut
 

@@ -34,6 +34,7 @@ __all__ = [
     "assess_registration",
     "calendar_for_patient",
     "eligibility_json",
+    "patient_data_version",
     "register_patient",
 ]
 
@@ -98,6 +99,23 @@ def _check(request: RegistrationRequest) -> None:
         raise WebInputError(
             f"expected 0-100 % (blank if unknown), found {request.cd20_pct}", field="cd20_pct"
         )
+
+
+def patient_data_version(patient: Patient) -> str:
+    """Names the patient's recorded data as it is now: the last audited change of any record
+    of theirs (with the package's version, which carries the protocol files). Keys of cached
+    calendars, so a change is never served stale."""
+    from minihcvd import __version__
+    from minihcvd.web.audit.models import AuditEntry
+
+    last = (
+        AuditEntry.objects.filter(study_id=patient.study_id)
+        .exclude(record_model="")
+        .order_by("-sequence")
+        .values_list("entry_hash", flat=True)
+        .first()
+    )
+    return f"{patient.pk}:{last}:{__version__}"  # the hash: unique to this history
 
 
 def calendar_for_patient(patient: Patient) -> TreatmentCalendar:

@@ -22,9 +22,7 @@ urlpatterns = [
         query_views.verify,
         name="verify",
     ),
-    path(
-        "<str:study_id>/casebook/<str:kind>/new/", casebook_views.new_record, name="new-record"
-    ),
+    path("<str:study_id>/casebook/<str:kind>/new/", casebook_views.new_record, name="new-record"),
     path(
         "<str:study_id>/casebook/<str:kind>/<str:record_id>/edit/",
         casebook_views.edit_record,

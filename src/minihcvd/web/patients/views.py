@@ -6,7 +6,7 @@ out of range, an impossible lab value) come back as the form field's error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -122,16 +122,34 @@ def eligibility_panel(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/_eligibility.html", {"result": result, "error": error})
 
 
+def _course_shown(request: HttpRequest, calendar: Any) -> tuple[Any, tuple[list[Any], list[Any]]]:
+    """The course the page shows (``?course=intensive-1``; by default the first), with its
+    administrations and holds: a course is what a pharmacist checks at a time, and the whole
+    calendar (hundreds of administrations) is in the downloads."""
+    wanted = request.GET.get("course", "")
+    chosen = next(
+        (c for c in calendar.courses if f"{c.phase}-{c.course}" == wanted), calendar.courses[0]
+    )
+    key = (chosen.phase, chosen.course)
+    return chosen, (
+        [a for a in calendar.administrations if (a.phase, a.course) == key],
+        [h for h in calendar.holds if (h.phase, h.course) == key],
+    )
+
+
 @login_required
 def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     user = _user(request)
     patient = get_patient_for_user(user=user, study_id=study_id)
     casebook = casebook_view(patient)
     calendar = calendar_missing = None
+    course = shown = None
     try:
         calendar = calendar_for_patient(patient)
     except MinihcvdError as error:  # an imported patient without height and weight
         calendar_missing = error.message
+    else:
+        course, shown = _course_shown(request, calendar)
     return render(
         request,
         "patients/detail.html",
@@ -139,6 +157,9 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
             "patient": patient,
             "calendar": calendar,
             "calendar_missing": calendar_missing,
+            "course": course,
+            "administrations": shown[0] if shown else [],
+            "holds": shown[1] if shown else [],
             "casebook": casebook,
             "sdv": {
                 str(row.record.pk): verification_of(patient, kind, row.record)
