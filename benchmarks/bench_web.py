@@ -52,6 +52,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
+        self.refused: dict[str, int] = defaultdict(int)
         self.created: list[tuple[str, str]] = []
 
     def timed(
@@ -67,7 +68,9 @@ class Recorder:
         elapsed = time.perf_counter() - start
         with self.lock:
             self.times[name].append(elapsed)
-            if response.status_code not in ok:
+            if response.status_code == 422 and 201 in ok:  # the casebook's rules said no
+                self.refused[name] += 1
+            elif response.status_code not in ok:
                 self.errors[name].append(f"HTTP {response.status_code} {response.text[:160]}")
         return response
 
@@ -240,6 +243,8 @@ def run(users: int, seconds: float, database_url: str | None, label: str) -> Non
                 f"{_percentile(values, 0.95):8.1f} {_percentile(values, 0.99):8.1f} "
                 f"{len(rec.errors[name]):7d}"
             )
+        for name, count in rec.refused.items():
+            print(f"  {name}: {count} refused by the casebook's rules (422, e.g. after a death)")
         for name, errors in rec.errors.items():
             if errors:
                 print(f"  {name}: {sorted(set(errors))[:5]}")
