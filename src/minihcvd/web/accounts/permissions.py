@@ -32,6 +32,8 @@ class Action(StrEnum):
     RUN_FULL_ANALYSIS = "run the full analysis"
     RAISE_QUERY = "raise, close and re-open data queries"
     VERIFY_SOURCE = "mark source-data verification"
+    SIGN_CASEBOOK = "sign a patient's casebook"
+    UNLOCK_CASEBOOK = "unlock a signed casebook"
     MANAGE_USERS_AND_SITES = "manage users and sites"
 
 
@@ -45,6 +47,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.ENTER_CLINICAL_DATA,
             Action.EXPORT_PACKAGE,
             Action.VIEW_DASHBOARD,
+            Action.SIGN_CASEBOOK,
+            Action.UNLOCK_CASEBOOK,
         }
     ),
     Role.NURSE: frozenset(
@@ -76,7 +80,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VERIFY_SOURCE,
         }
     ),
-    Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES, Action.UNLOCK_CASEBOOK}),
 }
 
 #: roles that may be given every site at once

@@ -20,6 +20,7 @@ __all__ = [
     "AdverseEvent",
     "Baseline",
     "BlinatumomabStart",
+    "CasebookLock",
     "Death",
     "DonorType",
     "FollowUp",
@@ -177,3 +178,13 @@ class PackageLayout(ClinicalRecord):
 
     def audit_site_code(self) -> str:
         return self.site_code
+
+
+class CasebookLock(OnePerPatient):
+    """The casebook's state: ``open``, or ``signed`` (locked: no record of the patient may
+    change) by an investigator's electronic signature; unlocking needs a reason and voids it."""
+
+    state = models.CharField(
+        max_length=8, choices=[("open", "open"), ("signed", "signed and locked")], default="open"
+    )
+    signature_id = models.CharField(max_length=64, blank=True, help_text="the signature in force")

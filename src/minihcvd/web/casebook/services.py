@@ -98,8 +98,11 @@ def editable_fields(kind: str) -> list[str]:
 
 
 def _check_may_enter(user: User, patient: Patient) -> None:
+    from minihcvd.web.casebook.locking import check_unlocked
+
     if not allowed(user, Action.ENTER_CLINICAL_DATA, patient.site):
         raise PermissionRefused(f"a {user.role} may not enter clinical data")
+    check_unlocked(patient)
 
 
 def _set_fields(record: ClinicalRecord, kind: str, values: dict[str, Any]) -> None:

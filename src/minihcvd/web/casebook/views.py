@@ -138,3 +138,28 @@ def export_package(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="trial-package.zip"'
     return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def sign_or_unlock(request: HttpRequest, study_id: str, step: str) -> HttpResponse:
+    """The investigator signs (password again) or unlocks (reason) the patient's casebook."""
+    from minihcvd.web.casebook.locking import sign_casebook, unlock_casebook
+    from minihcvd.web.errors import PermissionRefused
+
+    user = _user(request)
+    patient = get_patient_for_user(user=user, study_id=study_id)
+    try:
+        if step == "sign":
+            sign_casebook(user=user, patient=patient, password=request.POST.get("password", ""))
+            messages.success(request, f"casebook of {patient.study_id} signed and locked")
+        elif step == "unlock":
+            unlock_casebook(user=user, patient=patient, reason=request.POST.get("reason", ""))
+            messages.success(request, f"casebook of {patient.study_id} unlocked")
+        else:
+            raise WebInputError(f"unknown step {step!r}", field="step")
+    except PermissionRefused as error:
+        raise PermissionDenied(error.message) from error
+    except WebInputError as error:
+        messages.error(request, error.one_line())
+    return redirect("patients:detail", patient.study_id)

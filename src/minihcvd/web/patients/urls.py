@@ -18,6 +18,11 @@ urlpatterns = [
     path("<str:study_id>/history/", views.patient_history, name="history"),
     path("<str:study_id>/queries/", query_views.patient_queries, name="queries"),
     path(
+        "<str:study_id>/casebook/<str:step>/",
+        casebook_views.sign_or_unlock,
+        name="casebook-step",
+    ),
+    path(
         "<str:study_id>/casebook/<str:kind>/<str:record_id>/verify/",
         query_views.verify,
         name="verify",

@@ -19,6 +19,7 @@ from minihcvd.clinical import assess_eligibility
 from minihcvd.errors import MinihcvdError
 from minihcvd.web.accounts.permissions import Action, allowed, sites_of
 from minihcvd.web.audit.models import AuditEntry
+from minihcvd.web.casebook.locking import casebook_status
 from minihcvd.web.casebook.services import casebook_view
 from minihcvd.web.patients.forms import ELIGIBILITY_LABELS, RegistrationForm
 from minihcvd.web.patients.selectors import (
@@ -170,6 +171,8 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
                 for row in rows
             },
             "open_queries": open_queries_count([patient]),
+            "lock": casebook_status(patient),
+            "can_sign": allowed(user, Action.SIGN_CASEBOOK, patient.site),
             "can_monitor": allowed(user, Action.RAISE_QUERY, patient.site),
             "labels": ELIGIBILITY_LABELS,
             "can_view_audit": allowed(user, Action.VIEW_AUDIT_TRAIL, patient.site),
