@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "minihcvd.web.accounts",
     "minihcvd.web.patients",
     "minihcvd.web.treatment",
+    "minihcvd.web.signatures",
 ]
 
 MIDDLEWARE = [
