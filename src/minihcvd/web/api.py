@@ -17,7 +17,7 @@ from minihcvd.errors import MinihcvdError
 from minihcvd.web.accounts.services import user_for_api_token
 from minihcvd.web.audit.context import set_actor_for_this_request
 from minihcvd.web.audit.middleware import actor_for
-from minihcvd.web.errors import PermissionRefused
+from minihcvd.web.errors import ConcurrentChangeError, PermissionRefused
 
 __all__ = ["api"]
 
@@ -48,6 +48,11 @@ def _refused(request: HttpRequest, error: PermissionRefused) -> HttpResponse:
     return api.create_response(request, {"detail": error.message}, status=403)
 
 
+@api.exception_handler(ConcurrentChangeError)
+def _stale(request: HttpRequest, error: ConcurrentChangeError) -> HttpResponse:
+    return api.create_response(request, {"detail": error.message}, status=409)
+
+
 @api.exception_handler(MinihcvdError)
 def _invalid(request: HttpRequest, error: MinihcvdError) -> HttpResponse:
     location = ["body", error.field] if error.field else ["body"]
@@ -59,10 +64,12 @@ def _routers() -> None:
     from minihcvd.web.accounts.api import router as accounts_router
     from minihcvd.web.audit.api import router as audit_router
     from minihcvd.web.patients.api import router as patients_router
+    from minihcvd.web.treatment.api import router as treatment_router
 
     api.add_router("", accounts_router)
     api.add_router("", patients_router)
     api.add_router("", audit_router)
+    api.add_router("", treatment_router)
 
 
 _routers()

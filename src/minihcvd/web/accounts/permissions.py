@@ -27,6 +27,8 @@ class Action(StrEnum):
     VIEW_SCREENING_LOG = "view the screening log"
     VIEW_AUDIT_TRAIL = "view a patient's audit trail"
     MANAGE_USERS_AND_SITES = "manage users and sites"
+    RECORD_TREATMENT = "record courses and administrations given"
+    VERIFY_DOSES = "verify and sign a course's doses"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -36,6 +38,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REGISTER_PATIENT,
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
+            Action.RECORD_TREATMENT,
         }
     ),
     Role.NURSE: frozenset(
@@ -44,9 +47,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REGISTER_PATIENT,
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
+            Action.RECORD_TREATMENT,
         }
     ),
-    Role.PHARMACIST: frozenset({Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL}),
+    Role.PHARMACIST: frozenset(
+        {Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL, Action.VERIFY_DOSES}
+    ),
     Role.STATISTICIAN: frozenset({Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG}),
     Role.MONITOR: frozenset(
         {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.VIEW_AUDIT_TRAIL}

@@ -34,7 +34,8 @@ class Signature(ClinicalRecord):
         indexes = [models.Index(fields=["record_model", "record_id"])]
 
     def __str__(self) -> str:
-        return f"{self.printed_name} ({self.signer_username}), {self.signed_at:%Y-%m-%d %H:%M} UTC: {self.meaning}"
+        when = f"{self.signed_at:%Y-%m-%d %H:%M} UTC"
+        return f"{self.printed_name} ({self.signer_username}), {when}: {self.meaning}"
 
     def audit_site_code(self) -> str:
         return self.site_code
