@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from minihcvd.web.patients.selectors import get_patient_for_user
@@ -54,7 +54,7 @@ class AdministrationOut(Schema):
 
 class VerificationIn(Schema):
     password: str
-    confirmed: list[str] = []
+    confirmed: list[str] = Field(default_factory=list)
 
 
 class SignatureOut(Schema):

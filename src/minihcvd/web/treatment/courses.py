@@ -179,7 +179,7 @@ def course_view(
     """The course ``name`` (``3`` or ``m2``) of ``patient``; 422 naming ``course`` if none."""
     phase, number = parse_course(name, field="course")
     calendar = calendar or treatment_calendar(patient)
-    start = next((c for c in calendar.courses if (c.phase, c.number) == (phase, number)), None)
+    start = next((c for c in calendar.courses if (c.phase, c.course) == (phase, number)), None)
     if start is None:
         raise WebInputError(f"protocol {patient.protocol} has no course {name}", field="course")
     record = (
