@@ -97,7 +97,7 @@ def test_a_verification_is_voided_by_a_later_change(
     from minihcvd.web.casebook.models import MarrowAssessment
     from minihcvd.web.queries.services import verification_of
 
-    path = f"/patients/A-0001/assessments/{marrow['id']}/verification"
+    path = f"/patients/A-0001/assessments/{marrow['id']}/source-verification"
     assert _post(client, _bearer(client, "nurse-a"), path, {}).status_code == 403
     assert _post(client, _bearer(client, "monitor-a"), path, {}).status_code == 201
     record = MarrowAssessment.objects.get()

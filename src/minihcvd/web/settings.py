@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "minihcvd.web.casebook",
     "minihcvd.web.oversight",
     "minihcvd.web.queries",
+    "minihcvd.web.signatures",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,8 @@ class Action(StrEnum):
     SIGN_CASEBOOK = "sign a patient's casebook"
     UNLOCK_CASEBOOK = "unlock a signed casebook"
     MANAGE_USERS_AND_SITES = "manage users and sites"
+    RECORD_TREATMENT = "record courses and administrations given"
+    VERIFY_DOSES = "verify and sign a course's doses"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -49,6 +51,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_DASHBOARD,
             Action.SIGN_CASEBOOK,
             Action.UNLOCK_CASEBOOK,
+            Action.RECORD_TREATMENT,
         }
     ),
     Role.NURSE: frozenset(
@@ -58,9 +61,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
             Action.ENTER_CLINICAL_DATA,
+            Action.RECORD_TREATMENT,
         }
     ),
-    Role.PHARMACIST: frozenset({Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL}),
+    Role.PHARMACIST: frozenset(
+        {Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL, Action.VERIFY_DOSES}
+    ),
     Role.STATISTICIAN: frozenset(
         {
             Action.VIEW_PATIENTS,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max
 
-from minihcvd.calendar import TreatmentCalendar, build_calendar
+from minihcvd.calendar import CourseDelay, DoseAdjustment, TreatmentCalendar, build_calendar
 from minihcvd.clinical import EligibilityInput, EligibilityResult, assess_eligibility
 from minihcvd.web.accounts.permissions import Action, allowed
 from minihcvd.web.errors import PermissionRefused, WebInputError
@@ -134,8 +135,14 @@ def patient_data_version(patient: Patient) -> str:
     return f"{patient.pk}:{last}:{__version__}"  # the hash: unique to this history
 
 
-def calendar_for_patient(patient: Patient) -> TreatmentCalendar:
-    """The patient's calendar, built by the core exactly as ``minihcvd schedule`` builds it."""
+def calendar_for_patient(
+    patient: Patient,
+    *,
+    delays: Sequence[CourseDelay] = (),
+    adjustments: Sequence[DoseAdjustment] = (),
+) -> TreatmentCalendar:
+    """The patient's calendar, built by the core exactly as ``minihcvd schedule`` builds it
+    (with ``--delay`` / ``--adjust`` when the treatment as given has delays or adjustments)."""
     if patient.height_cm is None or patient.weight_kg is None:
         raise WebInputError(
             f"{patient.study_id} has no height and weight recorded (imported without them): "
@@ -156,6 +163,8 @@ def calendar_for_patient(patient: Patient) -> TreatmentCalendar:
         cd20_pct=patient.cd20_pct,
         cns_disease=patient.cns_disease,
         bsa_formula=patient.bsa_formula,
+        delays=delays,
+        adjustments=adjustments,
     )
 
 

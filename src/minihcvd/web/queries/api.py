@@ -131,7 +131,7 @@ def reopen(request: HttpRequest, query_id: str, payload: StepIn) -> Any:
     return _out(reopen_query(user=request.user, query=_query(request, query_id), text=payload.text))  # type: ignore[arg-type]
 
 
-@router.post("/patients/{study_id}/{kind}/{record_id}/verification", response={201: dict})
+@router.post("/patients/{study_id}/{kind}/{record_id}/source-verification", response={201: dict})
 def verify(request: HttpRequest, study_id: str, kind: str, record_id: str) -> Any:
     patient = get_patient_for_user(user=request.user, study_id=study_id)  # type: ignore[arg-type]
     mark = verify_source(user=request.user, patient=patient, kind=kind, record_id=record_id)  # type: ignore[arg-type]
