@@ -185,3 +185,15 @@ def test_the_casebook_state_machine(users: Any, patient_a: Any) -> None:
         suppress_health_check=list(HealthCheck),
     )(CasebookLife)
     machine.TestCase().runTest()
+
+
+def test_the_form_says_the_casebook_is_locked(client: Any, users: Any, patient_a: Any) -> None:
+    _post(
+        client,
+        _bearer(client, "investigator-a"),
+        "/patients/A-0001/casebook/signature",
+        {"password": PASSWORD},
+    )
+    client.force_login(users["nurse", "A"])
+    page = client.post("/patients/A-0001/casebook/followups/new/", VISIT)
+    assert page.status_code == 200 and "signed and locked" in page.content.decode()

@@ -248,3 +248,21 @@ def test_a_poor_trial_trips_the_rule_and_the_dashboard_says_stop(
     page.goto(f"{poor_trial.url}/dashboard/")
     assert page.locator("#rule .status").inner_text().lower() == "stop"
     assert "New registrations are held" in page.content()
+
+
+def test_an_investigator_signs_and_locks_a_casebook_and_a_later_edit_is_refused(
+    browser: Any, server: RunningServer
+) -> None:
+    investigator = browser.new_context().new_page()
+    _login(investigator, server, "investigator-a")
+    investigator.goto(f"{server.url}/patients/A-0002/")
+    investigator.fill("#casebook-lock input[name=password]", server.passwords["investigator-a"])
+    investigator.click("button:has-text('Sign and lock the casebook')")
+    lock = investigator.locator("#casebook-lock").inner_text()
+    assert "Signed and locked" in lock and "signature valid" in lock
+    nurse = browser.new_context().new_page()
+    _login(nurse, server, "nurse-a")
+    nurse.goto(f"{server.url}/patients/A-0002/casebook/followups/new/")
+    nurse.fill("#id_visit_date", "2012-11-20")
+    nurse.click("button:has-text('Save')")
+    assert "signed and locked" in nurse.content()

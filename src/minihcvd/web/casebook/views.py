@@ -70,6 +70,8 @@ def new_record(request: HttpRequest, study_id: str, kind: str) -> HttpResponse:
             add_record(user=user, patient=patient, kind=kind, values=form.cleaned_data)
         except CasebookInvalid as error:
             _show_errors(form, error)
+        except WebInputError as error:  # e.g. the casebook is signed and locked
+            form.add_error(None, error.message)
         else:
             messages.success(request, f"{kind} recorded for {patient.study_id}")
             return redirect("patients:detail", patient.study_id)
@@ -106,7 +108,7 @@ def edit_record(request: HttpRequest, study_id: str, kind: str, record_id: str) 
             _show_errors(form, error)
         except ConcurrentChangeError as error:
             stale = {"message": error.message, "current": record.audit_values()}
-        except WebInputError as error:  # the reason is missing
+        except WebInputError as error:  # no reason, or the casebook is signed and locked
             form.add_error(None, error.message)
         else:
             messages.success(request, f"{kind} changed for {patient.study_id}")
