@@ -32,34 +32,34 @@ __all__ = [
 ]
 
 
-class PatientRecord(ClinicalRecord):
-    """A record of one patient: its site and study id are the patient's."""
+class _OfPatient:
+    """The site and study id of a record are its patient's."""
+
+    patient: Patient
+
+    def audit_site_code(self) -> str:
+        return self.patient.site.code
+
+    def audit_study_id(self) -> str:
+        return self.patient.study_id
+
+
+class PatientRecord(_OfPatient, ClinicalRecord):
+    """A record of one patient (one of many of its kind)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT)
 
     class Meta:
         abstract = True
 
-    def audit_site_code(self) -> str:
-        return self.patient.site.code
 
-    def audit_study_id(self) -> str:
-        return self.patient.study_id
-
-
-class OnePerPatient(ClinicalRecord):
+class OnePerPatient(_OfPatient, ClinicalRecord):
     """A patient-level fact held once (a transplant, a death…)."""
 
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         abstract = True
-
-    def audit_site_code(self) -> str:
-        return self.patient.site.code
-
-    def audit_study_id(self) -> str:
-        return self.patient.study_id
 
 
 class MarrowAssessment(PatientRecord):

@@ -12,8 +12,7 @@ from typing import Final
 
 from django.db import models
 
-from minihcvd.web.audit.models import ClinicalRecord
-from minihcvd.web.patients.models import Patient
+from minihcvd.web.casebook.models import PatientRecord
 
 __all__ = ["TRANSITIONS", "DataQuery", "QueryMessage", "QueryStatus", "SourceVerification"]
 
@@ -35,20 +34,7 @@ TRANSITIONS: Final[dict[tuple[str, str], str]] = {
 }
 
 
-class _OfPatient(ClinicalRecord):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        abstract = True
-
-    def audit_site_code(self) -> str:
-        return self.patient.site.code
-
-    def audit_study_id(self) -> str:
-        return self.patient.study_id
-
-
-class DataQuery(_OfPatient):
+class DataQuery(PatientRecord):
     """A question on one field of one record."""
 
     record_kind = models.CharField(max_length=32, help_text="casebook kind, e.g. assessments")
@@ -62,7 +48,7 @@ class DataQuery(_OfPatient):
         ordering = ["-raised_at"]
 
 
-class QueryMessage(_OfPatient):
+class QueryMessage(PatientRecord):
     """One step of a query's thread: who, when, what was said, which step."""
 
     query = models.ForeignKey(DataQuery, on_delete=models.PROTECT, related_name="messages")
@@ -75,7 +61,7 @@ class QueryMessage(_OfPatient):
         ordering = ["written_at", "id"]
 
 
-class SourceVerification(_OfPatient):
+class SourceVerification(PatientRecord):
     """A monitor checked a record against the source documents (at that record version)."""
 
     record_kind = models.CharField(max_length=32)
