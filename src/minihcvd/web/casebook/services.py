@@ -275,10 +275,11 @@ def casebook_view(patient: Patient) -> CasebookView:
         )
         for m in MarrowAssessment.objects.filter(patient=patient)
     ]
-    window, basis = _reporting_window(package, list(AdverseEvent.objects.filter(patient=patient)))
+    adverse_events = list(AdverseEvent.objects.filter(patient=patient))
+    window, basis = _reporting_window(package, adverse_events)
     events = [
         EventRow(e, ctcae_grade_label(e.grade), window[i] if window is not None else None)
-        for i, e in enumerate(AdverseEvent.objects.filter(patient=patient))
+        for i, e in enumerate(adverse_events)
     ]
     outcomes: dict[str, Any] = {
         str(name): (None if pd.isna(value) else value)

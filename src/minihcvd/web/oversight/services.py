@@ -27,6 +27,7 @@ from minihcvd.trialdata import TrialPackage, read_package
 from minihcvd.web.accounts.models import Role, User
 from minihcvd.web.accounts.permissions import Action, allowed
 from minihcvd.web.audit.models import AuditEntry
+from minihcvd.web.audit.services import last_entry_hash
 from minihcvd.web.casebook.package import package_for, write_casebook
 from minihcvd.web.errors import PermissionRefused, WebInputError
 from minihcvd.web.oversight.models import RuleNotice, StopDecision, TrialDesign
@@ -79,8 +80,7 @@ def _data_version(records: tuple[str, ...] | None = None) -> str:
     entries = AuditEntry.objects.all()
     if records is not None:
         entries = entries.filter(record_model__in=records)
-    last = entries.order_by("-sequence").values_list("entry_hash", flat=True).first()
-    return str(last or "empty")
+    return last_entry_hash(entries)
 
 
 #: how old the dashboard's numbers and the pages' rule banner may be while data are being
@@ -89,14 +89,21 @@ def _data_version(records: tuple[str, ...] | None = None) -> str:
 RECENT_SECONDS = 30.0
 
 
-def _recent(name: str, scope: str, version: str, compute: Callable[[], T]) -> tuple[T, float]:
+def _cached(
+    name: str,
+    scope: str,
+    version: str,
+    compute: Callable[[], T],
+    *,
+    max_age_s: float = RECENT_SECONDS,
+) -> tuple[T, float]:
     """(value, UTC time computed): the value for ``version`` of the data if known, else the
-    last one of ``scope`` if at most RECENT_SECONDS old, else computed now."""
+    last one of ``scope`` if at most ``max_age_s`` old, else computed now."""
     exact = cache.get(f"{name}:{scope}:{version}")
     if exact is not None:
         return exact  # type: ignore[no-any-return]
     latest = cache.get(f"{name}:{scope}:latest")
-    if latest is not None and time.time() - latest[1] <= RECENT_SECONDS:
+    if latest is not None and time.time() - latest[1] <= max_age_s:
         return latest  # type: ignore[no-any-return]
     entry = (compute(), time.time())
     cache.set(f"{name}:{scope}:{version}", entry, timeout=600)
@@ -128,7 +135,7 @@ def analysis_of(patients: list[Patient]) -> tuple[DashboardAnalysis | None, floa
     if not patients:
         return None, time.time()
     digest = hashlib.sha256(",".join(str(p.pk) for p in patients).encode()).hexdigest()[:32]
-    return _recent("analysis", digest, _data_version(), compute)
+    return _cached("analysis", digest, _data_version(), compute)
 
 
 def current_design() -> tuple[MonitoringDesign, str]:
@@ -202,12 +209,11 @@ def evaluate_rule(as_of: dt.date | None = None, *, recent: bool = False) -> Rule
     ``recent`` an evaluation at most RECENT_SECONDS old will do (the pages' banner)."""
     day = as_of or dt.datetime.now(dt.UTC).date()
     version = _data_version(RULE_RECORDS)
-    if recent:
-        return _recent("rule", str(day), version, lambda: evaluate_rule(day))[0]
-    key = f"rule:{version}:{day}"
-    state: RuleState | None = cache.get(key)
-    if state is not None:
-        return state
+    max_age_s = RECENT_SECONDS if recent else 0.0
+    return _cached("rule", str(day), version, lambda: _evaluate(day), max_age_s=max_age_s)[0]
+
+
+def _evaluate(day: dt.date) -> RuleState:
     design, source = current_design()
     patients = list(Patient.objects.select_related("site").order_by("site__code", "sequence"))
     if patients:
@@ -221,15 +227,13 @@ def evaluate_rule(as_of: dt.date | None = None, *, recent: bool = False) -> Rule
     notice = RuleNotice.objects.order_by("-sent_at").first()
     answered = _answered(decision, notice, look)
     stopped_by_decision = decision is not None and decision.decision == "stop"
-    state = RuleState(
+    return RuleState(
         look=look,
         design=design,
         design_source=source,
         decision=decision,
         registrations_held=stopped_by_decision or (look.stop and not answered),
     )
-    cache.set(key, state, timeout=600)
-    return state
 
 
 def _answered(decision: StopDecision | None, notice: RuleNotice | None, look: InterimLook) -> bool:

@@ -124,15 +124,10 @@ def patient_data_version(patient: Patient) -> str:
     calendars, so a change is never served stale."""
     from minihcvd import __version__
     from minihcvd.web.audit.models import AuditEntry
+    from minihcvd.web.audit.services import last_entry_hash
 
-    last = (
-        AuditEntry.objects.filter(study_id=patient.study_id)
-        .exclude(record_model="")
-        .order_by("-sequence")
-        .values_list("entry_hash", flat=True)
-        .first()
-    )
-    return f"{patient.pk}:{last}:{__version__}"  # the hash: unique to this history
+    changes = AuditEntry.objects.filter(study_id=patient.study_id).exclude(record_model="")
+    return f"{patient.pk}:{last_entry_hash(changes)}:{__version__}"
 
 
 def calendar_for_patient(
