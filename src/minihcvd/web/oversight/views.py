@@ -19,7 +19,7 @@ from minihcvd.web.accounts.permissions import Action, allowed
 from minihcvd.web.audit.models import AuditAction
 from minihcvd.web.audit.services import record_event
 from minihcvd.web.errors import PermissionRefused, WebInputError
-from minihcvd.web.oversight.plots import screening_reasons
+from minihcvd.web.oversight.plots import image_source, screening_reasons
 from minihcvd.web.oversight.services import (
     analysis_of,
     evaluate_rule,
@@ -50,8 +50,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             patients=patients,
             document=None if analysis is None else analysis.document,
-            survival_svg=None if analysis is None else analysis.survival_svg,
-            enrollment_svg=None if analysis is None else analysis.enrollment_svg,
+            survival_src=None
+            if analysis is None or analysis.survival_svg is None
+            else image_source(analysis.survival_svg),
+            enrollment_src=None if analysis is None else image_source(analysis.enrollment_svg),
             screening=screening_reasons(list(screening_log_for_user(user=user))),
             by_site=_by_site(patients),
             computed_at=dt.datetime.fromtimestamp(computed, dt.UTC),
