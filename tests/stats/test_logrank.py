@@ -63,3 +63,32 @@ class TestBadInput:
         assert [row["group"] for row in rows] == ["a", "b"]
         first = rows[0]
         assert first["(O-E)^2/E"] == pytest.approx((2 - first["expected"]) ** 2 / first["expected"])
+
+
+class TestZeroVariance:
+    """Every patient dies on the same day: the hypergeometric variance is zero."""
+
+    TIMES = [50.0, 50.0, 50.0, 50.0]
+    GROUPS = ["M", "F", "M", "F"]
+
+    def test_is_an_analysis_error_naming_the_cause(self) -> None:
+        """No statistic (the data cannot tell the groups apart): one error naming the zero
+        variance, not numpy's LinAlgError."""
+        with pytest.raises(AnalysisError, match="its variance is zero: at every death time all"):
+            logrank_test(self.TIMES, self.GROUPS, [1, 1, 1, 1])
+
+    @pytest.mark.r_oracle
+    def test_r_survdiff_has_no_statistic_either(self) -> None:
+        """R's survdiff stops on the same data (singular variance), so there is no number
+        to match: the analysis reports a note instead."""
+        import subprocess
+
+        script = (
+            "library(survival); d <- data.frame(t=c(50,50,50,50), e=1, g=c('M','F','M','F'));"
+            " r <- try(survdiff(Surv(t, e) ~ g, data=d), silent=TRUE);"
+            " cat(inherits(r, 'try-error'), conditionMessage(attr(r, 'condition')))"
+        )
+        done = subprocess.run(
+            ["Rscript", "-e", script], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert done.stdout.startswith("TRUE") and "exactly singular" in done.stdout

@@ -127,5 +127,17 @@ def _chi_squared(
     index = kept[1:]
     sub_difference = difference[index]
     sub_covariance = covariance[np.ix_(index, index)]
-    statistic = float(sub_difference @ np.linalg.solve(sub_covariance, sub_difference))
-    return statistic, int(index.size)
+    try:
+        solved = np.linalg.solve(sub_covariance, sub_difference)
+    except np.linalg.LinAlgError:
+        cause = (
+            "is zero: at every death time all patients at risk died, so each group's observed"
+            " deaths equal its expected ones and the data cannot tell the groups apart"
+            if not sub_covariance.any()
+            else "is singular"
+        )
+        raise AnalysisError(
+            f"the log-rank test is undefined: its variance {cause} (R's survdiff stops with"
+            " 'system is exactly singular')"
+        ) from None
+    return float(sub_difference @ solved), int(index.size)
