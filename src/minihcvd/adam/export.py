@@ -15,11 +15,11 @@ from typing import Final
 import pandas as pd
 
 from minihcvd.adam.pipeline import AdamDatasets
-from minihcvd.atomic import atomic_output_dir
+from minihcvd.atomic import OutputFolder
 from minihcvd.errors import DerivationError
 from minihcvd.trialdata.io import format_csv
 
-__all__ = ["VARIABLE_LABELS", "dataset_frames", "write_datasets", "xpt_names"]
+__all__ = ["DATASETS_OUTPUT", "VARIABLE_LABELS", "dataset_frames", "write_datasets", "xpt_names"]
 
 VARIABLE_LABELS: Final = {
     "STUDYID": "Study Identifier",
@@ -167,39 +167,28 @@ def _file_names(xpt: bool, stems: list[str]) -> list[str]:
     return [f"{stem}.{ext}" for stem in stems for ext in (("csv", "xpt") if xpt else ("csv",))]
 
 
+#: A datasets folder (any run's files); one holding anything else is not replaced.
+DATASETS_OUTPUT: Final = OutputFolder(
+    "the datasets", tuple(_file_names(True, list(_TITLES))), DerivationError
+)
+
+
 def write_datasets(datasets: AdamDatasets, out_dir: Path, *, xpt: bool = False) -> list[Path]:
     """Write every dataset as ``<name>.csv`` (and ``<name>.xpt``) into ``out_dir`` at once.
 
-    Raises ``DerivationError`` (nothing written) if ``out_dir`` is not a writable folder, or if
-    it holds a dataset file this run would not replace (e.g. ``adae.csv`` from a package with
-    adverse events, or ``.xpt`` files without ``--xpt``): it would be mistaken for this run's.
+    ``out_dir`` is replaced as a whole (:func:`minihcvd.atomic.atomic_output_dir`): no file of
+    an earlier run (its ADAE, its XPT files) is left beside the new ones. Raises
+    ``DerivationError`` (nothing written) if ``out_dir`` is not a folder that can be written or
+    holds files that are not datasets.
     """
     out_dir = Path(out_dir)
     frames = dataset_frames(datasets)
-    produced = _file_names(xpt, list(frames))
-    if out_dir.exists() and not out_dir.is_dir():
-        raise DerivationError("the output path exists and is not a folder", file=out_dir)
-    stale = [
-        name
-        for name in _file_names(True, list(_TITLES))
-        if name not in produced and (out_dir / name).exists()
-    ]
-    if stale:
-        raise DerivationError(
-            f"holds {', '.join(stale)} from an earlier run, which this run would not replace; "
-            "remove them or write to a new folder",
-            file=out_dir,
-        )
-    try:
-        with atomic_output_dir(out_dir) as staging:
-            for name, frame in frames.items():
-                (staging / f"{name}.csv").write_text(format_csv(frame), encoding="utf-8")
-                if xpt:
-                    _write_xpt(name, frame, staging / f"{name}.xpt")
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise DerivationError(f"cannot write the datasets: {reason}", file=out_dir) from error
-    return [out_dir / name for name in produced]
+    with DATASETS_OUTPUT.writing(out_dir) as staging:
+        for name, frame in frames.items():
+            (staging / f"{name}.csv").write_text(format_csv(frame), encoding="utf-8")
+            if xpt:
+                _write_xpt(name, frame, staging / f"{name}.xpt")
+    return [out_dir / name for name in _file_names(xpt, list(frames))]
 
 
 def _write_xpt(name: str, frame: pd.DataFrame, path: Path) -> None:

@@ -76,11 +76,13 @@ def analyze(
         gc.freeze()
         with FigureWorker() as figures:
             from minihcvd.report import write_report
+            from minihcvd.report.writer import REPORT_OUTPUT
             from minihcvd.stats.analysis import ANALYSIS_STEPS, AnalysisOptions, analyze_package
             from minihcvd.stats.landmarks import Landmark
             from minihcvd.trialdata import read_package
 
             gc.freeze()  # the analysis modules too: the collections while it runs skip them
+            REPORT_OUTPUT.check(out)  # before the work: a refused --out wastes none of it
             options = AnalysisOptions(
                 covariates=given_covariates,
                 ci_type=ci,

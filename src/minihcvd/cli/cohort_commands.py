@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
@@ -20,6 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from minihcvd.atomic import OutputFolder
 from minihcvd.cli.app import app, console, err_console
 from minihcvd.errors import CohortError
 
@@ -32,6 +31,10 @@ __all__ = ["demo", "reproduce", "synthesize"]
 
 DEFAULT_DEMO_DIR: Final = Path("minihcvd-demo")
 DEFAULT_REPRODUCTION_DIR: Final = Path("minihcvd-reproduction")
+#: The folder of ``reproduce``: replaced as a whole, so it may hold only these.
+REPRODUCTION_OUTPUT: Final = OutputFolder(
+    "the reproduction table", ("reproduction.csv", "reproduction.md"), CohortError
+)
 #: The headline numbers the demo prints next to the paper's (target keys).
 HEADLINES: Final = (
     "orr/overall",
@@ -48,16 +51,6 @@ HEADLINES: Final = (
 )
 
 
-@contextmanager
-def _writable(out: Path) -> Iterator[None]:
-    """Turn an operating-system failure to write ``out`` into a one-line error."""
-    try:
-        yield
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise CohortError(f"cannot write the output there: {reason}", file=out) from None
-
-
 def _check_positive(value: int, name: str) -> None:
     if value < 1:
         raise CohortError(f"expected a whole number >= 1, found {value}", field=name)
@@ -72,11 +65,11 @@ def synthesize(
     """Generate a virtual trial (patients, assessments, adverse events, doses) as a package."""
     from minihcvd.cohort import DEFAULT_SEED
     from minihcvd.cohort import synthesize as make_cohort
-    from minihcvd.trialdata import write_package
+    from minihcvd.trialdata import PACKAGE_OUTPUT, write_package
 
+    PACKAGE_OUTPUT.check(out)
     package = make_cohort(DEFAULT_SEED if seed is None else seed, patients)
-    with _writable(out):
-        write_package(package, out)
+    write_package(package, out)
     alive = int(package.patients["death_date"].isna().sum())
     console.print(
         f"wrote {out}: {len(package.patients)} patients ({alive} alive at cut-off)", soft_wrap=True
@@ -95,10 +88,8 @@ def _progress() -> Progress:
 
 
 def _write_table(table: ReproductionTable, out: Path) -> None:
-    from minihcvd.atomic import atomic_output_dir
-
     frame = table.to_frame()
-    with _writable(out), atomic_output_dir(out) as staging:
+    with REPRODUCTION_OUTPUT.writing(out) as staging:
         frame.to_csv(staging / "reproduction.csv", index=False)
         (staging / "reproduction.md").write_text(table.to_markdown(), encoding="utf-8")
 
@@ -117,6 +108,7 @@ def reproduce(
 
     _check_positive(seeds, "seeds")
     _check_positive(patients, "patients")
+    REPRODUCTION_OUTPUT.check(out)
     started = time.perf_counter()
     with _progress() as progress:
         task = progress.add_task("synthesize + analyse", total=seeds + 1)
@@ -180,9 +172,13 @@ def demo(
         synthesize,
     )
     from minihcvd.report import write_report
+    from minihcvd.report.writer import REPORT_OUTPUT
     from minihcvd.stats.analysis import ANALYSIS_STEPS
     from minihcvd.trialdata import write_package
 
+    # the report and its package in one folder, replaced as a whole
+    demo_output = OutputFolder("the demo", (*REPORT_OUTPUT.owned, "package"), CohortError)
+    demo_output.check(out)
     steps = ("synthesizing the virtual trial", *ANALYSIS_STEPS, "drawing figures",
              "writing report.html", "writing the data package")
     with _progress() as progress, ProcessPoolExecutor(max_workers=1) as pool:
@@ -196,10 +192,10 @@ def demo(
         package = synthesize(DEFAULT_SEED, administrations=False)
         results = analyze_cohort(package, progress=advance)
         table = reproduction_table(measure_cohort(package, results.to_json_dict()), [])
-        with _writable(out):
-            report = write_report(results, out, table, progress=advance)
+        with demo_output.writing(out) as staging:
+            write_report(results, staging, table, progress=advance)
             advance(steps[-1])
-            write_package(replace(package, administrations=doses.result()), out / "package")
+            write_package(replace(package, administrations=doses.result()), staging / "package")
     console.print(_headline_table(table))
-    console.print(f"report: {report}", soft_wrap=True)
+    console.print(f"report: {out / 'report.html'}", soft_wrap=True)
     console.print(f"data package: {out / 'package'}", soft_wrap=True)

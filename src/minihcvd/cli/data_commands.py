@@ -86,8 +86,9 @@ def derive(
 ) -> None:
     """Derive ADSL, ADRS, ADTTE, ADAE and the SCT interval table from a package."""
     from minihcvd.adam import derive_all
-    from minihcvd.adam.export import dataset_frames, write_datasets
+    from minihcvd.adam.export import DATASETS_OUTPUT, dataset_frames, write_datasets
 
+    DATASETS_OUTPUT.check(out)
     package = _read_or_exit(directory, max_problems)
     datasets = derive_all(package)
     write_datasets(datasets, out, xpt=xpt)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,6 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from minihcvd.atomic import check_output_file
 from minihcvd.cli.app import app, console, err_console
 from minihcvd.errors import MonitoringError
 
@@ -49,21 +48,8 @@ def _say(line: str) -> None:
 def _check_output(path: Path | None, option: str) -> None:
     """An output file may be absent or a regular file; anything else (a folder, the current
     folder '' or '.', a device, a FIFO, a symbolic link) is refused before any work."""
-    if path is None:
-        return
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return
-    except OSError as error:
-        raise MonitoringError(f"cannot use it for {option}: {error.strerror or error}",
-                              file=path) from None
-    kind = ("a symbolic link" if stat.S_ISLNK(info.st_mode)
-            else "a folder" if stat.S_ISDIR(info.st_mode)
-            else None if stat.S_ISREG(info.st_mode) else "not a regular file")
-    if kind is not None:
-        raise MonitoringError(f"{option} must name a file to write; this is {kind}",
-                              file=path)
+    if path is not None:
+        check_output_file(path, error=MonitoringError, option=option)
 
 
 def _load(path: Path | None) -> tuple[Path, MonitoringDesign]:

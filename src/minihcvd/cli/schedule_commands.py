@@ -100,7 +100,7 @@ def schedule(
 ) -> None:
     """Print a patient's treatment calendar: every dose with its calculation and source."""
     # the regimen layers load here, not at start-up: other commands do not pay for them
-    from minihcvd.atomic import write_bytes_atomic
+    from minihcvd.atomic import check_output_file, write_bytes_atomic
     from minihcvd.calendar import (
         CourseDelay,
         DoseAdjustment,
@@ -127,6 +127,8 @@ def schedule(
         raise CalendarError(
             f"the folder {str(out.parent)!r} does not exist; create it first", field="out"
         )
+    if out is not None:
+        check_output_file(out, error=CalendarError)  # a device, FIFO or symbolic link
     calendar = build_calendar(
         _protocol(protocol),
         height_cm=height_cm,

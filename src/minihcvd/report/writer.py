@@ -1,7 +1,8 @@
 """``write_report``: results.json, tables/*.csv, figures/*.png|svg and a self-contained report.html.
 
-Everything is written into a staging folder and moved into place only when all of it exists
-(:func:`minihcvd.atomic.atomic_output_dir`), so a failure leaves no half-written report.
+Everything is written into a staging folder beside the old report, which it replaces as a whole
+only when all of it exists (:func:`minihcvd.atomic.atomic_output_dir`): a failure leaves no
+half-written report, and nothing of an earlier run (a forest plot it had) is left.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from minihcvd.atomic import atomic_output_dir
+from minihcvd.atomic import OutputFolder
 from minihcvd.errors import ReportError
 from minihcvd.parallel import run_jobs
 from minihcvd.report.figure_worker import FigureWorker, import_matplotlib
@@ -32,7 +33,14 @@ from minihcvd.stats.cox_models import CoxTerm
 from minihcvd.stats.kaplan_meier import KaplanMeierFitter
 from minihcvd.stats.survival_summary import GroupComparison
 
-__all__ = ["Reproduction", "build_figures", "figure_jobs", "warm_up", "write_report"]
+__all__ = [
+    "REPORT_OUTPUT", "Reproduction", "build_figures", "figure_jobs", "warm_up", "write_report"
+]
+
+#: A report folder: one holding anything else is not replaced (it would be lost).
+REPORT_OUTPUT = OutputFolder(
+    "the report", ("results.json", "report.html", "tables", "figures"), ReportError
+)
 
 FACTOR_TITLES = {
     "cohort": "OS by protocol version (Fig. 1B)",
@@ -94,7 +102,7 @@ def write_report(
     report("writing report.html")
     reproduction_frame = None if reproduction is None else reproduction.to_frame()
     html = render_html(document, rendered, reproduction_frame)
-    with atomic_output_dir(Path(out_dir)) as staging:
+    with REPORT_OUTPUT.writing(Path(out_dir)) as staging:
         (staging / "results.json").write_text(text + "\n", encoding="utf-8")
         (staging / "tables").mkdir()
         for name, frame in tables.items():

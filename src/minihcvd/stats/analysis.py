@@ -104,6 +104,13 @@ class AnalysisOptions:
 
     def __post_init__(self) -> None:
         check_ci_type(self.ci_type)
+        names = self.covariates or ()
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise AnalysisError(
+                f"covariate(s) {', '.join(repeated)} given twice; name each covariate once",
+                field="covariates",
+            )
         for landmark in self.landmarks:
             if landmark.exposure not in EXPOSURES:
                 known = ", ".join(EXPOSURES)

@@ -30,6 +30,10 @@ __all__ = ["CoxPHFitter", "RiskIndex"]
 
 CONVERGENCE_EPS = 1e-9
 MAX_ITERATIONS = 20
+#: The farthest a covariate value may lie from its mean. Far below it every real covariate
+#: (ages, counts, percentages, indicators); beyond it the risk-set sums of squares and
+#: exp(beta * x) overflow to inf/NaN, and R's coxph returns a zero standard error.
+MAX_COVARIATE_SPREAD = 1e12
 #: R's ``coxph.control(toler.inf = sqrt(eps))``.
 INFINITY_TOLERANCE = float(np.sqrt(CONVERGENCE_EPS))
 #: Up to this many two-valued covariates a model is fitted on patterns of alike rows
@@ -83,6 +87,17 @@ class CoxPHFitter:
         constant = [name for name, column in zip(labels, x.T, strict=True) if np.ptp(column) == 0]
         if constant:
             raise AnalysisError(f"covariate(s) {', '.join(constant)} take a single value")
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is what is checked
+            spread = np.abs(x - x.mean(axis=0)).max(axis=0)
+        huge = [name for name, value in zip(labels, spread, strict=True)
+                if not value <= MAX_COVARIATE_SPREAD]
+        if huge:
+            largest = float(np.abs(x[:, [labels.index(name) for name in huge]]).max())
+            raise AnalysisError(
+                f"covariate(s) {', '.join(huge)} reach {largest:.3g}: a Cox model cannot be"
+                f" computed with values more than {MAX_COVARIATE_SPREAD:.0e} from their mean"
+                " (its sums overflow); check the values or give them in another unit"
+            )
         self._calc_fit(x, risk_index, labels)
         return self
 

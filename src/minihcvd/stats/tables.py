@@ -227,10 +227,22 @@ def _distribution(values: np.ndarray) -> dict[str, Any]:
         return {"n": 0, "median": None, "min": None, "max": None}
     return {
         "n": int(finite.size),
-        "median": float(np.median(finite)),
+        "median": _median(finite),
         "min": float(finite.min()),
         "max": float(finite.max()),
     }
+
+
+def _median(values: np.ndarray) -> float:
+    """R's median (the mean of the two middle values of an even count), as half of each
+    added, so that two values near the float maximum do not overflow (``np.median`` adds
+    them first: inf and a RuntimeWarning). Equal to ``(a + b) / 2`` wherever that is finite:
+    halving is exact, and the sum of the halves rounds as the sum does."""
+    middle = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, middle)[middle])
+    ordered = np.partition(values, [middle - 1, middle])
+    return float(ordered[middle - 1] / 2 + ordered[middle] / 2)
 
 
 def _count(count: int, denominator: int) -> dict[str, Any]:

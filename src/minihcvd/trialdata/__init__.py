@@ -1,6 +1,7 @@
 """The trial data package: a folder of CSV files, read, validated, written (docs/data-format.md)."""
 
 from minihcvd.trialdata.io import (
+    PACKAGE_OUTPUT,
     Problem,
     format_csv,
     read_package,
@@ -12,6 +13,7 @@ from minihcvd.trialdata.schema import FILES, ColumnSpec, FileSpec
 
 __all__ = [
     "FILES",
+    "PACKAGE_OUTPUT",
     "ColumnSpec",
     "FileSpec",
     "Problem",

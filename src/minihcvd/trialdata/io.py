@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from minihcvd.atomic import atomic_output_dir
+from minihcvd.atomic import OutputFolder
 from minihcvd.clinical import DistinctColumns
 from minihcvd.errors import TrialDataError, ValidationFailed
 from minihcvd.trialdata.checks import (
@@ -46,7 +46,15 @@ from minihcvd.trialdata.schema import (
     FileSpec,
 )
 
-__all__ = ["Problem", "format_csv", "read_package", "validate_package", "write_package"]
+__all__ = [
+    "PACKAGE_OUTPUT", "Problem", "format_csv", "read_package", "validate_package", "write_package"
+]
+
+#: A package folder (its files): one holding anything else is not replaced by
+#: :func:`write_package` (it would be lost).
+PACKAGE_OUTPUT = OutputFolder(
+    "the package", tuple(spec.name for spec in FILES), TrialDataError
+)
 
 #: A validation finding: a :class:`TrialDataError` with ``file``, ``row`` and ``field``.
 Problem = TrialDataError
@@ -375,9 +383,10 @@ def format_csv(frame: pd.DataFrame) -> str:
 def write_package(package: TrialPackage, directory: Path) -> None:
     """Validate ``package`` as its files would be read, then write them all at once.
 
-    Raises ``ValidationFailed`` (nothing written) if the package is invalid, and
-    ``TrialDataError`` if ``directory`` holds an optional file this package does not have (it
-    would be read back as part of the package) or cannot be written.
+    ``directory`` is replaced as a whole (:func:`minihcvd.atomic.atomic_output_dir`), so no
+    optional file of an earlier package is left to be read back as part of this one. Raises
+    ``ValidationFailed`` (nothing written) if the package is invalid, and ``TrialDataError`` if
+    ``directory`` cannot be written or holds files that are not package files.
     """
     directory = Path(directory)
     texts = {
@@ -385,13 +394,6 @@ def write_package(package: TrialPackage, directory: Path) -> None:
         for spec in FILES
         if (frame := getattr(package, _ATTRIBUTE[spec.name])) is not None
     }
-    for spec in FILES:
-        if spec.name not in texts and (directory / spec.name).exists():
-            raise TrialDataError(
-                "this package has no such file but the folder does; remove it or write to a "
-                "new folder",
-                file=directory / spec.name,
-            )
     frames: dict[str, pd.DataFrame | None] = {spec.name: None for spec in FILES}
     problems: list[Problem] = []
     for spec in FILES:
@@ -401,12 +403,6 @@ def write_package(package: TrialPackage, directory: Path) -> None:
     problems += _cross_check(_package(frames, None))
     if problems:
         raise ValidationFailed(_order(problems))
-    if directory.exists() and not directory.is_dir():
-        raise TrialDataError("the output path exists and is not a folder", file=directory)
-    try:
-        with atomic_output_dir(directory) as staging:
-            for name, text in texts.items():
-                (staging / name).write_text(text, encoding="utf-8")
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise TrialDataError(f"cannot write the package: {reason}", file=directory) from error
+    with PACKAGE_OUTPUT.writing(directory) as staging:
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8")
