@@ -76,23 +76,18 @@ def _kind(mode: int) -> str:
     return "a FIFO" if stat.S_ISFIFO(mode) else "a socket"
 
 
-def _lstat(path: Path, failed: str, error: type[MinihcvdError]) -> os.stat_result | None:
-    """``lstat`` of ``path``, None when absent; any other failure (a path under a file) is
-    ``error`` saying ``failed`` and the reason."""
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as failure:
-        raise error(f"{failed}: {failure.strerror or failure}", file=path) from None
-
-
 def check_output_file(
     path: Path, *, error: type[MinihcvdError], option: str = "--out"
 ) -> None:
     """Refuse (as ``error``, one line naming ``path``) anything but an absent path or a regular
     file: a folder (the current folder ``''``/``.`` too), a device, a FIFO, a symbolic link."""
-    info = _lstat(Path(path), f"cannot use it for {option}", error)
+    try:
+        info: os.stat_result | None = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as failure:  # e.g. a path under a file
+        raise error(f"cannot write {str(path)!r} ({failure.strerror or failure})",
+                    field=option.lstrip("-")) from None
     if info is not None and not stat.S_ISREG(info.st_mode):
         kind = _kind(info.st_mode)
         shown = kind if kind in ("a symbolic link", "a folder") else "not a regular file"
@@ -129,7 +124,12 @@ def check_output_folder(path: Path, output: OutputFolder, *, option: str = "--ou
     """
     what, error = output.what, output.error
     path = Path(path)
-    info = _lstat(path, f"cannot write {what}", error)
+    try:
+        info: os.stat_result | None = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as failure:  # e.g. a path under a file
+        raise error(f"cannot write {what}: {failure.strerror or failure}", file=path) from None
     if info is not None and stat.S_ISREG(info.st_mode):
         raise error("the output path exists and is not a folder", file=path)
     if info is not None and not stat.S_ISDIR(info.st_mode):

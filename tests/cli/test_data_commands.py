@@ -123,20 +123,21 @@ class TestDerive:
             f"error: {out}: the output path exists and is not a folder"
         ]
 
-    def test_refuses_to_leave_stale_datasets(self, tmp_path: Path) -> None:
-        """Files of an earlier run that this run would not replace (its ADAE, its XPT files)
-        are refused instead of being left beside the new ones; nothing is written."""
+    def test_replaces_stale_datasets(self, tmp_path: Path) -> None:
+        """Files of an earlier run that this run does not write (its ADAE, its XPT files) are
+        gone: the folder is replaced as a whole, nothing of the old run is left beside it."""
         out = tmp_path / "adam"
         first = runner.invoke(app, ["derive", str(EXAMPLE), "--out", str(out), "--xpt"])
         assert first.exit_code == 0
         write_package_files(
             tmp_path / "pkg", patients=f"{PATIENTS_HEADER}\nP001,original,2020-01-01,2020-03-01,"
         )
-        before = {p.name: p.read_bytes() for p in out.iterdir()}
         result = runner.invoke(app, ["derive", str(tmp_path / "pkg"), "--out", str(out)])
-        assert result.exit_code == 2
-        assert "adae.csv" in result.stderr and "adsl.xpt" in result.stderr
-        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        assert result.exit_code == 0, result.stderr
+        assert sorted(p.name for p in out.iterdir()) == [
+            "adrs.csv", "adsl.csv", "adtte.csv", "sct_intervals.csv"
+        ]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["adam", "pkg"]
 
     def test_xpt_with_any_extra_column_name(self, tmp_path: Path) -> None:
         """Extra columns whose names are not SAS names still give readable XPT files."""

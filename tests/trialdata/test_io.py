@@ -274,19 +274,34 @@ class TestWritePackage:
         with pytest.raises(TrialDataError, match="exists and is not a folder"):
             write_package(package, tmp_path / "out")
 
-    def test_refuses_stale_optional_file(self, tmp_path: Path) -> None:
-        """A folder holding a file the package lacks is refused (it would be read back)."""
+    def test_replaces_stale_optional_file(self, tmp_path: Path) -> None:
+        """A folder holding a file the package lacks is replaced as a whole: the stale file is
+        gone (it would have been read back as part of the package)."""
         write_package_files(
-            tmp_path,
+            tmp_path / "pkg",
             patients="""
             patient_id,cohort,start_date,last_followup_date,death_date
             P1,original,2013-01-10,2014-05-01,
             """,
             assessments="patient_id,assessment_date",
         )
-        package = TrialPackage(patients=read_package_patients(tmp_path))
-        with pytest.raises(TrialDataError, match="remove it or write to a new folder"):
-            write_package(package, tmp_path)
+        package = TrialPackage(patients=read_package_patients(tmp_path / "pkg"))
+        write_package(package, tmp_path / "pkg")
+        assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["patients.csv"]
+        assert read_package(tmp_path / "pkg").assessments is None
+
+    def test_refuses_a_folder_with_other_files(self, tmp_path: Path) -> None:
+        """A folder holding files that are not package files is not replaced (they would be
+        lost): one error naming them, the folder as it was."""
+        package = read_package(write_package_files(tmp_path / "pkg", patients="""
+            patient_id,cohort,start_date,last_followup_date,death_date
+            P1,original,2013-01-10,2014-05-01,
+            """))
+        (tmp_path / "pkg" / "README.txt").write_text("mine", encoding="utf-8")
+        with pytest.raises(TrialDataError, match="holds README.txt, which is not part of the "
+                           "package; the folder is replaced as a whole: remove it or write"):
+            write_package(package, tmp_path / "pkg")
+        assert (tmp_path / "pkg" / "README.txt").read_text(encoding="utf-8") == "mine"
 
 
 def read_package_patients(directory: Path) -> pd.DataFrame:
