@@ -64,6 +64,12 @@ Condition = Literal["always", "cd20_positive", "cns_prophylaxis"]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+#: The largest day or course number a list may hold (the longest course is 42 days, the
+#: regimen has fewer than 50 courses): a typo such as "1-99999999" is refused before any list
+#: of 10^8 numbers is made (it took 31 s and 10 GB).
+MAX_SPEC_NUMBER = 1000
+
+
 def parse_number_spec(spec: object) -> tuple[int, ...]:
     """``"1-4,11-14"`` → ``(1, 2, 3, 4, 11, 12, 13, 14)``: lists read like the paper's.
 
@@ -77,6 +83,8 @@ def parse_number_spec(spec: object) -> tuple[int, ...]:
         numbers = _expand(str(spec))
     else:
         raise ValueError(f"expected numbers like '1-3,8', found {spec!r}")
+    if numbers and max(numbers) > MAX_SPEC_NUMBER:
+        raise ValueError(f"expected numbers up to {MAX_SPEC_NUMBER}, found {spec!r}")
     if not numbers or min(numbers) < 1:
         raise ValueError(f"expected numbers from 1 up, found {spec!r}")
     if len(set(numbers)) != len(numbers):
@@ -93,6 +101,8 @@ def _expand(spec: str) -> list[int]:
         first, last = int(low), int(high) if sep else int(low)
         if last < first:
             raise ValueError(f"ranges must run upward, found {part!r}")
+        if last > MAX_SPEC_NUMBER:
+            raise ValueError(f"expected numbers up to {MAX_SPEC_NUMBER}, found {spec!r}")
         numbers.extend(range(first, last + 1))
     return numbers
 
