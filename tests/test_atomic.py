@@ -89,10 +89,10 @@ class TestAtomicOutputDir:
         target = tmp_path / "out"
         target.mkdir()
         (target / "notes.txt").write_text("mine")
-        with pytest.raises(ReportError, match=r"holds notes.txt, which is not part of the test "
-                           r"output; the folder is replaced as a whole: remove it"):
-            with atomic_output_dir(target, OUTPUT) as staging:
-                (staging / "a.txt").write_text("new")
+        refused = pytest.raises(ReportError, match=r"holds notes.txt, which is not part of the "
+                                r"test output; the folder is replaced as a whole: remove it")
+        with refused, atomic_output_dir(target, OUTPUT) as staging:
+            (staging / "a.txt").write_text("new")
         assert _tree(target) == {"notes.txt": "mine"}
         assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
@@ -101,9 +101,9 @@ class TestAtomicOutputDir:
         target, not an OSError."""
         (tmp_path / "file").write_text("x")
         target = tmp_path / "file" / "out"
-        with pytest.raises(ReportError, match="cannot write the test output: Not a directory"):
-            with atomic_output_dir(target, OUTPUT):
-                pass
+        refused = pytest.raises(ReportError, match="cannot write the test output: Not a directory")
+        with refused, atomic_output_dir(target, OUTPUT):
+            pass
 
 
 class TestLeftovers:

@@ -68,8 +68,8 @@ class TestBadInput:
 class TestZeroVariance:
     """Every patient dies on the same day: the hypergeometric variance is zero."""
 
-    TIMES = [50.0, 50.0, 50.0, 50.0]
-    GROUPS = ["M", "F", "M", "F"]
+    TIMES = (50.0, 50.0, 50.0, 50.0)
+    GROUPS = ("M", "F", "M", "F")
 
     def test_is_an_analysis_error_naming_the_cause(self) -> None:
         """No statistic (the data cannot tell the groups apart): one error naming the zero

@@ -298,7 +298,7 @@ class TestWritePackage:
             P1,original,2013-01-10,2014-05-01,
             """))
         (tmp_path / "pkg" / "README.txt").write_text("mine", encoding="utf-8")
-        with pytest.raises(TrialDataError, match="holds README.txt, which is not part of the "
+        with pytest.raises(TrialDataError, match=r"holds README\.txt, which is not part of the "
                            "package; the folder is replaced as a whole: remove it or write"):
             write_package(package, tmp_path / "pkg")
         assert (tmp_path / "pkg" / "README.txt").read_text(encoding="utf-8") == "mine"
