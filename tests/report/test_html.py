@@ -30,3 +30,15 @@ class TestRenderHtml:
         document["notes"] = ["tp53: <none> & skipped"]
         html = render_html(document, [])
         assert "<li>tp53: &lt;none&gt; &amp; skipped</li>" in html
+
+    def test_variable_test_and_its_note_show_once_per_variable(
+        self, results: AnalysisResults
+    ) -> None:
+        """A categorical variable's own p, test and note (e.g. Monte Carlo) show on its first
+        level's row only."""
+        document = results.to_json_dict()
+        rows = [r for r in document["table1"]["rows"] if r["variable"] == "SALVGRP"]
+        for row in rows:
+            row.update(test_variable="Fisher's exact (Monte Carlo)", note_variable="MC note")
+        html = render_html(document, [])
+        assert html.count("Fisher&#39;s exact (Monte Carlo); MC note") == 1

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from minihcvd.errors import AnalysisError
+from minihcvd.stats import group_tests
 from minihcvd.stats.group_tests import compare_categorical, compare_continuous
 from minihcvd.stats.tables import adverse_event_table, baseline_table, response_table
 
@@ -56,6 +57,16 @@ class TestBaselineTable:
             "percent": pytest.approx(200 / 3),
         }
         assert sex[0]["p_variable"] == compare_categorical([[1, 2], [3, 1]]).p_value
+
+    def test_monte_carlo_note_reaches_the_variable_rows(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When the exact test is too large, every level row carries the variable's note."""
+        monkeypatch.setattr(group_tests, "MAX_EXACT_STEPS", 0)
+        frame = ADSL.assign(karyotype=["A", "B", "C", "A", "B", "C", "C", "A"])
+        rows = [r for r in baseline_table(frame, ["karyotype"])["rows"] if r["level"]]
+        assert {r["test_variable"] for r in rows} == {"Fisher's exact (Monte Carlo)"}
+        assert all(r["note_variable"].startswith("exact enumeration too large") for r in rows)
 
     def test_salvage_group_is_always_added(self) -> None:
         """ADSL's derived salvage group (SALVGRP) closes Table 1."""

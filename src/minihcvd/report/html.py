@@ -161,8 +161,16 @@ def _table1_rows(document: dict[str, Any]) -> list[dict[str, str]]:
     if table is None:
         return []
     rows = []
+    first_levels = {row["variable"]: row.get("level") for row in reversed(table["rows"])}
     for row in table["rows"]:
         show = format_distribution if row["kind"] == "continuous" else format_count
+        notes = [row.get("note")]
+        if row["kind"] == "categorical" and row["level"] == first_levels[row["variable"]]:
+            # the whole variable's test (levels × cohorts), once, on its first level
+            notes.append(
+                f"all levels: p {format_p(row['p_variable'])}, {row['test_variable']}"
+                + (f"; {row['note_variable']}" if row.get("note_variable") else "")
+            )
         rows.append(
             {
                 "variable": VARIABLE_LABELS.get(row["variable"], row["variable"]),
@@ -171,7 +179,7 @@ def _table1_rows(document: dict[str, Any]) -> list[dict[str, str]]:
                 **{key: show(row["by_group"].get(key)) for key, _ in COHORT_HEADINGS},
                 "p": format_p(row["p"]),
                 "test": row["test"] or "",
-                "note": row.get("note") or "",
+                "note": "; ".join(note for note in notes if note),
             }
         )
     return rows

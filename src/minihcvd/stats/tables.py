@@ -188,9 +188,7 @@ def _continuous_row(name: str, column: pd.Series, groups: _Groups) -> dict[str, 
     return {**row, "p": result.p_value, "test": result.test, "note": result.note}
 
 
-def _categorical_rows(
-    name: str, values: DistinctValues, groups: _Groups
-) -> list[dict[str, Any]]:
+def _categorical_rows(name: str, values: DistinctValues, groups: _Groups) -> list[dict[str, Any]]:
     categories = sorted(values.values)
     table = np.array(
         [
@@ -208,6 +206,7 @@ def _categorical_rows(
             level=category,
             p_variable=overall["p"],
             test_variable=overall["test"],
+            note_variable=overall["note"],
         )
         rows.append(row)
     return rows
