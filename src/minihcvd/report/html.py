@@ -77,6 +77,7 @@ def render_html(
         cox=_cox_rows(document),
         table1=_table1_rows(document),
         table2=_table2_rows(document),
+        table2_tests=_table2_tests(document),
         table3=_table3_rows(document),
         cohort_headings=COHORT_HEADINGS,
         salvage_headings=SALVAGE_HEADINGS,
@@ -200,6 +201,15 @@ def _table2_rows(document: dict[str, Any]) -> list[dict[str, str]]:
         }
         for row in table["rows"]
     ]
+
+
+def _table2_tests(document: dict[str, Any]) -> str:
+    """The tests Table 2's p-values come from, as its footnote names them."""
+    table = document["response"]
+    if table is None:
+        return ""
+    tests = {row[key] for row in table["rows"] for key in ("test", "test_salvage") if row[key]}
+    return ", ".join(sorted(tests, key=str.lower)) or "none could be run"
 
 
 def _table3_rows(document: dict[str, Any]) -> list[dict[str, str]]:
