@@ -302,11 +302,11 @@ def place_in_reporting_window(
     events["treatment_related"] = related
     move = np.flatnonzero(~inside & ~fatal)
     if move.size:
-        end = last_dose.iloc[move] + pd.DateOffset(months=AE_WINDOW_MONTHS_AFTER_LAST_DOSE)
+        window_end = last_dose.iloc[move] + pd.DateOffset(months=AE_WINDOW_MONTHS_AFTER_LAST_DOSE)
         alive_until = ids.iloc[move].map(
             by_patient["death_date"].fillna(by_patient["last_followup_date"])
         )
-        end = np.minimum(end.to_numpy(), alive_until.astype("datetime64[ns]").to_numpy())
+        end = np.minimum(window_end.to_numpy(), alive_until.astype("datetime64[ns]").to_numpy())
         begin = start.iloc[move].to_numpy()
         span = np.maximum((end - begin) // np.timedelta64(1, "D"), 0)
         offset = np.floor(rng.random(move.size) * (span + 1)).astype(np.int64)
