@@ -122,3 +122,16 @@ class TestSynthesize:
 def test_exact_targets_hold_on_other_seeds(seed: int) -> None:
     """Exact-by-construction numbers hold whatever the seed."""
     assert _exact_mismatches(synthesize(seed, administrations=False)) == []
+
+
+def test_every_grade_3_to_5_event_is_treatment_emergent(default_package: TrialPackage) -> None:
+    """The generator places events in the reporting window: ADAE flags every Table 3 event
+    treatment-emergent, so Table 3 of treatment-emergent events is the paper's."""
+    from minihcvd.adam import derive_all
+
+    adae = derive_all(default_package).adae
+    assert adae is not None
+    severe = adae["AETOXGRN"].astype("Float64").fillna(0) >= 3
+    assert adae.loc[severe, "TRTEMFL"].eq("Y").all()
+    fatal = adae["AETOXGRN"].eq(5).fillna(False)
+    assert adae.loc[fatal, "ASTDT"].notna().all()

@@ -30,3 +30,26 @@ class TestRenderHtml:
         document["notes"] = ["tp53: <none> & skipped"]
         html = render_html(document, [])
         assert "<li>tp53: &lt;none&gt; &amp; skipped</li>" in html
+
+    def test_variable_test_and_its_note_show_once_per_variable(
+        self, results: AnalysisResults
+    ) -> None:
+        """A categorical variable's own p, test and note (e.g. Monte Carlo) show on its first
+        level's row only."""
+        document = results.to_json_dict()
+        rows = [r for r in document["table1"]["rows"] if r["variable"] == "SALVGRP"]
+        for row in rows:
+            row.update(test_variable="Fisher's exact (Monte Carlo)", note_variable="MC note")
+        html = render_html(document, [])
+        assert html.count("Fisher&#39;s exact (Monte Carlo); MC note") == 1
+
+    def test_table2_and_table3_footnotes(self, results: AnalysisResults) -> None:
+        """Table 2 names its tests; Table 3 says it counts treatment-emergent events only and
+        how many events outside the window it leaves out."""
+        document = results.to_json_dict()
+        document["response"]["rows"][0].update(test="Fisher's exact", test_salvage="chi-squared")
+        document["adverse_events"]["events_outside_window"] = 7
+        html = render_html(document, [])
+        assert "(the tests used: chi-squared, Fisher&#39;s exact" in html
+        assert "Treatment-emergent events only" in html
+        assert "7\ngrade 3–5 non-hematologic events outside that window are not counted" in html

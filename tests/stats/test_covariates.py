@@ -69,6 +69,13 @@ class TestBaselineCovariates:
         """Baseline = lower-case, not an outcome or date, with at least one value."""
         assert baseline_covariates(ADSL) == ["age", "salvage", "tp53_mutated", "ecog"]
 
+    def test_dosing_inputs_are_not_baseline(self) -> None:
+        """Height and weight (dosing inputs) stay out of Table 1 and the Cox screen, but a
+        model can still name them."""
+        adsl = ADSL.assign(height_cm=170.0, weight_kg=70.0)
+        assert baseline_covariates(adsl) == ["age", "salvage", "tp53_mutated", "ecog"]
+        assert encode_covariate(adsl, "weight_kg").terms == ["weight_kg"]
+
 
 @pytest.mark.parametrize(
     ("cells", "dtype", "expected"),

@@ -14,6 +14,7 @@ from tests.stats.oracle import ORACLE_DIR, RECORDED_DIR
 
 from minihcvd.errors import AnalysisError
 from minihcvd.stats import group_tests
+from minihcvd.stats._distributions import log_factorials
 from minihcvd.stats.group_tests import compare_categorical, compare_continuous
 
 CASES = pd.read_csv(ORACLE_DIR / "group_tests.csv", keep_default_na=False)
@@ -59,21 +60,31 @@ class TestAgainstR:
 
 
 class TestRuleBoundaries:
-    def test_too_many_tables_falls_back_with_note(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Past the enumeration limit the chi-squared p is given, and the note says why."""
-        monkeypatch.setattr(group_tests, "MAX_EXACT_TABLES", 5)
-        result = compare_categorical([[5, 2], [3, 6], [1, 4]])
-        assert result.test == "chi-squared"
-        assert result.note == "expected count < 5 but 42 tables to enumerate: chi-squared p"
-
-    def test_three_groups_with_small_counts(self) -> None:
-        """With three groups and small counts: chi-squared, with a note."""
-        result = compare_categorical([[1, 2, 3], [3, 2, 1]])
-        assert result.test == "chi-squared"
-        assert (
-            result.note
-            == "expected count < 5 but more than two groups: chi-squared p, not Fisher's"
+    def test_too_large_a_table_gets_r_monte_carlo_with_note(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Past the exact budget: R's Monte Carlo alternative, within 4 SE of R's exact p,
+        the same p on every run, and a note with the replicates and the seed."""
+        monkeypatch.setattr(group_tests, "MAX_EXACT_STEPS", 5)
+        case = CASES.set_index("case").loc["fisher_8x2"]
+        table = [_numbers(row) for row in case["first"].split("|")]
+        result = compare_categorical(table)
+        exact = _recorded(RECORDED_DIR)["fisher_8x2"]
+        replicates = group_tests.MONTE_CARLO_REPLICATES
+        assert result.test == "Fisher's exact (Monte Carlo)"
+        assert abs(result.p_value - exact) < 4 * np.sqrt(exact * (1 - exact) / replicates)
+        assert compare_categorical(table) == result
+        assert result.note == (
+            f"exact enumeration too large: Monte Carlo p from {replicates:,} tables with the"
+            f" observed margins (seed {group_tests.MONTE_CARLO_SEED}), as R's"
+            " fisher.test(simulate.p.value = TRUE)"
         )
+
+    def test_three_groups_with_small_counts_are_exact(self) -> None:
+        """With three groups and small counts: Fisher's exact test of the 2×3 table."""
+        result = compare_categorical([[1, 2, 3], [3, 2, 1]])
+        assert result.test == "Fisher's exact"
+        assert result.note is None
 
     def test_empty_level_is_dropped(self) -> None:
         """A level with no patients does not change the test."""
@@ -95,6 +106,40 @@ class TestRuleBoundaries:
         """NaN values are left out before ranking."""
         clean = compare_continuous([1, 2, 3], [4, 5, 6])
         assert compare_continuous([1, 2, np.nan, 3], [4, 5, 6, np.nan]) == clean
+
+
+def _all_tables(rows: tuple[int, ...], columns: tuple[int, ...]) -> list[np.ndarray]:
+    """Every table with these margins, by brute force (first column, then the rest)."""
+    if len(columns) == 1:
+        return [np.array(rows)[:, None]]
+    tables = []
+    for first in np.ndindex(*(r + 1 for r in rows)):
+        if sum(first) == columns[0]:
+            rest = tuple(r - x for r, x in zip(rows, first, strict=True))
+            tables += [np.column_stack((first, t)) for t in _all_tables(rest, columns[1:])]
+    return tables
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=4), min_size=2, max_size=3).filter(
+        lambda t: len({len(r) for r in t}) == 1
+    )
+)
+def test_network_p_is_the_brute_force_sum(cells: list[list[int]]) -> None:
+    """The network algorithm's p equals the sum over every table with the margins of those
+    no more probable than the observed one (R's rule, its tolerance)."""
+    table = np.array(cells)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if min(table.shape) < 2:
+        return
+    rows, columns = tuple(table.sum(axis=1)), tuple(table.sum(axis=0))
+    lf = log_factorials(int(table.sum()))
+    const = lf[list(rows)].sum() + lf[list(columns)].sum() - lf[table.sum()]
+    log_p = np.array([const - lf[t].sum() for t in _all_tables(rows, columns)])
+    observed = const - lf[table].sum()
+    tolerance = group_tests.FEXACT_TOLERANCE
+    brute = np.exp(log_p[log_p <= observed + np.log1p(tolerance)]).sum()
+    assert group_tests._fisher_network(table, tolerance) == pytest.approx(brute, abs=1e-12)
 
 
 @given(

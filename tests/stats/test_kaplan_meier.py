@@ -59,7 +59,7 @@ class TestAgainstRSurvfit:
 
     @pytest.mark.parametrize(("name", "fit", "ci"), CASES)
     def test_survival_at_times_equals_summary(self, name: str, fit: str, ci: str) -> None:
-        """predict() equals summary(fit, times); times past the last one are NaN."""
+        """predict() equals summary(fit, times); past the last time NaN, or 0 if S reached 0."""
         km = _fit(name, fit, ci)
         r = recorded(name, "at")
         r = r[(r["fit"] == fit) & (r["ci_type"] == ci)]
@@ -70,7 +70,9 @@ class TestAgainstRSurvfit:
         _close(estimate[kept], r["surv"])
         _close(lower[kept], r["lower"])
         _close(upper[kept], r["upper"])
-        assert np.isnan(estimate[~kept]).all()
+        # past the end: 0 where the curve reached 0 (R summary(extend = TRUE)), else NA
+        past = 0.0 if km.survival_function_[-1] == 0.0 else np.nan
+        np.testing.assert_array_equal(estimate[~kept], past)
 
 
 class TestMedianRule:
@@ -105,6 +107,19 @@ class TestInputChecks:
         """An event column with a 2 is refused."""
         with pytest.raises(AnalysisError, match="only 0/1"):
             KaplanMeierFitter().fit([1, 2], [1, 2])
+
+    def test_survival_past_the_end_is_zero_where_the_curve_reached_zero(self) -> None:
+        """R summary(survfit(Surv(c(1,2,3,5), c(1,0,1,1))), times = c(4,5,10), extend = TRUE)
+        gives S 0.375 [0.01097112, 0.8080011], then 0 (CI NA) at 5 and 10; a curve ending
+        censored above 0 stays not estimable (NaN) past its end."""
+        km = KaplanMeierFitter().fit([1, 2, 3, 5], [1, 0, 1, 1])
+        estimate, lower, upper = km.predict([4.0, 5.0, 10.0])
+        np.testing.assert_allclose(estimate, [0.375, 0.0, 0.0])
+        assert lower[0] == pytest.approx(0.01097112, abs=1e-8)
+        assert upper[0] == pytest.approx(0.8080011, abs=1e-7)
+        assert np.isnan(lower[1:]).all() and np.isnan(upper[1:]).all()
+        censored = KaplanMeierFitter().fit([1, 2, 3, 5], [1, 0, 1, 0])
+        assert np.isnan(censored.predict([10.0])[0]).all()
 
     def test_predict_before_fit(self) -> None:
         """Asking an unfitted estimator for values says so."""

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from minihcvd.errors import AnalysisError
+from minihcvd.stats import group_tests
 from minihcvd.stats.group_tests import compare_categorical, compare_continuous
 from minihcvd.stats.tables import adverse_event_table, baseline_table, response_table
 
@@ -56,6 +57,16 @@ class TestBaselineTable:
             "percent": pytest.approx(200 / 3),
         }
         assert sex[0]["p_variable"] == compare_categorical([[1, 2], [3, 1]]).p_value
+
+    def test_monte_carlo_note_reaches_the_variable_rows(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When the exact test is too large, every level row carries the variable's note."""
+        monkeypatch.setattr(group_tests, "MAX_EXACT_STEPS", 0)
+        frame = ADSL.assign(karyotype=["A", "B", "C", "A", "B", "C", "C", "A"])
+        rows = [r for r in baseline_table(frame, ["karyotype"])["rows"] if r["level"]]
+        assert {r["test_variable"] for r in rows} == {"Fisher's exact (Monte Carlo)"}
+        assert all(r["note_variable"].startswith("exact enumeration too large") for r in rows)
 
     def test_salvage_group_is_always_added(self) -> None:
         """ADSL's derived salvage group (SALVGRP) closes Table 1."""
@@ -111,35 +122,28 @@ class TestResponseTable:
 
 
 class TestAdverseEventTable:
-    def test_worst_grade_non_hematologic_two_patients(self) -> None:
-        """Per patient and term the worst grade; hematologic and single-patient terms dropped."""
-        events = pd.DataFrame(
+    def test_worst_treatment_emergent_grade_non_hematologic_two_patients(self) -> None:
+        """Per patient and term the worst treatment-emergent grade; events outside the
+        reporting window (TRTEMFL N), hematologic and single-patient terms dropped."""
+        adae = pd.DataFrame(
             {
-                "patient_id": ["P1", "P1", "P2", "P3", "P1", "P2", "P4", "P5"],
-                "term": [
-                    "Infection",
-                    "Infection",
-                    "Infection",
-                    "Infection",
-                    "Neutropenia",
-                    "Neutropenia",
-                    "Pain",
-                    "Rash",
-                ],
-                "grade": [3, 5, 4, 2, 4, 4, 3, 3],
-                "hematologic": pd.array(
-                    [False, False, False, False, True, True, False, False], dtype="boolean"
-                ),
+                "USUBJID": ["P1", "P1", "P2", "P3", "P1", "P2", "P4", "P5", "P6", "P7"],
+                "AETERM": ["Infection"] * 4 + ["Neutropenia"] * 2 + ["Pain", "Rash"] * 2,
+                "AETOXGRN": pd.array([3, 5, 4, 2, 4, 4, 3, 3, 4, 3], dtype="Int64"),
+                "AEHEMFL": ["N", "N", "N", "N", "Y", "Y", "N", "N", "N", "N"],
+                "TRTEMFL": ["Y", "N", "Y", "Y", "Y", "Y", "Y", "Y", "N", "Y"],
             }
         )
-        table = adverse_event_table(events, n_patients=10)
-        assert [r["term"] for r in table["rows"]] == ["Infection"]
-        row = table["rows"][0]
-        assert row["grade_3"]["count"] == 0
-        assert row["grade_4"] == {"count": 1, "denominator": 10, "percent": 10.0}
-        assert row["grade_5"]["count"] == 1
+        table = adverse_event_table(adae, n_patients=10)
+        assert [r["term"] for r in table["rows"]] == ["Rash", "Infection"]  # more grade 3
+        infection = table["rows"][1]
+        assert infection["grade_3"] == {"count": 1, "denominator": 10, "percent": 10.0}
+        assert infection["grade_4"]["count"] == 1
+        assert infection["grade_5"]["count"] == 0  # P1's grade 5 is outside the window
+        assert table["events_outside_window"] == 2
 
     def test_missing_columns(self) -> None:
-        """Without the grade column there is no Table 3."""
-        with pytest.raises(AnalysisError, match="lacks column\\(s\\) grade"):
-            adverse_event_table(pd.DataFrame(columns=["patient_id", "term", "hematologic"]), 3)
+        """Without the treatment-emergent flag there is no Table 3."""
+        columns = ["USUBJID", "AETERM", "AETOXGRN", "AEHEMFL"]
+        with pytest.raises(AnalysisError, match="lacks column\\(s\\) TRTEMFL"):
+            adverse_event_table(pd.DataFrame(columns=columns), 3)

@@ -14,7 +14,11 @@ import numpy as np
 import pandas as pd
 
 from minihcvd.cohort.baseline import generate_baseline
-from minihcvd.cohort.events import generate_adverse_events, generate_assessments
+from minihcvd.cohort.events import (
+    generate_adverse_events,
+    generate_assessments,
+    place_in_reporting_window,
+)
 from minihcvd.cohort.outcomes import OutcomeModel, generate_outcomes, patient_outcome_columns
 from minihcvd.cohort.treatment import generate_administrations
 from minihcvd.errors import CohortError
@@ -93,6 +97,8 @@ def synthesize(
     assessments = generate_assessments(rng, patients["patient_id"], patients["start_date"], course)
     adverse_events = generate_adverse_events(rng, patients, course)
     given = generate_administrations(rng, patients, course) if administrations else None
+    if given is not None:
+        adverse_events = place_in_reporting_window(rng, adverse_events, patients, given)
     return TrialPackage(
         patients=_typed(patients, _SPECS["patients.csv"]),
         assessments=_typed(assessments, _SPECS["assessments.csv"]),

@@ -77,6 +77,7 @@ def render_html(
         cox=_cox_rows(document),
         table1=_table1_rows(document),
         table2=_table2_rows(document),
+        table2_tests=_table2_tests(document),
         table3=_table3_rows(document),
         cohort_headings=COHORT_HEADINGS,
         salvage_headings=SALVAGE_HEADINGS,
@@ -161,8 +162,16 @@ def _table1_rows(document: dict[str, Any]) -> list[dict[str, str]]:
     if table is None:
         return []
     rows = []
+    first_levels = {row["variable"]: row.get("level") for row in reversed(table["rows"])}
     for row in table["rows"]:
         show = format_distribution if row["kind"] == "continuous" else format_count
+        notes = [row.get("note")]
+        if row["kind"] == "categorical" and row["level"] == first_levels[row["variable"]]:
+            # the whole variable's test (levels × cohorts), once, on its first level
+            notes.append(
+                f"all levels: p {format_p(row['p_variable'])}, {row['test_variable']}"
+                + (f"; {row['note_variable']}" if row.get("note_variable") else "")
+            )
         rows.append(
             {
                 "variable": VARIABLE_LABELS.get(row["variable"], row["variable"]),
@@ -171,7 +180,7 @@ def _table1_rows(document: dict[str, Any]) -> list[dict[str, str]]:
                 **{key: show(row["by_group"].get(key)) for key, _ in COHORT_HEADINGS},
                 "p": format_p(row["p"]),
                 "test": row["test"] or "",
-                "note": row.get("note") or "",
+                "note": "; ".join(note for note in notes if note),
             }
         )
     return rows
@@ -192,6 +201,15 @@ def _table2_rows(document: dict[str, Any]) -> list[dict[str, str]]:
         }
         for row in table["rows"]
     ]
+
+
+def _table2_tests(document: dict[str, Any]) -> str:
+    """The tests Table 2's p-values come from, as its footnote names them."""
+    table = document["response"]
+    if table is None:
+        return ""
+    tests = {row[key] for row in table["rows"] for key in ("test", "test_salvage") if row[key]}
+    return ", ".join(sorted(tests, key=str.lower)) or "none could be run"
 
 
 def _table3_rows(document: dict[str, Any]) -> list[dict[str, str]]:

@@ -189,7 +189,6 @@ def analyze_package(
     return analyze_adam(
         adam,
         options,
-        adverse_events=package.adverse_events,
         administrations=package.administrations,
         progress=report,
         on_curves=on_curves,
@@ -200,7 +199,6 @@ def analyze_adam(
     adam: AdamDatasets,
     options: AnalysisOptions | None = None,
     *,
-    adverse_events: pd.DataFrame | None = None,
     administrations: pd.DataFrame | None = None,
     progress: Progress | None = None,
     on_curves: Callable[[AnalysisResults], None] | None = None,
@@ -236,7 +234,7 @@ def analyze_adam(
         partial(
             _cox_models, adsl, os_table, adam, subjects, candidates, options.covariates, distinct
         ),
-        partial(_tables, adsl, baseline, adverse_events, distinct),
+        partial(_tables, adsl, baseline, adam.adae, distinct),
     ]
     with JobRunner(jobs if len(adsl) >= PARALLEL_MIN_PATIENTS else []) as helper:
         _curves(results, adam.adtte, subjects, os_table, os_distinct, report, tell)
@@ -327,7 +325,7 @@ def _cox_models(
 def _tables(
     adsl: pd.DataFrame,
     baseline: list[str],
-    adverse_events: pd.DataFrame | None,
+    adae: pd.DataFrame | None,
     distinct: DistinctColumns,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
     """Tables 1–3 (Table 1 of the ``baseline`` covariates) and the notes on those skipped."""
@@ -335,12 +333,10 @@ def _tables(
     table1 = baseline_table(adsl, baseline, distinct=distinct)
     response = _optional(lambda: response_table(adsl, distinct=distinct), "Table 2", notes)
     table3 = None
-    if adverse_events is None or adverse_events.empty:
+    if adae is None or adae.empty:
         notes.append("Table 3 skipped: the package has no adverse events")
     else:
-        table3 = _optional(
-            lambda: adverse_event_table(adverse_events, len(adsl)), "Table 3", notes
-        )
+        table3 = _optional(lambda: adverse_event_table(adae, len(adsl)), "Table 3", notes)
     return table1, response, table3, notes
 
 

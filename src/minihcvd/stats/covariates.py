@@ -31,6 +31,9 @@ SCT = "sct"
 #: Cohort levels, the reference (original) first.
 COHORT_LEVELS = COHORT_CODES
 FLAG_VALUES = frozenset({"Y", "N"})
+#: Dosing inputs, not baseline characteristics: out of Table 1 and the Cox screen (a model
+#: may still name them with --covariates).
+DOSING_COLUMNS = frozenset({"height_cm", "weight_kg"})
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,14 @@ class Covariate:
 
 
 def baseline_covariates(adsl: pd.DataFrame) -> list[str]:
-    """The baseline characteristics ADSL carries from patients.csv (lower-case, not dates)."""
+    """The baseline characteristics ADSL carries from patients.csv (lower-case, not dates,
+    not the dosing inputs height and weight)."""
     return [
         column
         for column in adsl.columns
         if column == column.lower()
         and column not in PATIENT_NON_BASELINE_COLUMNS
+        and column not in DOSING_COLUMNS
         and not pd.api.types.is_datetime64_any_dtype(adsl[column])
         and has_values(adsl[column])
     ]

@@ -5,15 +5,16 @@ variables by Pearson's chi-squared test without continuity correction, or Fisher
 when an expected count is below 5; continuous variables by the Mann–Whitney U (Wilcoxon
 rank-sum) test with R ``wilcox.test``'s choice of exact or normal approximation.
 
-Fisher's test on a table larger than 2×2 with two groups is exact too: every table with the
-observed margins is enumerated (R's ``fisher.test`` p with its 1e-7 relative tolerance), as
-long as there are at most ``MAX_EXACT_TABLES`` of them. Beyond that (or with more than two
-groups) the chi-squared p is given with a note saying why, never a random Monte Carlo p.
+Fisher's test on any r×c table is exact, as R's ``fisher.test`` (the network algorithm, with
+R's tolerances); a table too large for it gets R's documented alternative, a Monte Carlo p
+with a stated number of replicates and seed, and a note saying so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -31,9 +32,17 @@ __all__ = [
     "pearson_chi_squared",
 ]
 
-MAX_EXACT_TABLES = 1_000_000
-#: R's fisher.test counts tables with probability <= observed * (1 + 1e-7) as as extreme.
+#: R's fisher.test on a 2×2 table counts tables with P <= P(observed) (1 + 1e-7) as extreme;
 FISHER_RELATIVE_TOLERANCE = 1e-7
+#: on a larger one FEXACT's tolerance (the square root of the smallest relative spacing).
+FEXACT_TOLERANCE = 3.45254e-7
+#: Steps (column fillings looked at, partial tables carried) the exact enumeration may take
+#: before R's Monte Carlo alternative is used instead: about a second.
+MAX_EXACT_STEPS = 300_000
+MONTE_CARLO_REPLICATES = 100_000
+MONTE_CARLO_SEED = 20_230_123
+#: Partial tables whose log-probabilities agree to 1e-9 are merged (far inside the tolerance).
+MERGE_SCALE = 1e9
 #: R's wilcox.test uses the exact distribution below 50 per group when there are no ties.
 WILCOXON_EXACT_LIMIT = 50
 
@@ -62,20 +71,7 @@ def compare_categorical(counts: Any) -> GroupTestResult:
     chi_squared = _pearson(table, expected)
     if expected.min() >= 5:
         return GroupTestResult("chi-squared", chi_squared)
-    if table.shape[1] != 2:
-        return GroupTestResult(
-            "chi-squared",
-            chi_squared,
-            "expected count < 5 but more than two groups: chi-squared p, not Fisher's",
-        )
-    n_tables = _count_tables(table[:, 0].sum(), table.sum(axis=1))
-    if n_tables > MAX_EXACT_TABLES:
-        return GroupTestResult(
-            "chi-squared",
-            chi_squared,
-            f"expected count < 5 but {n_tables:,} tables to enumerate: chi-squared p",
-        )
-    return GroupTestResult("Fisher's exact", _fisher_two_groups(table))
+    return _fisher_p(table)
 
 
 def fisher_exact(counts: Any) -> GroupTestResult:
@@ -92,7 +88,7 @@ def fisher_exact(counts: Any) -> GroupTestResult:
     table = table[table.sum(axis=1) > 0]
     if table.shape[0] < 2:
         return GroupTestResult("Fisher's exact", 1.0)
-    return GroupTestResult("Fisher's exact", _fisher_two_groups(table))
+    return _fisher_p(table)
 
 
 def pearson_chi_squared(counts: Any) -> GroupTestResult:
@@ -179,47 +175,146 @@ def _pearson(table: IntArray, expected: FloatArray) -> float:
     return chi2_sf(statistic, df)
 
 
-def _log_choose(log_factorial: FloatArray, n: Any, k: Any) -> FloatArray:
-    result: FloatArray = log_factorial[n] - log_factorial[k] - log_factorial[n - k]
-    return result
+def _fisher_p(table: IntArray) -> GroupTestResult:
+    """Fisher's exact test of an r×c table (no empty row or column), as R's ``fisher.test``.
 
-
-def _count_tables(first_column_total: int, row_totals: IntArray) -> int:
-    """Number of first columns with the given total and row bounds (a small DP over sums)."""
-    ways = np.zeros(first_column_total + 1, dtype=np.float64)
-    ways[0] = 1.0
-    for bound in row_totals:
-        cumulative = np.concatenate(([0.0], np.cumsum(ways)))
-        upper = np.arange(first_column_total + 1) + 1
-        lower = np.maximum(upper - int(bound) - 1, 0)
-        ways = cumulative[upper] - cumulative[lower]
-    return int(ways[first_column_total])
-
-
-def _fisher_two_groups(table: IntArray) -> float:
-    """Exact p of a (levels × 2) table: sum of P(T) over tables no more probable than observed.
-
-    Partial first columns are grown level by level, keeping only those that can still reach
-    the column total; the largest level comes last, where its count is determined.
+    Exact by :func:`_fisher_network`; past ``MAX_EXACT_STEPS`` steps of it, R's
+    ``simulate.p.value`` alternative with ``MONTE_CARLO_REPLICATES`` tables drawn with the
+    observed margins (seed ``MONTE_CARLO_SEED``), and a note saying so.
     """
-    table = table[np.argsort(table.sum(axis=1), kind="stable")]
-    rows = table.sum(axis=1)
-    total = int(table[:, 0].sum())
-    lf = log_factorials(int(rows.sum()))
-    remaining = np.concatenate((np.cumsum(rows[::-1])[::-1][1:], [0]))
-    sums = np.zeros(1, dtype=np.int64)
-    log_p = np.zeros(1)
-    for bound, left in zip(rows[:-1], remaining[:-1], strict=True):
-        x = np.arange(int(bound) + 1)
-        new_sums = (sums[:, None] + x[None, :]).ravel()
-        new_log_p = (log_p[:, None] + _log_choose(lf, bound, x)[None, :]).ravel()
-        feasible = (new_sums <= total) & (new_sums >= total - left)
-        sums, log_p = new_sums[feasible], new_log_p[feasible]
-    log_p = log_p + _log_choose(lf, rows[-1], total - sums)
-    observed = float(_log_choose(lf, rows, table[:, 0]).sum())
-    log_norm = float(_log_choose(lf, rows.sum(), total))
-    extreme = log_p <= observed + np.log1p(FISHER_RELATIVE_TOLERANCE)
-    return float(min(1.0, np.exp(log_p[extreme] - log_norm).sum()))
+    if table.shape == (2, 2):
+        return GroupTestResult("Fisher's exact", _fisher_network(table, FISHER_RELATIVE_TOLERANCE))
+    try:
+        return GroupTestResult(
+            "Fisher's exact", _fisher_network(table, FEXACT_TOLERANCE, MAX_EXACT_STEPS)
+        )
+    except _TooLarge:
+        pass
+    return GroupTestResult(
+        "Fisher's exact (Monte Carlo)",
+        _fisher_monte_carlo(table),
+        f"exact enumeration too large: Monte Carlo p from {MONTE_CARLO_REPLICATES:,} tables"
+        f" with the observed margins (seed {MONTE_CARLO_SEED}), as R's"
+        " fisher.test(simulate.p.value = TRUE)",
+    )
+
+
+def _fisher_network(table: IntArray, tolerance: float, max_steps: int | None = None) -> float:
+    """Exact two-sided p: the sum of P(T) over tables T with the observed margins and
+    P(T) <= P(observed) (1 + tolerance). Raises ``_TooLarge`` past ``max_steps`` steps
+    (column fillings looked at and partial tables carried).
+
+    The network algorithm of Mehta and Patel (R's FEXACT) on the table's columns, the longer
+    side: a node is a column index and the multiset of row totals still to fill (the future
+    depends on nothing else). Each node knows the most and the least probable completions
+    (worked out once per node) and, in closed form, the total probability of all of them
+    (Σ Π 1/x! = n!/(Π r! Π c!)); a partial table whose every completion is as extreme as the
+    observed one adds that total, one none of whose completions is is dropped, and only the
+    rest go on to the next column, merged with those of equal probability at the same node.
+    """
+    if table.shape[0] > table.shape[1]:
+        table = table.T
+    columns = np.sort(table.sum(axis=0))[::-1]  # large columns first: small futures
+    n_columns = columns.size
+    lf = log_factorials(int(table.sum()))
+    log_const = float(lf[table.sum(axis=1)].sum() + lf[columns].sum() - lf[table.sum()])
+    threshold = -float(lf[table].sum()) + np.log1p(tolerance)
+    later = np.concatenate((np.cumsum(columns[::-1])[::-1], [0]))  # patients in columns j..
+    steps = 0
+
+    def step(count: int) -> None:
+        nonlocal steps
+        steps += count
+        if max_steps is not None and steps > max_steps:
+            raise _TooLarge
+
+    @cache
+    def fills(j: int, state: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], float], ...]:
+        """Each way to fill column j from the row totals ``state``: (next state, −Σ log x!)."""
+        out = []
+        for cells in _compositions(int(columns[j]), state):
+            rest = tuple(sorted(s - x for s, x in zip(state, cells, strict=True)))
+            out.append((rest, -float(lf[list(cells)].sum())))
+        step(len(out))
+        return tuple(out)
+
+    @cache
+    def extremes(j: int, state: tuple[int, ...]) -> tuple[float, float]:
+        """Least and most of −Σ log x! over the completions of columns j.. from ``state``."""
+        if j == n_columns:
+            return 0.0, 0.0
+        ends = [(value, *extremes(j + 1, rest)) for rest, value in fills(j, state)]
+        return min(v + lo for v, lo, _ in ends), max(v + hi for v, _, hi in ends)
+
+    def log_mass(j: int, state: tuple[int, ...]) -> float:
+        return float(lf[later[j]] - lf[list(state)].sum() - lf[columns[j:]].sum())
+
+    root = tuple(sorted(int(r) for r in table.sum(axis=1)))
+    layer: dict[tuple[int, ...], tuple[FloatArray, FloatArray]] = {root: (np.zeros(1), np.ones(1))}
+    p_value = 0.0
+    for j in range(n_columns):
+        pending: dict[tuple[int, ...], list[tuple[FloatArray, FloatArray]]] = {}
+        for state, (past, weight) in layer.items():
+            for rest, value in fills(j, state):
+                paths = past + value
+                least, most = extremes(j + 1, rest)
+                all_extreme = paths + most <= threshold
+                if all_extreme.any():
+                    mass = log_const + log_mass(j + 1, rest)
+                    p_value += float(
+                        (weight[all_extreme] * np.exp(paths[all_extreme] + mass)).sum()
+                    )
+                open_ = ~all_extreme & (paths + least <= threshold)
+                if open_.any():
+                    pending.setdefault(rest, []).append((paths[open_], weight[open_]))
+        layer = {}
+        for rest, parts in pending.items():
+            paths = np.concatenate([p for p, _ in parts])
+            weights = np.concatenate([w for _, w in parts])
+            keys, first, inverse = np.unique(
+                np.round(paths * MERGE_SCALE), return_index=True, return_inverse=True
+            )
+            layer[rest] = (paths[first], np.bincount(inverse, weights=weights).astype(np.float64))
+            step(keys.size)
+    return min(1.0, p_value)
+
+
+class _TooLarge(Exception):
+    """The exact enumeration would take more than its budget of steps."""
+
+
+def _compositions(total: int, bounds: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+    """Column fillings: cells 0 <= x_i <= bounds_i summing to ``total`` (the row totals left
+    then always have a completion: they sum to the later columns' total)."""
+
+    def grow(i: int, remaining: int) -> Iterator[tuple[int, ...]]:
+        if i == len(bounds) - 1:
+            if remaining <= bounds[i]:
+                yield (remaining,)
+            return
+        capacity = sum(bounds[i + 1 :])
+        for x in range(max(0, remaining - capacity), min(bounds[i], remaining) + 1):
+            for tail in grow(i + 1, remaining - x):
+                yield (x, *tail)
+
+    return grow(0, total)
+
+
+def _fisher_monte_carlo(table: IntArray) -> float:
+    """R's ``fisher.test(simulate.p.value = TRUE)``: (1 + #{simulated tables with
+    −Σ log x! <= observed's}) / (B + 1), tables drawn with the observed margins (Patefield's
+    algorithm, as R's ``r2dtable``)."""
+    from scipy.stats import random_table  # only here: 0.4 s to import
+
+    lf = log_factorials(int(table.sum()))
+    draws = random_table(table.sum(axis=1), table.sum(axis=0)).rvs(
+        MONTE_CARLO_REPLICATES, method="patefield", random_state=MONTE_CARLO_SEED
+    )
+    statistic = -lf[draws].sum(axis=(1, 2))
+    observed = -float(lf[table].sum())
+    almost_one = 1.0 + 64.0 * np.finfo(np.float64).eps
+    extreme = int((statistic <= observed / almost_one).sum())
+    return (1.0 + extreme) / (MONTE_CARLO_REPLICATES + 1.0)
 
 
 def _finite(values: Any) -> FloatArray:

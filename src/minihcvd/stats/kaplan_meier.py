@@ -92,7 +92,8 @@ class KaplanMeierFitter:
     def predict(self, times: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(estimate, lower, upper) at ``times`` like ``summary(fit, times)``.
 
-        Times beyond the last observed time are not estimable (NaN), as R drops them.
+        Times beyond the last observed time are not estimable (NaN), as R drops them, unless
+        the curve reached 0 there: then S is 0 (R's ``summary(extend = TRUE)``), its band NaN.
         """
         self._check_fitted()
         at = check_times(times)
@@ -104,6 +105,12 @@ class KaplanMeierFitter:
         lower = np.where(before_first, 1.0, self.ci_lower_[safe])
         upper = np.where(before_first, 1.0, self.ci_upper_[safe])
         beyond = at > self.timeline_[-1]
+        if self.survival_function_[-1] == 0.0:
+            # the curve reached 0 with a death at the last time: 0 from then on (R's
+            # summary(extend = TRUE)), its band not estimable (NA) as at the last time
+            estimate[beyond] = 0.0
+            lower[beyond] = upper[beyond] = np.nan
+            return estimate, lower, upper
         for values in (estimate, lower, upper):
             values[beyond] = np.nan
         return estimate, lower, upper

@@ -87,18 +87,21 @@ def response_table(
     return {"n": cohort.sizes(), "n_by_salvage": salvage.sizes(), "rows": rows}
 
 
-def adverse_event_table(adverse_events: pd.DataFrame, n_patients: int) -> dict[str, Any]:
-    """Table 3: grade 3, 4, 5 non-hematologic events in >= 2 patients (worst grade a patient)."""
-    needed = {"patient_id", "term", "grade", "hematologic"}
-    missing = needed - set(adverse_events.columns)
+def adverse_event_table(adae: pd.DataFrame, n_patients: int) -> dict[str, Any]:
+    """Table 3: treatment-emergent (ADAE ``TRTEMFL``) grade 3, 4, 5 non-hematologic events in
+    >= 2 patients, each patient counted once per term at the worst grade."""
+    needed = {"USUBJID", "AETERM", "AETOXGRN", "AEHEMFL", "TRTEMFL"}
+    missing = needed - set(adae.columns)
     if missing:
-        raise AnalysisError(f"adverse_events.csv lacks column(s) {', '.join(sorted(missing))}")
-    events = adverse_events[~adverse_events["hematologic"].astype("boolean").fillna(False)]
-    events = events[events["grade"].astype("Float64").fillna(0) >= min(AE_GRADES)]
-    worst = events.groupby(["term", "patient_id"])["grade"].max().astype(int).reset_index()
+        raise AnalysisError(f"ADAE lacks column(s) {', '.join(sorted(missing))}")
+    emergent = adae["TRTEMFL"].to_numpy(dtype=object) == "Y"
+    non_hematologic = adae["AEHEMFL"].to_numpy(dtype=object) != "Y"
+    severe = adae["AETOXGRN"].astype("Float64").fillna(0).to_numpy() >= min(AE_GRADES)
+    events = adae.loc[emergent & non_hematologic & severe, ["AETERM", "USUBJID", "AETOXGRN"]]
+    worst = events.groupby(["AETERM", "USUBJID"])["AETOXGRN"].max().astype(int).reset_index()
     labels = [f"grade_{g}" for g in AE_GRADES]
     counts = (
-        pd.crosstab(worst["term"], worst["grade"])
+        pd.crosstab(worst["AETERM"], worst["AETOXGRN"])
         .reindex(columns=list(AE_GRADES), fill_value=0)
         .set_axis(labels, axis=1)
     )
@@ -109,7 +112,11 @@ def adverse_event_table(adverse_events: pd.DataFrame, n_patients: int) -> dict[s
         {"term": str(term), **{g: _count(int(row[g]), n_patients) for g in labels}}
         for term, row in zip(counts.index, counts.to_dict("records"), strict=True)
     ]
-    return {"n": n_patients, "rows": rows}
+    return {
+        "n": n_patients,
+        "events_outside_window": int((~emergent & non_hematologic & severe).sum()),
+        "rows": rows,
+    }
 
 
 @dataclass(frozen=True)
@@ -188,9 +195,7 @@ def _continuous_row(name: str, column: pd.Series, groups: _Groups) -> dict[str, 
     return {**row, "p": result.p_value, "test": result.test, "note": result.note}
 
 
-def _categorical_rows(
-    name: str, values: DistinctValues, groups: _Groups
-) -> list[dict[str, Any]]:
+def _categorical_rows(name: str, values: DistinctValues, groups: _Groups) -> list[dict[str, Any]]:
     categories = sorted(values.values)
     table = np.array(
         [
@@ -208,6 +213,7 @@ def _categorical_rows(
             level=category,
             p_variable=overall["p"],
             test_variable=overall["test"],
+            note_variable=overall["note"],
         )
         rows.append(row)
     return rows
