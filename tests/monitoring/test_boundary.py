@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.monitoring.record_boundaries import MAX_DEATHS, boundary, designs
 from tests.monitoring.reference import reference_boundary
 
 from minihcvd.errors import MonitoringError
@@ -16,6 +23,7 @@ from minihcvd.monitoring import (
 )
 from minihcvd.monitoring.posterior import _calc_prob_experimental_better
 
+RECORDED = Path(__file__).with_name("data") / "boundaries_before_issue19.json"
 STANDARD = InverseGammaPrior(100.0, 1099.7664296696569)
 EXPERIMENTAL = InverseGammaPrior(3.0, 22.21750362969004)
 
@@ -94,3 +102,41 @@ class TestStoppingBoundary:
         with pytest.raises(MonitoringError, match="delta_months must be a finite number >= 0"):
             stopping_boundary(standard=STANDARD, experimental=EXPERIMENTAL, delta_months=-1.0,
                               p_lower=0.1, max_deaths=5)
+
+
+class TestSameBoundaryAsBeforeIssue19:
+    """Today's boundary (closed form plus bisection, δ = 0; a bracketed search from the δ = 0
+    boundary, δ > 0) against the one the root finder of commit 22d3ed8 gave on 60 designs
+    (record_boundaries.py), and against Brent's method on designs hypothesis draws."""
+
+    def test_equals_the_recorded_boundaries(self) -> None:
+        """Same death counts where the rule never stops, and the same values: the old search
+        stopped up to 1.4e-8 relative (2.8e-8 months) from the root (its bracket was looser than its
+        tolerances; today's is tested to be the root to 1e-9), so that is the tolerance."""
+        recorded = json.loads(RECORDED.read_text(encoding="utf-8"))
+        assert recorded["max_deaths"] == MAX_DEATHS
+        assert [{k: v for k, v in entry.items() if k != "boundary_months"}
+                for entry in recorded["designs"]] == designs()
+        for entry in recorded["designs"]:
+            old, new = np.array(entry["boundary_months"]), np.array(boundary(entry))
+            np.testing.assert_array_equal(old == 0, new == 0)
+            np.testing.assert_allclose(new, old, rtol=2e-8, atol=0, err_msg=str(entry))
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        standard_shape=st.floats(1.5, 300.0), standard_mean=st.floats(2.0, 40.0),
+        experimental_shape=st.floats(0.5, 10.0), experimental_scale=st.floats(0.5, 200.0),
+        delta=st.one_of(st.just(0.0), st.floats(0.1, 10.0)),
+        p_lower=st.floats(0.005, 0.7), max_patients=st.integers(1, 30),
+    )
+    def test_equals_brent_death_count_by_death_count(
+        self, standard_shape: float, standard_mean: float, experimental_shape: float,
+        experimental_scale: float, delta: float, p_lower: float, max_patients: int,
+    ) -> None:
+        design = replace(
+            load_design(default_design_path()),
+            standard=InverseGammaPrior.with_mean(standard_mean, standard_shape),
+            experimental=InverseGammaPrior(experimental_shape, experimental_scale),
+            delta_months=delta, p_lower=p_lower, min_patients=1, max_patients=max_patients)
+        np.testing.assert_allclose(design.boundary_months, reference_boundary(design),
+                                   rtol=1e-9, atol=1e-9)

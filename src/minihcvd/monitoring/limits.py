@@ -25,10 +25,12 @@ __all__ = [
     "MAX_PATIENTS",
     "MAX_PRIOR_SCALE",
     "MAX_PRIOR_SHAPE",
+    "MAX_QUADRATURE_NODES",
     "MAX_SCENARIOS",
     "MAX_SEED",
     "MAX_TRIALS",
     "MIN_ACCRUAL_PER_MONTH",
+    "MIN_PRIOR_SHAPE",
     "available_memory_bytes",
     "check_memory",
     "check_positive",
@@ -49,6 +51,13 @@ MAX_SCENARIOS = 10_000
 MAX_SEED = 2**64 - 1
 #: Prior strength: a shape counts deaths (a prior worth more than a million is a typo).
 MAX_PRIOR_SHAPE = 1e6
+#: Below this a prior's mass sits so close to 0 that the quadrature's range (its central
+#: 1 - 2e-17 in log space) leaves the float range: a shape of 1e-300 was a ValueError.
+MIN_PRIOR_SHAPE = 0.01
+#: Nodes of one quadrature grid (a margin delta > 0): about 34 MB an array. A small standard
+#: shape spreads the prior over a long range in log space and many deaths need a fine step
+#: there; a_S = 0.001 with a_E = 1e6 asked for 2^29 nodes and was killed for its memory.
+MAX_QUADRATURE_NODES = 2**22 + 1
 #: Prior scale counts patient-months (a million deaths of 1,000 months' mean survival).
 MAX_PRIOR_SCALE = 1e9
 #: Deaths and follow-up a posterior accepts (``monitor posterior``).

@@ -27,6 +27,8 @@ from minihcvd.monitoring.limits import (
     MAX_EXPOSURE_MONTHS,
     MAX_PRIOR_SCALE,
     MAX_PRIOR_SHAPE,
+    MAX_QUADRATURE_NODES,
+    MIN_PRIOR_SHAPE,
 )
 
 __all__ = ["InverseGammaPrior", "prob_experimental_better"]
@@ -63,6 +65,12 @@ class InverseGammaPrior:
                     f"an inverse-gamma {name} must be at most {bound:g}, found {value!r}",
                     field=name,
                 )
+        if self.shape < MIN_PRIOR_SHAPE:
+            raise MonitoringError(
+                f"an inverse-gamma shape must be at least {MIN_PRIOR_SHAPE:g}, found "
+                f"{self.shape!r}",
+                field="shape",
+            )
 
     @classmethod
     def with_mean(cls, mean_months: float, shape: float) -> InverseGammaPrior:
@@ -187,6 +195,13 @@ def _trapezoid_prob(
     widest = np.maximum(max(1.0, a_s), flat_shape)
     intervals = np.ceil((log_hi - log_lo) * np.sqrt(widest) / _STEP_FRACTION)
     levels = np.ceil(np.log2(np.maximum(intervals, 32.0))).astype(np.int64)
+    if levels.size and 2 ** int(levels.max()) + 1 > MAX_QUADRATURE_NODES:  # before allocating
+        raise MonitoringError(
+            f"with a margin, a standard prior of shape {a_s:g} and a posterior shape of "
+            f"{float(flat_shape.max()):g} need a quadrature of {2 ** int(levels.max()) + 1:,} "
+            f"nodes, more than {MAX_QUADRATURE_NODES:,}: give the standard prior a larger shape",
+            field="shape",
+        )
     result = np.empty(flat_shape.size)
     for level in np.unique(levels):
         n_nodes = 2 ** int(level) + 1
