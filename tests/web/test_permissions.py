@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.web.conftest import ELIGIBLE, PATIENT, api_token
+from tests.web.conftest import ELIGIBLE, PASSWORD, PATIENT, api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +22,12 @@ SCREENING_READERS = {"investigator", "nurse", "statistician", "monitor"}
 EXPORTERS = {"investigator", "statistician"}
 MARROW = {"assessment_date": "2025-02-03", "bm_blasts_pct": 2, "anc_10e9_per_l": 1.5,
           "platelets_10e9_per_l": 120, "extramedullary_disease": False}
+TREATMENT_RECORDERS = {"investigator", "nurse"}
+VERIFIERS = {"pharmacist"}
 
 
-def _matrix() -> list[tuple[str, str, str, int, int | None]]:
-    rows: list[tuple[str, str, str, int, int | None]] = []
+def _matrix() -> list[tuple[str, str, str, int | None, int | None]]:
+    rows: list[tuple[str, str, str, int | None, int | None]] = []
     for role in (*ROLES, "admin"):
         for where in ("own", "other"):
             sees = role in VIEWERS and where == "own"
@@ -34,6 +36,12 @@ def _matrix() -> list[tuple[str, str, str, int, int | None]]:
             rows.append((role, "download calendar", where, record, record))
             audit = 200 if sees and role in AUDIT_READERS else (403 if sees else 404)
             rows.append((role, "view audit trail", where, audit, audit))
+            # API only; an unverified course is a 422 for those who may record (it got past
+            # the permission check), a verification by a pharmacist is a 201
+            record = 422 if sees and role in TREATMENT_RECORDERS else (403 if sees else 404)
+            rows.append((role, "record administration", where, None, record))
+            verify = 201 if sees and role in VERIFIERS else (403 if sees else 404)
+            rows.append((role, "verify course", where, None, verify))
         rows.append((role, "list patients", "own", 200 if role in VIEWERS else 403, 200))
         rows.append(
             (
@@ -98,7 +106,20 @@ def test_permission(
         assert client.get(pages[action]).status_code == page
     if api is None:
         return
-    if action == "register patient":
+    course = f"/api/v1/patients/{sid}/courses/1"
+    if action == "record administration":
+        body = {"component": "vincristine", "day": 1}
+        response = client.post(
+            f"{course}/administrations", body, content_type="application/json", **bearer
+        )
+    elif action == "verify course":
+        from minihcvd.web.treatment.courses import course_view
+
+        body = {"password": PASSWORD, "confirmed": course_view(patient, "1").to_confirm}
+        response = client.post(
+            f"{course}/verification", body, content_type="application/json", **bearer
+        )
+    elif action == "register patient":
         body = {**PATIENT, "site": "A" if where == "own" else "B", "eligibility": ELIGIBLE}
         response = client.post("/api/v1/patients", body, content_type="application/json", **bearer)
     elif action == "enter clinical data":

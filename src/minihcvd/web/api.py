@@ -48,16 +48,16 @@ def _refused(request: HttpRequest, error: PermissionRefused) -> HttpResponse:
     return api.create_response(request, {"detail": error.message}, status=403)
 
 
+@api.exception_handler(ConcurrentChangeError)
+def _stale(request: HttpRequest, error: ConcurrentChangeError) -> HttpResponse:
+    return api.create_response(request, {"detail": error.message}, status=409)
+
+
 @api.exception_handler(MinihcvdError)
 def _invalid(request: HttpRequest, error: MinihcvdError) -> HttpResponse:
     location = ["body", error.field] if error.field else ["body"]
     detail = [{"loc": location, "msg": error.message, "type": "value_error"}]
     return api.create_response(request, {"detail": detail}, status=422)
-
-
-@api.exception_handler(ConcurrentChangeError)
-def _stale(request: HttpRequest, error: ConcurrentChangeError) -> HttpResponse:
-    return api.create_response(request, {"detail": error.message}, status=409)
 
 
 def _invalid_record(request: HttpRequest, error: Any) -> HttpResponse:
@@ -73,13 +73,19 @@ def _routers() -> None:
     from minihcvd.web.audit.api import router as audit_router
     from minihcvd.web.casebook.api import router as casebook_router
     from minihcvd.web.casebook.services import CasebookInvalid
+    from minihcvd.web.oversight.api import router as oversight_router
     from minihcvd.web.patients.api import router as patients_router
+    from minihcvd.web.queries.api import router as queries_router
+    from minihcvd.web.treatment.api import router as treatment_router
 
     api.add_router("", accounts_router)
     api.add_router("", patients_router)
     api.add_router("", audit_router)
     api.add_router("", casebook_router)
+    api.add_router("", oversight_router)
+    api.add_router("", queries_router)
     api.add_exception_handler(CasebookInvalid, _invalid_record)
+    api.add_router("", treatment_router)
 
 
 _routers()

@@ -28,7 +28,15 @@ class Action(StrEnum):
     VIEW_AUDIT_TRAIL = "view a patient's audit trail"
     ENTER_CLINICAL_DATA = "enter clinical data"
     EXPORT_PACKAGE = "export the trial data package"
+    VIEW_DASHBOARD = "view the trial's dashboard"
+    RUN_FULL_ANALYSIS = "run the full analysis"
+    RAISE_QUERY = "raise, close and re-open data queries"
+    VERIFY_SOURCE = "mark source-data verification"
+    SIGN_CASEBOOK = "sign a patient's casebook"
+    UNLOCK_CASEBOOK = "unlock a signed casebook"
     MANAGE_USERS_AND_SITES = "manage users and sites"
+    RECORD_TREATMENT = "record courses and administrations given"
+    VERIFY_DOSES = "verify and sign a course's doses"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -40,6 +48,10 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_AUDIT_TRAIL,
             Action.ENTER_CLINICAL_DATA,
             Action.EXPORT_PACKAGE,
+            Action.VIEW_DASHBOARD,
+            Action.SIGN_CASEBOOK,
+            Action.UNLOCK_CASEBOOK,
+            Action.RECORD_TREATMENT,
         }
     ),
     Role.NURSE: frozenset(
@@ -49,16 +61,32 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
             Action.ENTER_CLINICAL_DATA,
+            Action.RECORD_TREATMENT,
         }
     ),
-    Role.PHARMACIST: frozenset({Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL}),
+    Role.PHARMACIST: frozenset(
+        {Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL, Action.VERIFY_DOSES}
+    ),
     Role.STATISTICIAN: frozenset(
-        {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.EXPORT_PACKAGE}
+        {
+            Action.VIEW_PATIENTS,
+            Action.VIEW_SCREENING_LOG,
+            Action.EXPORT_PACKAGE,
+            Action.VIEW_DASHBOARD,
+            Action.RUN_FULL_ANALYSIS,
+        }
     ),
     Role.MONITOR: frozenset(
-        {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.VIEW_AUDIT_TRAIL}
+        {
+            Action.VIEW_PATIENTS,
+            Action.VIEW_SCREENING_LOG,
+            Action.VIEW_AUDIT_TRAIL,
+            Action.VIEW_DASHBOARD,
+            Action.RAISE_QUERY,
+            Action.VERIFY_SOURCE,
+        }
     ),
-    Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES, Action.UNLOCK_CASEBOOK}),
 }
 
 #: roles that may be given every site at once

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -163,3 +163,50 @@ def export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="trial-package.zip"'
     return response
+
+
+class SignIn(Schema):
+    password: str = Field(min_length=1, description="the signer's password, asked again")
+
+
+class UnlockIn(Schema):
+    reason: str = Field(min_length=1)
+
+
+class CasebookOut(Schema):
+    state: str
+    version: int
+    signature: dict[str, Any] | None
+
+
+@router.get("/patients/{study_id}/casebook", response=CasebookOut)
+def casebook_state(request: HttpRequest, study_id: str) -> Any:
+    from minihcvd.web.casebook.locking import casebook_status
+
+    patient = get_patient_for_user(user=request.user, study_id=study_id)  # type: ignore[arg-type]
+    return casebook_status(patient)
+
+
+@router.post("/patients/{study_id}/casebook/signature", response=CasebookOut)
+def sign(request: HttpRequest, study_id: str, payload: SignIn) -> Any:
+    from minihcvd.web.casebook.locking import casebook_status, sign_casebook
+
+    patient = get_patient_for_user(user=request.user, study_id=study_id)  # type: ignore[arg-type]
+    sign_casebook(user=request.user, patient=patient, password=payload.password)  # type: ignore[arg-type]
+    return casebook_status(patient)
+
+
+@router.post("/patients/{study_id}/casebook/unlock", response=CasebookOut)
+def unlock(request: HttpRequest, study_id: str, payload: UnlockIn) -> Any:
+    from minihcvd.web.casebook.locking import casebook_status, unlock_casebook
+    from minihcvd.web.patients.models import Patient
+
+    user = request.user
+    if getattr(user, "role", "") == "admin":  # admins see no clinical data but may unlock
+        patient = Patient.objects.filter(study_id=study_id).first()
+        if patient is None:
+            raise Http404(f"no patient {study_id}")
+    else:
+        patient = get_patient_for_user(user=user, study_id=study_id)  # type: ignore[arg-type]
+    unlock_casebook(user=user, patient=patient, reason=payload.reason)  # type: ignore[arg-type]
+    return casebook_status(patient)

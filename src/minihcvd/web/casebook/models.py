@@ -20,6 +20,7 @@ __all__ = [
     "AdverseEvent",
     "Baseline",
     "BlinatumomabStart",
+    "CasebookLock",
     "Death",
     "DonorType",
     "FollowUp",
@@ -31,34 +32,34 @@ __all__ = [
 ]
 
 
-class PatientRecord(ClinicalRecord):
-    """A record of one patient: its site and study id are the patient's."""
+class _OfPatient:
+    """The site and study id of a record are its patient's."""
+
+    patient: Patient
+
+    def audit_site_code(self) -> str:
+        return self.patient.site.code
+
+    def audit_study_id(self) -> str:
+        return self.patient.study_id
+
+
+class PatientRecord(_OfPatient, ClinicalRecord):
+    """A record of one patient (one of many of its kind)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT)
 
     class Meta:
         abstract = True
 
-    def audit_site_code(self) -> str:
-        return self.patient.site.code
 
-    def audit_study_id(self) -> str:
-        return self.patient.study_id
-
-
-class OnePerPatient(ClinicalRecord):
+class OnePerPatient(_OfPatient, ClinicalRecord):
     """A patient-level fact held once (a transplant, a death…)."""
 
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         abstract = True
-
-    def audit_site_code(self) -> str:
-        return self.patient.site.code
-
-    def audit_study_id(self) -> str:
-        return self.patient.study_id
 
 
 class MarrowAssessment(PatientRecord):
@@ -177,3 +178,13 @@ class PackageLayout(ClinicalRecord):
 
     def audit_site_code(self) -> str:
         return self.site_code
+
+
+class CasebookLock(OnePerPatient):
+    """The casebook's state: ``open``, or ``signed`` (locked: no record of the patient may
+    change) by an investigator's electronic signature; unlocking needs a reason and voids it."""
+
+    state = models.CharField(
+        max_length=8, choices=[("open", "open"), ("signed", "signed and locked")], default="open"
+    )
+    signature_id = models.CharField(max_length=64, blank=True, help_text="the signature in force")

@@ -98,8 +98,11 @@ def editable_fields(kind: str) -> list[str]:
 
 
 def _check_may_enter(user: User, patient: Patient) -> None:
+    from minihcvd.web.casebook.locking import check_unlocked
+
     if not allowed(user, Action.ENTER_CLINICAL_DATA, patient.site):
         raise PermissionRefused(f"a {user.role} may not enter clinical data")
+    check_unlocked(patient)
 
 
 def _set_fields(record: ClinicalRecord, kind: str, values: dict[str, Any]) -> None:
@@ -276,10 +279,11 @@ def casebook_view(patient: Patient) -> CasebookView:
         )
         for m in MarrowAssessment.objects.filter(patient=patient)
     ]
-    window, basis = _reporting_window(package, list(AdverseEvent.objects.filter(patient=patient)))
+    adverse_events = list(AdverseEvent.objects.filter(patient=patient))
+    window, basis = _reporting_window(package, adverse_events)
     events = [
         EventRow(e, ctcae_grade_label(e.grade), window[i] if window is not None else None)
-        for i, e in enumerate(AdverseEvent.objects.filter(patient=patient))
+        for i, e in enumerate(adverse_events)
     ]
     outcomes: dict[str, Any] = {
         str(name): (None if pd.isna(value) else value)

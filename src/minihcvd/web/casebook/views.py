@@ -70,6 +70,8 @@ def new_record(request: HttpRequest, study_id: str, kind: str) -> HttpResponse:
             add_record(user=user, patient=patient, kind=kind, values=form.cleaned_data)
         except CasebookInvalid as error:
             _show_errors(form, error)
+        except WebInputError as error:  # e.g. the casebook is signed and locked
+            form.add_error(None, error.message)
         else:
             messages.success(request, f"{kind} recorded for {patient.study_id}")
             return redirect("patients:detail", patient.study_id)
@@ -106,7 +108,7 @@ def edit_record(request: HttpRequest, study_id: str, kind: str, record_id: str) 
             _show_errors(form, error)
         except ConcurrentChangeError as error:
             stale = {"message": error.message, "current": record.audit_values()}
-        except WebInputError as error:  # the reason is missing
+        except WebInputError as error:  # no reason, or the casebook is signed and locked
             form.add_error(None, error.message)
         else:
             messages.success(request, f"{kind} changed for {patient.study_id}")
@@ -138,3 +140,28 @@ def export_package(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="trial-package.zip"'
     return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def sign_or_unlock(request: HttpRequest, study_id: str, step: str) -> HttpResponse:
+    """The investigator signs (password again) or unlocks (reason) the patient's casebook."""
+    from minihcvd.web.casebook.locking import sign_casebook, unlock_casebook
+    from minihcvd.web.errors import PermissionRefused
+
+    user = _user(request)
+    patient = get_patient_for_user(user=user, study_id=study_id)
+    try:
+        if step == "sign":
+            sign_casebook(user=user, patient=patient, password=request.POST.get("password", ""))
+            messages.success(request, f"casebook of {patient.study_id} signed and locked")
+        elif step == "unlock":
+            unlock_casebook(user=user, patient=patient, reason=request.POST.get("reason", ""))
+            messages.success(request, f"casebook of {patient.study_id} unlocked")
+        else:
+            raise WebInputError(f"unknown step {step!r}", field="step")
+    except PermissionRefused as error:
+        raise PermissionDenied(error.message) from error
+    except WebInputError as error:
+        messages.error(request, error.one_line())
+    return redirect("patients:detail", patient.study_id)
