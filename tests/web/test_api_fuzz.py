@@ -51,6 +51,8 @@ schema = schemathesis.openapi.from_wsgi(
 def nurse_headers(client: Any, patient_a: Any, patient_b: Any) -> dict[str, str]:
     """A site A nurse's token, with a patient at site A and one at site B."""
     return {"Authorization": f"Bearer {api_token(client, 'nurse-a')}"}
+
+
 FUZZ_SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -108,3 +110,17 @@ def test_a_method_an_endpoint_does_not_have_is_a_json_405(
 def test_an_unknown_api_path_is_a_json_404(client: Any) -> None:
     response = client.get("/api/v1/no-such-endpoint")
     assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("step", ["answer", "close", "reopen"])
+def test_a_query_id_that_is_not_a_uuid_is_a_json_404(
+    client: Any, nurse_headers: dict[str, str], step: str
+) -> None:
+    """Found by the fuzzing: ``/queries/0/answer`` (and close, reopen) was a 500."""
+    response = client.post(
+        f"/api/v1/queries/0/{step}",
+        {"text": "checked"},
+        content_type="application/json",
+        headers=nurse_headers,
+    )
+    assert response.status_code == 404 and "detail" in response.json()
