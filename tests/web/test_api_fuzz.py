@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -41,9 +43,27 @@ def error_body_is_json(ctx: Any, response: Any, case: Any) -> bool | None:
     return True
 
 
-# The schema as the application serves it, called in this process (no server, no database).
+_HANDLER = WSGIHandler()
+
+
+def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Django's WSGI handler as its test client runs it: the end of a request does not close
+    the database connection, which on PostgreSQL holds the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = _HANDLER(environ, start_response)
+        body = b"".join(response)
+        response.close()  # sends request_finished
+        return [body]
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+# The schema as the application serves it, called in this process (no server).
 schema = schemathesis.openapi.from_wsgi(
-    "/api/v1/openapi.json", WSGIHandler(), config=SchemathesisConfig.from_dict(FUZZ_CONFIG)
+    "/api/v1/openapi.json", application, config=SchemathesisConfig.from_dict(FUZZ_CONFIG)
 )
 
 
