@@ -28,6 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/mypy
+.venv/bin/bandit -q -c pyproject.toml -r src
 if [ $# -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"
 fi

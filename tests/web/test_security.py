@@ -97,3 +97,71 @@ class TestSecretKey:
         os.chmod(tmp_path / "secret_key", 0o644)
         with pytest.raises(DataDirError, match="chmod 600"):
             read_or_create_secret_key(tmp_path)
+
+
+@pytest.mark.django_db
+def test_every_page_and_api_answer_has_the_security_headers(client: Any) -> None:
+    """No framing, no MIME sniffing, the referrer only to this origin; a CSP on the API too.
+    Over plain HTTP (no MINIHCVD_HTTPS) there is no HSTS: a browser would pin a site that
+    has no TLS."""
+    for path in ("/accounts/login/", "/api/v1/openapi.json"):
+        response = client.get(path)
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        assert "Strict-Transport-Security" not in response
+
+
+def _https_settings(tmp_path: Path) -> dict[str, Any]:
+    """The production settings module as ``MINIHCVD_HTTPS=1`` makes it (a fresh interpreter:
+    the settings read the environment once, at import)."""
+    import json
+    import subprocess
+    import sys
+
+    names = [
+        "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER",
+    ]
+    code = (
+        "import json, minihcvd.web.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n, None) for n in {names!r}}}))"
+    )
+    env = {**os.environ, "MINIHCVD_HTTPS": "1", "MINIHCVD_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    found: dict[str, Any] = json.loads(out.stdout)
+    found["SECURE_PROXY_SSL_HEADER"] = tuple(found["SECURE_PROXY_SSL_HEADER"])
+    return found
+
+
+def test_https_mode_sets_secure_cookies_hsts_and_the_redirect(tmp_path: Path) -> None:
+    https = _https_settings(tmp_path)
+    assert https["SESSION_COOKIE_SECURE"] and https["CSRF_COOKIE_SECURE"]
+    assert https["SECURE_SSL_REDIRECT"] and https["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert https["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    import minihcvd.web.settings as production  # this session: plain HTTP
+
+    assert not getattr(production, "SECURE_SSL_REDIRECT", False)
+
+
+@pytest.mark.django_db
+def test_behind_https_hsts_is_sent_http_redirects_and_cookies_are_secure(
+    client: Any, users: Any, tmp_path: Path
+) -> None:
+    """With the settings of HTTPS mode: a request the proxy marks as HTTPS gets HSTS, a plain
+    one is redirected to https, and the session cookie after a login is Secure."""
+    from django.test import override_settings
+
+    with override_settings(**_https_settings(tmp_path)):
+        assert client.get("/accounts/login/").status_code == 301
+        proxied = {"HTTP_X_FORWARDED_PROTO": "https"}
+        page = client.get("/accounts/login/", **proxied)
+        assert page.status_code == 200
+        assert page["Strict-Transport-Security"].startswith("max-age=31536000")
+        client.post(
+            "/accounts/login/", {"username": "nurse-a", "password": PASSWORD}, **proxied
+        )
+        assert client.cookies[settings.SESSION_COOKIE_NAME]["secure"]

@@ -187,11 +187,15 @@ def add_record(
 
 def get_record(*, patient: Patient, kind: str, record_id: Any) -> ClinicalRecord:
     """A record of the patient (callers have already scoped the patient to the user)."""
+    from django.core.exceptions import ValidationError
     from django.http import Http404
 
-    record: ClinicalRecord | None = (
-        _kind(kind).objects.filter(patient=patient, pk=record_id).first()
-    )
+    try:
+        record: ClinicalRecord | None = (
+            _kind(kind).objects.filter(patient=patient, pk=record_id).first()
+        )
+    except ValidationError:  # not a record id at all (ids are UUIDs): no such record
+        record = None
     if record is None:
         raise Http404(f"no {kind} record {record_id} for {patient.study_id}")
     return record

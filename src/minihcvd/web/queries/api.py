@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -75,11 +76,14 @@ def _out(query: DataQuery) -> dict[str, Any]:
 
 
 def _query(request: HttpRequest, query_id: str) -> DataQuery:
-    found: DataQuery | None = (
-        DataQuery.objects.filter(patient__in=patients_for_user(user=request.user), pk=query_id)  # type: ignore[arg-type]
-        .select_related("patient__site")
-        .first()
-    )
+    try:
+        found: DataQuery | None = (
+            DataQuery.objects.filter(patient__in=patients_for_user(user=request.user), pk=query_id)  # type: ignore[arg-type]
+            .select_related("patient__site")
+            .first()
+        )
+    except ValidationError:  # not a query id at all (ids are UUIDs): no such query
+        found = None
     if found is None:
         raise Http404(f"no query {query_id}")
     return found
