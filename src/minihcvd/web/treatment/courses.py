@@ -493,6 +493,8 @@ def change_body_size(
             f"{patient.study_id} was changed by someone else; reload and try again",
             field="version",
         )
+    if (height_cm, weight_kg) == (patient.height_cm, patient.weight_kg):
+        return patient
     with transaction.atomic():
         patient.height_cm = height_cm
         patient.weight_kg = weight_kg
