@@ -38,6 +38,16 @@ PATIENT: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with the shared cache empty (its keys name data of one database)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @contextmanager
 def setting_up() -> Iterator[None]:
     """Fixtures write as a named set-up actor (the test body itself has none)."""

@@ -85,9 +85,10 @@ class RunningServer:
 
 @contextmanager
 def serve_demo(
-    data_dir: Path, database_url: str | None, timeout_s: float = 180
+    data_dir: Path, database_url: str | None, timeout_s: float = 180, demo: bool = True
 ) -> Iterator[RunningServer]:
-    """``minihcvd serve --demo`` until the block ends; the printed demo passwords."""
+    """``minihcvd serve --demo`` (or without ``--demo`` on a prepared data folder) until the
+    block ends; the printed demo passwords."""
     port = free_port()
     log = data_dir.parent / "serve.log"
     with log.open("w") as handle:
@@ -103,7 +104,7 @@ def serve_demo(
                 str(port),
                 "--workers",
                 "2",
-                "--demo",
+                *(["--demo"] if demo else []),
             ],
             stdout=handle,
             stderr=subprocess.STDOUT,

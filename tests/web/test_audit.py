@@ -263,3 +263,33 @@ def test_entry_fields_are_hashed_in_a_canonical_order() -> None:
     """The content hash does not depend on the order of keys."""
     assert entry_content_hash({"a": 1, "b": [1, 2]}) == entry_content_hash({"b": [1, 2], "a": 1})
     assert dataclasses.is_dataclass(EDITOR)
+
+
+def test_every_clinical_table_has_its_audit_triggers(db: None) -> None:
+    """After all migrations (SQLite drops a table's triggers when a migration alters it)."""
+    from django.apps import apps
+
+    from minihcvd.web.audit.models import ClinicalRecord
+
+    tables = [
+        m._meta.db_table
+        for m in apps.get_models()
+        if issubclass(m, ClinicalRecord) and not m._meta.abstract
+    ]
+    assert "patients_patient" in tables and "casebook_marrowassessment" in tables
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE NOT t.tgisinternal"
+            )
+        triggers = {(table, name) for table, name in cursor.fetchall()}
+    expected = ("_audited_insert", "_audited_update", "_audited_delete")
+    for table in tables:
+        names = {name for t, name in triggers if t == table}
+        if connection.vendor == "sqlite":
+            assert names >= {table + suffix for suffix in expected}, table
+        else:
+            assert table + "_audited" in names, table

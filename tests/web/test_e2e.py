@@ -103,7 +103,9 @@ def test_register_an_eligible_patient_and_download_the_calendar(
     page.click("button:has-text('Register')")
     page.wait_for_url("**/patients/A-0038/")
     assert "A-0038 enrolled" in page.content()
-    assert page.locator("table.calendar tbody tr").count() > 50
+    assert page.locator("table.calendar tbody tr").count() > 30  # course 1
+    page.click("text=maintenance 1")
+    assert "Administrations of maintenance course 1" in page.content()
     with page.expect_download() as download_info:
         page.click("text=calendar (ICS)")
     saved = tmp_path / "calendar.ics"
@@ -135,3 +137,132 @@ def test_a_nurse_of_site_b_cannot_open_a_site_a_patient(page: Any, server: Runni
     assert response.status == 404
     page.goto(f"{server.url}/patients/?q=A-0001")
     assert page.locator("table.grid tbody").inner_text().startswith("No patients")
+
+
+def test_a_nurse_enters_a_marrow_showing_cr(page: Any, server: RunningServer) -> None:
+    """The form saves through the package rules and the casebook shows the core's response."""
+    _login(page, server, "nurse-a")
+    page.goto(f"{server.url}/patients/A-0038/casebook/assessments/new/")
+    page.fill("#id_assessment_date", "2026-02-02")
+    page.fill("#id_bm_blasts_pct", "2")
+    page.fill("#id_anc_10e9_per_l", "1.8")
+    page.fill("#id_platelets_10e9_per_l", "150")
+    page.select_option("#id_extramedullary_disease", "false")
+    page.fill("#id_mrd_flow_level", "0.00002")
+    page.click("button:has-text('Save')")
+    page.wait_for_url("**/patients/A-0038/")
+    row = page.locator("#casebook table.grid tbody tr").first.inner_text()
+    assert "CR" in row and "flow negative" in row
+    assert "CR on 2026-02-02" in page.locator("#casebook").inner_text()
+
+
+def test_a_monitor_raises_a_query_and_the_nurse_answers_it(
+    browser: Any, server: RunningServer
+) -> None:
+    monitor = browser.new_context().new_page()
+    _login(monitor, server, "monitor-a")
+    monitor.goto(f"{server.url}/patients/A-0001/")
+    monitor.locator("#casebook a:has-text('query')").first.click()
+    monitor.select_option("#id_field", "bm_blasts_pct")
+    monitor.fill("#id_text", "The source report says 1.2 %")
+    monitor.click("button:has-text('Raise the query')")
+    assert "open" in monitor.locator("section.query").first.inner_text().lower()
+    nurse = browser.new_context().new_page()
+    _login(nurse, server, "nurse-a")
+    nurse.goto(f"{server.url}/patients/A-0001/")
+    assert "data queries: 1 open" in nurse.content()
+    nurse.goto(f"{server.url}/patients/A-0001/queries/")
+    nurse.locator("section.query input[name=text]").first.fill("checked: 1.2 % is right")
+    nurse.click("section.query button:has-text('Answer')")
+    thread = nurse.locator("section.query").first.inner_text().lower()
+    assert "answered" in thread and "checked: 1.2 % is right" in thread
+    monitor.reload()
+    monitor.locator("section.query input[name=text]").first.fill("agreed")
+    monitor.click("section.query button:has-text('Close')")
+    assert "closed" in monitor.locator("section.query").first.inner_text().lower()
+
+
+def test_the_statistician_opens_the_dashboard_and_the_full_report(
+    page: Any, server: RunningServer
+) -> None:
+    _login(page, server, "statistician-a")
+    page.click("text=Dashboard")
+    assert "Response (Table 2)" in page.content()
+    assert page.locator("#rule .status").inner_text().lower() == "continue"  # the calibrated demo
+    page.click("button:has-text('Run the full analysis')")
+    page.wait_for_url("**/report.html", timeout=120_000)
+    assert "Kaplan" in page.content() or "survival" in page.content().lower()
+
+
+@pytest.fixture(scope="module")
+def poor_trial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A trial whose true survival is poor: a virtual cohort of the core's generator with a
+    high hazard, imported into a site, then served."""
+    from tests.web.servers import run_minihcvd
+
+    from minihcvd.cohort import synthesize
+    from minihcvd.cohort.outcomes import OutcomeModel
+    from minihcvd.trialdata import write_package
+
+    folder = tmp_path_factory.mktemp("poor")
+    model = OutcomeModel(
+        baseline_hazard_per_day=8e-3,
+        post_relapse_median_months=2.0,
+        post_relapse_long_term_share=0.0,
+        no_response_median_months=1.5,
+        no_response_long_term_share=0.0,
+        long_term_hazard_per_day=2e-3,
+    )
+    write_package(synthesize(5, 40, administrations=False, model=model), folder / "package")
+    data = folder / "data"
+    with fresh_database() as url:
+        for args, stdin in (
+            (["web", "createsite", "--code", "A", "--name", "Poor"], ""),
+            (["web", "import", str(folder / "package"), "--site", "A"], ""),
+            (
+                [
+                    "web",
+                    "createuser",
+                    "--username",
+                    "stat",
+                    "--role",
+                    "statistician",
+                    "--site",
+                    "A",
+                    "--password-stdin",
+                ],
+                "a long enough password 1\n",
+            ),
+        ):
+            done = run_minihcvd([*args, "--data-dir", str(data)], url, stdin=stdin)
+            assert done.returncode == 0, done.stderr
+        with serve_demo(data, url, demo=False) as running:
+            running.passwords["stat"] = "a long enough password 1"
+            yield running
+
+
+def test_a_poor_trial_trips_the_rule_and_the_dashboard_says_stop(
+    page: Any, poor_trial: RunningServer
+) -> None:
+    _login(page, poor_trial, "stat")
+    page.goto(f"{poor_trial.url}/dashboard/")
+    assert page.locator("#rule .status").inner_text().lower() == "stop"
+    assert "New registrations are held" in page.content()
+
+
+def test_an_investigator_signs_and_locks_a_casebook_and_a_later_edit_is_refused(
+    browser: Any, server: RunningServer
+) -> None:
+    investigator = browser.new_context().new_page()
+    _login(investigator, server, "investigator-a")
+    investigator.goto(f"{server.url}/patients/A-0002/")
+    investigator.fill("#casebook-lock input[name=password]", server.passwords["investigator-a"])
+    investigator.click("button:has-text('Sign and lock the casebook')")
+    lock = investigator.locator("#casebook-lock").inner_text()
+    assert "Signed and locked" in lock and "signature valid" in lock
+    nurse = browser.new_context().new_page()
+    _login(nurse, server, "nurse-a")
+    nurse.goto(f"{server.url}/patients/A-0002/casebook/followups/new/")
+    nurse.fill("#id_visit_date", "2012-11-20")
+    nurse.click("button:has-text('Save')")
+    assert "signed and locked" in nurse.content()

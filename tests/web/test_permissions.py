@@ -19,6 +19,9 @@ VIEWERS = set(ROLES)
 REGISTRARS = {"investigator", "nurse"}
 AUDIT_READERS = {"investigator", "nurse", "pharmacist", "monitor"}
 SCREENING_READERS = {"investigator", "nurse", "statistician", "monitor"}
+EXPORTERS = {"investigator", "statistician"}
+MARROW = {"assessment_date": "2025-02-03", "bm_blasts_pct": 2, "anc_10e9_per_l": 1.5,
+          "platelets_10e9_per_l": 120, "extramedullary_disease": False}
 TREATMENT_RECORDERS = {"investigator", "nurse"}
 VERIFIERS = {"pharmacist"}
 
@@ -54,6 +57,12 @@ def _matrix() -> list[tuple[str, str, str, int | None, int | None]]:
             (role, "view screening log", "own", 200 if role in SCREENING_READERS else 403, None)
         )
         rows.append((role, "administration", "own", 200 if role == "admin" else 302, None))
+        for where in ("own", "other"):
+            sees = role in VIEWERS and where == "own"
+            enter = (201 if role in REGISTRARS else 403) if sees else 404
+            form = (200 if role in REGISTRARS else 403) if sees else 404
+            rows.append((role, "enter clinical data", where, form, enter))
+        rows.append((role, "export data package", "own", None, 200 if role in EXPORTERS else 403))
     return rows
 
 
@@ -91,6 +100,7 @@ def test_permission(
         "register patient": "/patients/register/",
         "view screening log": "/patients/screening/",
         "administration": "/admin/",
+        "enter clinical data": f"/patients/{sid}/casebook/assessments/new/",
     }
     if page is not None:
         assert client.get(pages[action]).status_code == page
@@ -112,12 +122,17 @@ def test_permission(
     elif action == "register patient":
         body = {**PATIENT, "site": "A" if where == "own" else "B", "eligibility": ELIGIBLE}
         response = client.post("/api/v1/patients", body, content_type="application/json", **bearer)
+    elif action == "enter clinical data":
+        response = client.post(
+            f"/api/v1/patients/{sid}/assessments", MARROW, content_type="application/json", **bearer
+        )
     else:
         paths = {
             "view patient": f"/api/v1/patients/{sid}",
             "download calendar": f"/api/v1/patients/{sid}/calendar",
             "view audit trail": f"/api/v1/audit?study_id={sid}",
             "list patients": "/api/v1/patients",
+            "export data package": "/api/v1/export",
         }
         response = client.get(paths[action], **bearer)
     assert response.status_code == api, response.content[:300]

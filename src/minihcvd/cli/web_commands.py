@@ -168,6 +168,91 @@ def createuser(
     )
 
 
+@web.command("siteprotocol")
+def site_protocol_command(
+    protocol_file: Annotated[
+        Path, typer.Argument(help="A site variant YAML (docs/protocols.md: extends a version).")
+    ],
+    site: Annotated[str, typer.Option(help="The site's code.")],
+    reason: Annotated[str, typer.Option(help="Why the site uses it (audited).")],
+    activate: Annotated[
+        bool, typer.Option("--activate", help="Make it the site's active protocol.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Upload a site's protocol variant, validated by the core (deviations need a source)."""
+    _start(data_dir)
+    from minihcvd.web.audit.context import Actor, acting_as
+    from minihcvd.web.errors import WebInputError
+    from minihcvd.web.sites.models import Site
+    from minihcvd.web.sites.services import add_site_protocol
+
+    found = Site.objects.filter(code=site).first()
+    if found is None:
+        raise WebInputError(f"no site {site!r}", field="site")
+    with acting_as(Actor(user_id=None, username="cli:web siteprotocol")):
+        variant = add_site_protocol(
+            site=found, path=protocol_file, reason=reason, uploaded_by="cli:web siteprotocol"
+        )
+        if activate:
+            found.active_protocol = variant.name
+            found.save()
+    console.print(
+        f"site {site}: protocol {variant.name} ({variant.file_name}, extends {variant.base}, "
+        f"sha256 {variant.sha256[:12]}){' active' if activate else ''}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@web.command("import")
+def import_package_command(
+    package_dir: Annotated[
+        Path, typer.Argument(help="A trial data package folder (docs/data-format.md).")
+    ],
+    site: Annotated[str, typer.Option(help="The code of the (empty) site to load it into.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Load a data package into an empty site through the audited write path (all or nothing)."""
+    _start(data_dir)
+    from minihcvd.web.audit.context import Actor, acting_as
+    from minihcvd.web.casebook.importer import import_package
+
+    with acting_as(Actor(user_id=None, username="cli:web import")):
+        summary = import_package(
+            package_dir,
+            site_code=site,
+            progress=lambda line: err_console.print(line, markup=False),
+        )
+    rows = ", ".join(f"{count} {name}" for name, count in summary.items())
+    console.print(f"imported into site {site}: {rows}", markup=False, highlight=False)
+
+
+@web.command("design")
+def set_design_command(
+    design_file: Annotated[
+        Path, typer.Argument(help="A design file of `minihcvd monitor design` (TOML).")
+    ],
+    reason: Annotated[str, typer.Option(help="Why the trial's design changes (audited).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Put a monitoring design in force for the trial's live stopping rule (the admin's)."""
+    _start(data_dir)
+    from minihcvd.monitoring.design_file import load_design
+    from minihcvd.web.audit.context import Actor, acting_as
+    from minihcvd.web.oversight.services import set_design
+
+    load_design(design_file)  # one line naming the file and field if it is not a design
+    with acting_as(Actor(user_id=None, username="cli:web design")):
+        set_design(
+            user=None,
+            toml_text=design_file.read_text(encoding="utf-8"),
+            reason=reason,
+            set_by="cli:web design",
+        )
+    console.print(f"design {design_file.name} in force", markup=False, highlight=False)
+
+
 @web.command()
 def users(data_dir: DataDirOption = None) -> None:
     """List the users with their role and sites."""

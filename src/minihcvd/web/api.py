@@ -60,15 +60,31 @@ def _invalid(request: HttpRequest, error: MinihcvdError) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=422)
 
 
+def _invalid_record(request: HttpRequest, error: Any) -> HttpResponse:
+    detail = [
+        {"loc": ["body", field], "msg": message, "type": "value_error"}
+        for field, message in error.errors
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
 def _routers() -> None:
     from minihcvd.web.accounts.api import router as accounts_router
     from minihcvd.web.audit.api import router as audit_router
+    from minihcvd.web.casebook.api import router as casebook_router
+    from minihcvd.web.casebook.services import CasebookInvalid
+    from minihcvd.web.oversight.api import router as oversight_router
     from minihcvd.web.patients.api import router as patients_router
+    from minihcvd.web.queries.api import router as queries_router
     from minihcvd.web.treatment.api import router as treatment_router
 
     api.add_router("", accounts_router)
     api.add_router("", patients_router)
     api.add_router("", audit_router)
+    api.add_router("", casebook_router)
+    api.add_router("", oversight_router)
+    api.add_router("", queries_router)
+    api.add_exception_handler(CasebookInvalid, _invalid_record)
     api.add_router("", treatment_router)
 
 

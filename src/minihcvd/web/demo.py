@@ -1,28 +1,30 @@
 """The demo trial: three sites, one user per role per site, and the 110 patients of a virtual
-cohort (``minihcvd.cohort``) registered through the same service a nurse uses.
+cohort (``minihcvd.cohort``) with their casebooks (marrows, adverse events, transplants,
+follow-up, deaths), loaded site by site through ``minihcvd web import``'s audited path as each
+site's nurse.
 
 Passwords are generated here and shown once; there is no default password. The virtual
-patients' screening labs are not part of the cohort: they are filled with values inside the
-criteria (ejection fraction 60 %, bilirubin 0.6 mg/dL, creatinine 0.9 mg/dL, NYHA class 1) and
-the demo's pages say it is a demo.
+patients were not screened here: their pages say they were imported from a data package.
 """
 
 from __future__ import annotations
 
-import math
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+import pandas as pd
 from django.db import transaction
 
-from minihcvd.clinical import EligibilityInput
+from minihcvd.trialdata import TrialPackage, write_package
 from minihcvd.web.accounts.models import Role, User
 from minihcvd.web.accounts.services import create_user
 from minihcvd.web.audit.context import Actor, acting_as
 from minihcvd.web.audit.middleware import actor_for
+from minihcvd.web.casebook.importer import import_package
 from minihcvd.web.errors import DataDirError
-from minihcvd.web.patients.services import RegistrationRequest, register_patient
 from minihcvd.web.sites.models import Site
 from minihcvd.web.sites.services import create_site
 
@@ -74,44 +76,35 @@ def seed_demo(
                 create_user(username=username, role=role, password=password, site_codes=[site.code])
                 logins.append(DemoLogin(username, role, site.code, password))
         progress(f"demo: {len(sites)} sites and {len(logins)} users created")
-        cohort = synthesize(
-            DEFAULT_SEED if seed is None else seed, patients, administrations=False
-        ).patients
         nurses = {
             site.code: User.objects.get(username=f"nurse-{site.code.lower()}") for site in sites
         }
-        for index, row in enumerate(cohort.to_dict("records")):
-            site = sites[index % len(sites)]
-            nurse = nurses[site.code]
-            cd20 = float(row["cd20_pct"])
-            with acting_as(actor_for(nurse)):
-                register_patient(
-                    user=nurse,
-                    request=RegistrationRequest(
-                        site=site,
-                        protocol=str(row["cohort"]),
-                        start_date=row["start_date"].date(),
-                        sex=str(row["sex"]),
-                        age_years=round(float(row["age"])),
-                        height_cm=float(row["height_cm"]),
-                        weight_kg=float(row["weight_kg"]),
-                        cd20_pct=None if math.isnan(cd20) else cd20,
-                        cns_disease=bool(row["cns_disease"]),
-                        eligibility=EligibilityInput(
-                            relapsed_or_refractory=True,
-                            precursor_b_all=True,
-                            ph_positive=False,
-                            cd22_positive=float(row["cd22_pct"]) > 0,
-                            ecog=int(row["ecog"]),
-                            ejection_fraction_pct=60.0,
-                            bilirubin_mg_dl=0.6,
-                            creatinine_mg_dl=0.9,
-                            uncontrolled_infection=False,
-                            nyha_class=1,
-                            second_active_malignancy=False,
-                        ),
-                    ),
-                )
-            if (index + 1) % 25 == 0 or index + 1 == len(cohort):
-                progress(f"demo: {index + 1}/{len(cohort)} patients registered")
+        cohort = synthesize(DEFAULT_SEED if seed is None else seed, patients, administrations=False)
+        done = 0
+        with tempfile.TemporaryDirectory(prefix="minihcvd-demo-") as folder:
+            for index, site in enumerate(sites):
+                part = Path(folder) / site.code
+                share = _share(cohort, index, len(sites))
+                write_package(share, part)
+                with acting_as(actor_for(nurses[site.code])):
+                    import_package(part, site_code=site.code)
+                done += len(share.patients)
+                progress(f"demo: {done}/{patients} patients registered with their casebooks")
     return logins
+
+
+def _share(cohort: TrialPackage, index: int, parts: int) -> TrialPackage:
+    """Every ``parts``-th patient from ``index`` on, with their records."""
+    chosen = cohort.patients.iloc[index::parts]
+    ids = set(chosen["patient_id"])
+
+    def rows(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if frame is None else frame[frame["patient_id"].isin(ids)]
+
+    return TrialPackage(
+        patients=chosen,
+        assessments=rows(cohort.assessments),
+        adverse_events=rows(cohort.adverse_events),
+        administrations=None,
+        source=None,
+    )

@@ -25,7 +25,15 @@ class _Application(BaseApplication):  # type: ignore[misc]
 
 
 def serve_forever(*, host: str, port: int, workers: int) -> None:
-    """Run gunicorn until SIGINT/SIGTERM (workers restart on failure; access log to stdout)."""
+    """Run gunicorn until SIGINT/SIGTERM (workers restart on failure; access log to stdout).
+
+    The database connections this process opened (migrations, the demo) are closed first: a
+    forked worker must not share its parent's connection (with two workers on one PostgreSQL
+    socket the answers interleave; SQLite forbids carrying a connection across fork).
+    """
+    from django.db import connections
+
+    connections.close_all()
     _Application(
         {
             "bind": f"{host}:{port}",

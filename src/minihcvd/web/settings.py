@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "minihcvd.web.accounts",
     "minihcvd.web.patients",
     "minihcvd.web.treatment",
+    "minihcvd.web.casebook",
+    "minihcvd.web.oversight",
+    "minihcvd.web.queries",
     "minihcvd.web.signatures",
 ]
 
@@ -80,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "minihcvd.web.oversight.context_processors.stopping_rule",
             ],
         },
     }
@@ -153,6 +157,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [WEB_DIR / "static"]
+#: shared by the server's workers: computed calendars and the dashboard's analysis (keys name
+#: the data they were computed from, so a write never serves a stale entry)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("minihcvd.web.accounts.urls")),
     path("patients/", include("minihcvd.web.patients.urls")),
+    path("dashboard/", include("minihcvd.web.oversight.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -26,6 +26,14 @@ class Action(StrEnum):
     REGISTER_PATIENT = "register a patient"
     VIEW_SCREENING_LOG = "view the screening log"
     VIEW_AUDIT_TRAIL = "view a patient's audit trail"
+    ENTER_CLINICAL_DATA = "enter clinical data"
+    EXPORT_PACKAGE = "export the trial data package"
+    VIEW_DASHBOARD = "view the trial's dashboard"
+    RUN_FULL_ANALYSIS = "run the full analysis"
+    RAISE_QUERY = "raise, close and re-open data queries"
+    VERIFY_SOURCE = "mark source-data verification"
+    SIGN_CASEBOOK = "sign a patient's casebook"
+    UNLOCK_CASEBOOK = "unlock a signed casebook"
     MANAGE_USERS_AND_SITES = "manage users and sites"
     RECORD_TREATMENT = "record courses and administrations given"
     VERIFY_DOSES = "verify and sign a course's doses"
@@ -38,6 +46,11 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REGISTER_PATIENT,
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
+            Action.ENTER_CLINICAL_DATA,
+            Action.EXPORT_PACKAGE,
+            Action.VIEW_DASHBOARD,
+            Action.SIGN_CASEBOOK,
+            Action.UNLOCK_CASEBOOK,
             Action.RECORD_TREATMENT,
         }
     ),
@@ -47,17 +60,33 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REGISTER_PATIENT,
             Action.VIEW_SCREENING_LOG,
             Action.VIEW_AUDIT_TRAIL,
+            Action.ENTER_CLINICAL_DATA,
             Action.RECORD_TREATMENT,
         }
     ),
     Role.PHARMACIST: frozenset(
         {Action.VIEW_PATIENTS, Action.VIEW_AUDIT_TRAIL, Action.VERIFY_DOSES}
     ),
-    Role.STATISTICIAN: frozenset({Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG}),
-    Role.MONITOR: frozenset(
-        {Action.VIEW_PATIENTS, Action.VIEW_SCREENING_LOG, Action.VIEW_AUDIT_TRAIL}
+    Role.STATISTICIAN: frozenset(
+        {
+            Action.VIEW_PATIENTS,
+            Action.VIEW_SCREENING_LOG,
+            Action.EXPORT_PACKAGE,
+            Action.VIEW_DASHBOARD,
+            Action.RUN_FULL_ANALYSIS,
+        }
     ),
-    Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES}),
+    Role.MONITOR: frozenset(
+        {
+            Action.VIEW_PATIENTS,
+            Action.VIEW_SCREENING_LOG,
+            Action.VIEW_AUDIT_TRAIL,
+            Action.VIEW_DASHBOARD,
+            Action.RAISE_QUERY,
+            Action.VERIFY_SOURCE,
+        }
+    ),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS_AND_SITES, Action.UNLOCK_CASEBOOK}),
 }
 
 #: roles that may be given every site at once

@@ -24,6 +24,8 @@ from minihcvd.web.audit.context import current_actor
 from minihcvd.web.audit.models import AuditEntry
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from minihcvd.web.audit.models import AuditedModel
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "append_entry",
     "entry_content_hash",
     "json_value",
+    "last_entry_hash",
     "record_event",
     "verify_chain",
 ]
@@ -117,6 +120,13 @@ def append_entry(
         changes=redacted,
         reason=reason,
     )
+
+
+def last_entry_hash(entries: QuerySet[AuditEntry]) -> str:
+    """The hash of the newest of ``entries``: names the data they record as it is now, unique
+    to this history (a restored or another database never shares it); cache keys use it."""
+    last = entries.order_by("-sequence").values_list("entry_hash", flat=True).first()
+    return str(last or "empty")
 
 
 def record_event(

@@ -64,12 +64,12 @@ def _sqlite_require(table: str, label: str) -> list[str]:
 
     refuse = "BEGIN SELECT RAISE(ABORT, 'minihcvd: {op} on {table} without its audit entry'); END"
     return [
-        f"CREATE TRIGGER {table}_audited_insert BEFORE INSERT ON {table} "
+        f"CREATE TRIGGER IF NOT EXISTS {table}_audited_insert BEFORE INSERT ON {table} "
         f"WHEN NOT {entry('NEW', 'NEW.version')} " + refuse.format(op="INSERT", table=table),
-        f"CREATE TRIGGER {table}_audited_update BEFORE UPDATE ON {table} "
+        f"CREATE TRIGGER IF NOT EXISTS {table}_audited_update BEFORE UPDATE ON {table} "
         f"WHEN NEW.version <> OLD.version + 1 OR NOT {entry('NEW', 'NEW.version')} "
         + refuse.format(op="UPDATE", table=table),
-        f"CREATE TRIGGER {table}_audited_delete BEFORE DELETE ON {table} "
+        f"CREATE TRIGGER IF NOT EXISTS {table}_audited_delete BEFORE DELETE ON {table} "
         f"WHEN NOT {entry('OLD', 'OLD.version + 1')} " + refuse.format(op="DELETE", table=table),
     ]
 
@@ -77,6 +77,7 @@ def _sqlite_require(table: str, label: str) -> list[str]:
 def _postgres_require(table: str, label: str) -> list[str]:
     return [
         _POSTGRES_REQUIRE_FUNCTION,
+        f"DROP TRIGGER IF EXISTS {table}_audited ON {table}",
         f"CREATE TRIGGER {table}_audited BEFORE INSERT OR UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION minihcvd_require_audit_entry('{label}')",
     ]
@@ -115,7 +116,12 @@ class AppendOnlyAudit(_VendorSQL):
 
 
 class RequireAuditEntry(_VendorSQL):
-    """Every write to ``table`` needs the audit entry of the row's new version."""
+    """Every write to ``table`` needs the audit entry of the row's new version.
+
+    Idempotent, and needed again after any migration that alters the table: SQLite alters a
+    table by building a new one, which drops its triggers (``tests/web/test_audit.py`` checks
+    that every clinical table has them).
+    """
 
     def __init__(self, table: str, label: str) -> None:
         self.table = table

@@ -43,7 +43,9 @@ class EligibilityIn(Schema):
 
 class RegistrationIn(Schema):
     site: str | None = Field(None, description="site code; optional when the user has one site")
-    protocol: Literal["original", "original-reduced", "amended"]
+    protocol: str = Field(
+        description="original, original-reduced, amended, or a variant the site uploaded"
+    )
     start_date: dt.date
     sex: Literal["F", "M"]
     age_years: int = Field(ge=12, le=120)
@@ -71,14 +73,15 @@ class PatientOut(Schema):
     study_id: str
     site: str
     protocol: str
+    site_protocol: dict[str, str] | None = Field(description="the site's variant, if any")
     start_date: dt.date
     sex: str
     age_years: int
-    height_cm: float
-    weight_kg: float
+    height_cm: float | None = Field(description="null only for a patient imported without it")
+    weight_kg: float | None = Field(description="null only for a patient imported without it")
     bsa_formula: str
     cd20_pct: float | None
-    cns_disease: bool
+    cns_disease: bool | None = Field(description="null when an import did not record it")
     version: int
     eligibility: EligibilityOut
 
@@ -93,6 +96,13 @@ def _out(patient: Patient) -> dict[str, Any]:
         "study_id": patient.study_id,
         "site": patient.site.code,
         "protocol": patient.protocol,
+        "site_protocol": None
+        if patient.site_protocol is None
+        else {
+            "name": patient.site_protocol.name,
+            "file": patient.site_protocol.file_name,
+            "sha256": patient.site_protocol.sha256,
+        },
         "start_date": patient.start_date,
         "sex": patient.sex,
         "age_years": patient.age_years,

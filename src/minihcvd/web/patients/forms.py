@@ -11,7 +11,7 @@ from django import forms
 from minihcvd.clinical import EligibilityInput
 from minihcvd.web.patients.models import ELIGIBILITY_FIELDS, BsaFormula, Sex
 from minihcvd.web.patients.services import RegistrationRequest
-from minihcvd.web.sites.models import PROTOCOL_CHOICES, Site
+from minihcvd.web.sites.models import PROTOCOL_CHOICES, Site, SiteProtocol
 
 __all__ = ["ELIGIBILITY_LABELS", "RegistrationForm"]
 
@@ -68,6 +68,13 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        variants = sorted(
+            {(v.name, v.site.code) for v in SiteProtocol.objects.filter(site__in=sites)}
+        )
+        self.fields["protocol"].choices = [  # type: ignore[attr-defined]
+            *PROTOCOL_CHOICES,
+            *((name, f"{name} (site {code}'s variant)") for name, code in variants),
+        ]
         first = sites.first()
         if first is not None:
             self.fields["site"].initial = first.pk

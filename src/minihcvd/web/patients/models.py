@@ -10,7 +10,7 @@ from django.db import models
 
 from minihcvd.clinical import EligibilityInput
 from minihcvd.web.audit.models import ClinicalRecord
-from minihcvd.web.sites.models import PROTOCOL_CHOICES, Site
+from minihcvd.web.sites.models import PROTOCOL_CHOICES, Site, SiteProtocol
 
 __all__ = ["ELIGIBILITY_FIELDS", "Patient", "ScreeningEntry"]
 
@@ -34,21 +34,33 @@ class Patient(ClinicalRecord):
     study_id = models.CharField(max_length=16, unique=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
     sequence = models.PositiveIntegerField(help_text="the number within the site")
-    protocol = models.CharField(max_length=32, choices=PROTOCOL_CHOICES)
+    protocol = models.CharField(
+        max_length=32, choices=PROTOCOL_CHOICES, help_text="the shipped version (the cohort)"
+    )
+    site_protocol = models.ForeignKey(
+        SiteProtocol,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="the site's variant of that version the patient is treated on, if any",
+    )
     start_date = models.DateField(help_text="planned day 1 of course 1")
     sex = models.CharField(max_length=1, choices=Sex.choices)
     age_years = models.PositiveSmallIntegerField()
-    height_cm = models.FloatField()
-    weight_kg = models.FloatField()
+    height_cm = models.FloatField(null=True, help_text="blank only if imported without it")
+    weight_kg = models.FloatField(null=True, help_text="blank only if imported without it")
     bsa_formula = models.CharField(
         max_length=16, choices=BsaFormula.choices, default=BsaFormula.MOSTELLER
     )
     cd20_pct = models.FloatField(null=True, blank=True, help_text="blank when unknown")
-    cns_disease = models.BooleanField(default=False)
+    cns_disease = models.BooleanField(null=True, default=False, help_text="blank when unknown")
     eligibility_inputs = models.JSONField(help_text="the EligibilityInput fields as entered")
     eligibility_criteria = models.JSONField(help_text="each criterion's status and reason")
     registered_at = models.DateTimeField(auto_now_add=True)
     registered_by = models.CharField(max_length=150)
+    imported_from = models.CharField(
+        max_length=200, blank=True, help_text="the data package a patient was imported from"
+    )
 
     class Meta:
         ordering = ["site__code", "sequence"]

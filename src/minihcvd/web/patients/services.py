@@ -23,9 +23,11 @@ from minihcvd.clinical import EligibilityInput, EligibilityResult, assess_eligib
 from minihcvd.web.accounts.permissions import Action, allowed
 from minihcvd.web.errors import PermissionRefused, WebInputError
 from minihcvd.web.patients.models import Patient, ScreeningEntry
-from minihcvd.web.sites.models import PROTOCOL_CHOICES, Site
+from minihcvd.web.sites.models import PROTOCOL_CHOICES, Site, SiteProtocol
+from minihcvd.web.sites.services import load_site_protocol, site_protocol_named
 
 if TYPE_CHECKING:
+    from minihcvd.protocol import Protocol
     from minihcvd.web.accounts.models import User
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "assess_registration",
     "calendar_for_patient",
     "eligibility_json",
+    "patient_data_version",
     "register_patient",
 ]
 
@@ -79,12 +82,26 @@ def eligibility_json(result: EligibilityResult) -> dict[str, Any]:
     }
 
 
-def _check(request: RegistrationRequest) -> None:
-    if request.protocol not in PROTOCOLS:
+def resolve_protocol(site: Site, name: str) -> tuple[str, SiteProtocol | None]:
+    """(shipped version, the site's variant or None) for a protocol name chosen at ``site``:
+    a shipped version, or a variant the site uploaded (``minihcvd web siteprotocol``)."""
+    if name in PROTOCOLS:
+        return name, None
+    variant = site_protocol_named(site, name)
+    if variant is None:
+        names = [*PROTOCOLS, *sorted({v.name for v in site.protocols.all()})]
         raise WebInputError(
-            f"expected one of {', '.join(PROTOCOLS)}, found {request.protocol!r}",
+            f"expected one of {', '.join(names)} at site {site.code}, found {name!r}",
             field="protocol",
         )
+    return variant.base, variant
+
+
+def _protocol_for_calendar(base: str, variant: SiteProtocol | None) -> Protocol | str:
+    return base if variant is None else load_site_protocol(variant)
+
+
+def _check(request: RegistrationRequest) -> None:
     if request.sex not in ("F", "M"):
         raise WebInputError(f"expected F or M, found {request.sex!r}", field="sex")
     low, high = AGE_RANGE_YEARS
@@ -101,6 +118,18 @@ def _check(request: RegistrationRequest) -> None:
         )
 
 
+def patient_data_version(patient: Patient) -> str:
+    """Names the patient's recorded data as it is now: the last audited change of any record
+    of theirs (with the package's version, which carries the protocol files). Keys of cached
+    calendars, so a change is never served stale."""
+    from minihcvd import __version__
+    from minihcvd.web.audit.models import AuditEntry
+    from minihcvd.web.audit.services import last_entry_hash
+
+    changes = AuditEntry.objects.filter(study_id=patient.study_id).exclude(record_model="")
+    return f"{patient.pk}:{last_entry_hash(changes)}:{__version__}"
+
+
 def calendar_for_patient(
     patient: Patient,
     *,
@@ -109,8 +138,20 @@ def calendar_for_patient(
 ) -> TreatmentCalendar:
     """The patient's calendar, built by the core exactly as ``minihcvd schedule`` builds it
     (with ``--delay`` / ``--adjust`` when the treatment as given has delays or adjustments)."""
+    if patient.height_cm is None or patient.weight_kg is None:
+        raise WebInputError(
+            f"{patient.study_id} has no height and weight recorded (imported without them): "
+            "the doses cannot be calculated",
+            field="height_cm",
+        )
+    if patient.cns_disease is None:
+        raise WebInputError(
+            f"{patient.study_id} has no CNS status recorded (imported without it): the "
+            "intrathecal schedule depends on it",
+            field="cns_disease",
+        )
     return build_calendar(
-        patient.protocol,
+        _protocol_for_calendar(patient.protocol, patient.site_protocol),
         height_cm=patient.height_cm,
         weight_kg=patient.weight_kg,
         start=patient.start_date,
@@ -126,7 +167,7 @@ def assess_registration(request: RegistrationRequest) -> EligibilityResult:
     """Check the inputs (one field-named error) and judge eligibility; writes nothing."""
     _check(request)
     build_calendar(
-        request.protocol,
+        _protocol_for_calendar(*resolve_protocol(request.site, request.protocol)),
         height_cm=request.height_cm,
         weight_kg=request.weight_kg,
         start=request.start_date,
@@ -148,14 +189,21 @@ def register_patient(*, user: User, request: RegistrationRequest) -> Registratio
             f"a {user.role} may not register patients at site {request.site.code}"
         )
     result = assess_registration(request)
+    if result.status == "eligible":
+        from minihcvd.web.oversight.services import registrations_held
+
+        held = registrations_held()
+        if held is not None:
+            raise WebInputError(f"registration held: {held}", field="registration")
     criteria = [dataclasses.asdict(criterion) for criterion in result.criteria]
+    base, variant = resolve_protocol(request.site, request.protocol)
     with transaction.atomic():
         site = Site.objects.select_for_update().get(pk=request.site.pk)  # one number at a time
         if result.status != "eligible":
             entry = ScreeningEntry(
                 site=site,
                 screened_by=user.username,
-                protocol=request.protocol,
+                protocol=base,
                 outcome=result.status,
                 reasons=[c for c in criteria if c["status"] != "pass"],
             )
@@ -166,7 +214,8 @@ def register_patient(*, user: User, request: RegistrationRequest) -> Registratio
             study_id=f"{site.code}-{last + 1:04d}",
             site=site,
             sequence=last + 1,
-            protocol=request.protocol,
+            protocol=base,
+            site_protocol=variant,
             start_date=request.start_date,
             sex=request.sex,
             age_years=request.age_years,

@@ -6,7 +6,7 @@ out of range, an impossible lab value) come back as the form field's error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +19,8 @@ from minihcvd.clinical import assess_eligibility
 from minihcvd.errors import MinihcvdError
 from minihcvd.web.accounts.permissions import Action, allowed, sites_of
 from minihcvd.web.audit.models import AuditEntry
+from minihcvd.web.casebook.locking import casebook_status
+from minihcvd.web.casebook.services import casebook_view
 from minihcvd.web.patients.forms import ELIGIBILITY_LABELS, RegistrationForm
 from minihcvd.web.patients.selectors import (
     get_patient_for_user,
@@ -26,6 +28,7 @@ from minihcvd.web.patients.selectors import (
     screening_log_for_user,
 )
 from minihcvd.web.patients.services import calendar_for_patient, register_patient
+from minihcvd.web.queries.services import open_queries_count, verification_of
 
 if TYPE_CHECKING:
     from minihcvd.clinical import EligibilityResult
@@ -57,6 +60,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "sites": sites_of(user),
             "can_register": allowed(user, Action.REGISTER_PATIENT),
+            "can_export": allowed(user, Action.EXPORT_PACKAGE),
         },
     )
 
@@ -119,18 +123,60 @@ def eligibility_panel(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/_eligibility.html", {"result": result, "error": error})
 
 
+def _course_shown(request: HttpRequest, calendar: Any) -> tuple[Any, tuple[list[Any], list[Any]]]:
+    """The course the page shows (``?course=intensive-1``; by default the first), with its
+    administrations and holds: a course is what a pharmacist checks at a time, and the whole
+    calendar (hundreds of administrations) is in the downloads."""
+    wanted = request.GET.get("course", "")
+    chosen = next(
+        (c for c in calendar.courses if f"{c.phase}-{c.course}" == wanted), calendar.courses[0]
+    )
+    key = (chosen.phase, chosen.course)
+    return chosen, (
+        [a for a in calendar.administrations if (a.phase, a.course) == key],
+        [h for h in calendar.holds if (h.phase, h.course) == key],
+    )
+
+
 @login_required
 def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     user = _user(request)
     patient = get_patient_for_user(user=user, study_id=study_id)
+    casebook = casebook_view(patient)
+    calendar = calendar_missing = None
+    course = shown = None
+    try:
+        calendar = calendar_for_patient(patient)
+    except MinihcvdError as error:  # an imported patient without height and weight
+        calendar_missing = error.message
+    else:
+        course, shown = _course_shown(request, calendar)
     return render(
         request,
         "patients/detail.html",
         {
             "patient": patient,
-            "calendar": calendar_for_patient(patient),
+            "calendar": calendar,
+            "calendar_missing": calendar_missing,
+            "course": course,
+            "administrations": shown[0] if shown else [],
+            "holds": shown[1] if shown else [],
+            "casebook": casebook,
+            "sdv": {
+                str(row.record.pk): verification_of(patient, kind, row.record)
+                for kind, rows in (
+                    ("assessments", casebook.marrows),
+                    ("adverse-events", casebook.events),
+                )
+                for row in rows
+            },
+            "open_queries": open_queries_count([patient]),
+            "lock": casebook_status(patient),
+            "can_sign": allowed(user, Action.SIGN_CASEBOOK, patient.site),
+            "can_monitor": allowed(user, Action.RAISE_QUERY, patient.site),
             "labels": ELIGIBILITY_LABELS,
             "can_view_audit": allowed(user, Action.VIEW_AUDIT_TRAIL, patient.site),
+            "can_enter": allowed(user, Action.ENTER_CLINICAL_DATA, patient.site),
         },
     )
 

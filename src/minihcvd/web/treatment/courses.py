@@ -188,7 +188,8 @@ def course_view(
         .first()
     )
     rows = _rows(calendar, phase, number)
-    confirm = sorted({a.component for a in rows if needs_confirmation(a, patient.weight_kg)})
+    weight_kg = float(patient.weight_kg or 0.0)  # the calendar exists, so the weight does
+    confirm = sorted({a.component for a in rows if needs_confirmation(a, weight_kg)})
     tracker = _tracker(patient, calendar)
     return CourseView(
         phase=phase,
