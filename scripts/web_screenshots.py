@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,7 +69,50 @@ def main() -> None:
             page.goto(f"{server.url}/api/v1/docs")
             page.wait_for_timeout(1500)
             shot("api")
+            page = _treatment_shots(browser, server, shot)
             browser.close()
+
+
+def _treatment_shots(browser: Any, server: Any, shot: Callable[..., None]) -> Any:
+    """A pharmacist verifies course 2 of A-0002 (the verification page, before signing); the
+    nurse gives its first doses (the treatment page); the signature as another user sees it."""
+    verification = f"{server.url}/patients/A-0002/treatment/2/verification/"
+    pharmacist = _logged_in(browser, server, "pharmacist-a")
+    pharmacist.goto(verification)
+    for box in pharmacist.locator("input[name=confirmed]").all():
+        box.check()
+    pharmacist.fill("#sign-password", server.passwords["pharmacist-a"])
+    pharmacist.screenshot(path=str(IMAGES / "web-verify.png"), full_page=True)
+    print("docs/images/web-verify.png")
+    pharmacist.click("button:has-text('Sign: verified the doses of course 2')")
+    nurse = _logged_in(browser, server, "nurse-a")
+    nurse.goto(f"{server.url}/patients/A-0002/treatment/?course=2")
+    for done in range(2):
+        nurse.locator("button:has-text('Given as planned')").first.click()
+        nurse.locator("table.given tr.done").nth(done).wait_for()
+    row = nurse.locator("table.given tbody tr").nth(2)
+    row.locator("summary").click()
+    row.locator("input[name=dose]").fill("1")
+    row.locator("input[name=reason]").fill("capped by the treating physician")
+    row.locator("button:has-text('Record the dose given')").click()
+    nurse.wait_for_selector("text=not as planned")
+    nurse.screenshot(path=str(IMAGES / "web-treatment.png"), full_page=True)
+    print("docs/images/web-treatment.png")
+    investigator = _logged_in(browser, server, "investigator-a")
+    investigator.goto(verification)
+    investigator.locator("ul.signatures").screenshot(path=str(IMAGES / "web-signature.png"))
+    print("docs/images/web-signature.png")
+    return investigator
+
+
+def _logged_in(browser: Any, server: Any, username: str) -> Any:
+    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+    page.goto(f"{server.url}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", server.passwords[username])
+    page.click("button[type=submit]")
+    page.wait_for_selector("main")
+    return page
 
 
 if __name__ == "__main__":
