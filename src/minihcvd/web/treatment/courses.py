@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from minihcvd.calendar import Administration, CourseDelay, DoseAdjustment, TreatmentCalendar
 from minihcvd.calendar.requests import course_name, parse_course
@@ -401,8 +402,13 @@ def record_administration(
     record = view.record
     per_m2 = _check_cumulative(patient, calendar, record, row, given)
     with transaction.atomic():
+        last = GivenAdministration.objects.filter(course__patient=patient).aggregate(
+            last=Max("position")
+        )["last"]
         administration = GivenAdministration(
             course=record,
+            position=0 if last is None else last + 1,
+            doses_per_day=row.doses_per_day,
             component=row.component,
             day=row.day,
             drug=row.drug,

@@ -62,8 +62,15 @@ def calendar_download(request: HttpRequest, study_id: str, output_format: str) -
 
 def _given_by_key(view: CourseView) -> list[dict[str, Any]]:
     """Each planned administration of the course with what was given of it (if anything)."""
-    given = {(g.component, g.day): g for g in view.given}
-    return [{"plan": a, "given": given.get((a.component, a.day))} for a in view.planned]
+    given = {(g.component, g.day): g for g in view.given if g.component}
+    imported = {(g.drug, g.route, g.day): g for g in view.given if not g.component}
+    return [
+        {
+            "plan": a,
+            "given": given.get((a.component, a.day)) or imported.get((a.drug, a.route, a.day)),
+        }
+        for a in view.planned
+    ]
 
 
 def _treatment_page(
