@@ -244,3 +244,54 @@ def test_another_sites_patient_is_404_on_the_treatment_pages(
     assert client.get(TREATMENT).status_code == 404
     assert client.get(VERIFY_1).status_code == 404
     assert client.post(f"{TREATMENT}1/give/", {}).status_code == 404
+
+
+def test_the_patient_page_builds_the_package_once(
+    client: Any, users: Any, patient_a: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minihcvd.web.casebook import locking, package, services
+
+    calls: list[int] = []
+    original = package.package_for
+
+    def counted(patients: Any) -> Any:
+        calls.append(1)
+        return original(patients)
+
+    monkeypatch.setattr(services, "package_for", counted)
+    monkeypatch.setattr(locking, "package_for", counted)
+    client.force_login(users["nurse", "A"])
+    assert client.get("/patients/A-0001/").status_code == 200
+    assert len(calls) == 1
+
+
+def test_a_signed_casebook_refuses_a_dose_and_the_signature_covers_the_doses(
+    client: Any, users: Any, patient_a: Any
+) -> None:
+    from minihcvd.web.casebook.locking import casebook_status, sign_casebook, unlock_casebook
+    from minihcvd.web.treatment.courses import record_administration
+
+    _verify_page(client, users)
+    investigator, nurse = users["investigator", "A"], users["nurse", "A"]
+    with _as(investigator):
+        sign_casebook(user=investigator, patient=patient_a, password=PASSWORD)
+    with _as(nurse), pytest.raises(WebInputError, match="signed and locked"):
+        record_administration(
+            user=nurse, patient=patient_a, course="1", component="vincristine", day=1
+        )
+    with _as(investigator):
+        unlock_casebook(user=investigator, patient=patient_a, reason="a dose to enter")
+        with _as(nurse):
+            record_administration(
+                user=nurse, patient=patient_a, course="1", component="vincristine", day=1
+            )
+        sign_casebook(user=investigator, patient=patient_a, password=PASSWORD)
+    assert casebook_status(patient_a)["signature"]["status"] == "valid"
+    from minihcvd.web.treatment.models import GivenAdministration
+
+    given = GivenAdministration.objects.get()
+    with _as(nurse):
+        given.reason = "raw change"  # what the signature covers: the dose's package row
+        given.dose = 1.0
+        given.save(reason="test: changed behind the lock")
+    assert casebook_status(patient_a)["signature"]["status"] == "no longer valid"

@@ -178,7 +178,7 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
                 for row in rows
             },
             "open_queries": open_queries_count([patient]),
-            "lock": casebook_status(patient),
+            "lock": casebook_status(patient, casebook.package),  # one package build
             "can_sign": allowed(user, Action.SIGN_CASEBOOK, patient.site),
             "can_monitor": allowed(user, Action.RAISE_QUERY, patient.site),
             "labels": ELIGIBILITY_LABELS,

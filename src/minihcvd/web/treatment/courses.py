@@ -25,6 +25,7 @@ from minihcvd.dosing import CumulativeDose
 from minihcvd.errors import DosingError
 from minihcvd.protocol import load_protocol
 from minihcvd.web.accounts.permissions import Action, allowed
+from minihcvd.web.casebook.locking import check_unlocked
 from minihcvd.web.errors import ConcurrentChangeError, PermissionRefused, WebInputError
 from minihcvd.web.patients.models import Patient
 from minihcvd.web.patients.services import calendar_for_patient
@@ -63,6 +64,12 @@ LOW_WEIGHT_KG = 45.0
 def _require(user: User, action: Action, patient: Patient) -> None:
     if not allowed(user, action, patient.site):
         raise PermissionRefused(f"a {user.role} may not {action.value}")
+
+
+def _require_unlocked(user: User, patient: Patient) -> None:
+    """A write of the treatment as given: the role may, and the casebook is not signed."""
+    _require(user, Action.RECORD_TREATMENT, patient)
+    check_unlocked(patient)
 
 
 def _courses(patient: Patient) -> list[Course]:
@@ -253,7 +260,7 @@ def _author(course: Course, user: User) -> None:
 
 def delay_course(*, user: User, patient: Patient, course: str, days: int, reason: str) -> Course:
     """Delay a course by ``days`` (every later course moves, as ``schedule --delay``)."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     phase, number = parse_course(course, field="course")
     if not reason.strip():
         raise WebInputError("a delay needs a reason", field="reason")
@@ -281,7 +288,7 @@ def adjust_course_dose(
     route: str = "",
 ) -> CourseDoseAdjustment:
     """Order ``percent`` % of ``drug`` in one course; voids the course's verification."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     phase, number = parse_course(course, field="course")
     DoseAdjustment(
         drug=drug,
@@ -377,7 +384,7 @@ def record_administration(
     reason: str = "",
 ) -> GivenAdministration:
     """Record one planned administration as given (as planned, or the dose given and why)."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     calendar = treatment_calendar(patient)
     view = course_view(patient, course, calendar)
     if view.not_given:
@@ -441,7 +448,7 @@ def _default_date(record: Course, row: Administration) -> dt.date:
 def start_maintenance_early(*, user: User, patient: Patient, start: dt.date, reason: str) -> Course:
     """Start maintenance course 1 before its planned date (the intensive courses not started by
     then are not given), with a reason. Like any course, it must be verified first."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     if not reason.strip():
         raise WebInputError("an early start of maintenance needs a reason", field="reason")
     calendar = treatment_calendar(patient)
@@ -511,7 +518,7 @@ def change_administration(
 ) -> GivenAdministration:
     """Correct an administration given (``version`` is the one the change started from)."""
     patient = administration.course.patient
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     if version != administration.version:
         raise ConcurrentChangeError(
             f"the administration was changed by someone else (version {administration.version},"
@@ -563,7 +570,7 @@ def change_body_size(
     reason: str,
 ) -> Patient:
     """A new height or weight: every verified course of the patient is voided."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     if version != patient.version:
         raise ConcurrentChangeError(
             f"{patient.study_id} was changed by someone else; reload and try again",

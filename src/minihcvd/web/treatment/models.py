@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 
 from minihcvd.web.audit.models import ClinicalRecord
+from minihcvd.web.casebook.models import PatientRecord
 from minihcvd.web.patients.models import Patient
 from minihcvd.web.signatures.models import Signature
 
@@ -20,8 +21,9 @@ class CourseStatus(models.TextChoices):
     VOIDED = "voided", "verification voided (re-verify)"
 
 
-class Course(ClinicalRecord):
-    """One course of one patient as given (``phase`` intensive or maintenance, ``number``)."""
+class Course(PatientRecord):
+    """One course of one patient as given (``phase`` intensive or maintenance, ``number``); its
+    site and study id are its patient's, as for every casebook record."""
 
     Status = CourseStatus
 
@@ -64,12 +66,6 @@ class Course(ClinicalRecord):
     def name(self) -> str:
         """``3`` or ``m2``, as the CLI's --delay and the API name courses."""
         return f"m{self.number}" if self.phase == "maintenance" else str(self.number)
-
-    def audit_site_code(self) -> str:
-        return self.patient.site.code
-
-    def audit_study_id(self) -> str:
-        return self.patient.study_id
 
 
 class CourseDoseAdjustment(ClinicalRecord):
