@@ -74,27 +74,32 @@ def main() -> None:
 
 
 def _treatment_shots(browser: Any, server: Any, shot: Callable[..., None]) -> Any:
-    """A pharmacist verifies course 2 of A-0002 (the verification page, before signing); the
-    nurse gives its first doses (the treatment page); the signature as another user sees it."""
-    verification = f"{server.url}/patients/A-0002/treatment/2/verification/"
+    """A pharmacist verifies the first course of A-0002 with no dose given yet (the
+    verification page, before signing); the nurse gives its first doses (the treatment page);
+    the signature as another user sees it."""
+    treatment = f"{server.url}/patients/A-0002/treatment/"
     pharmacist = _logged_in(browser, server, "pharmacist-a")
+    pharmacist.goto(treatment)
+    row = pharmacist.locator("table.courses tbody tr", has_text="0 of").first
+    course = row.locator("a").first.get_attribute("href").split("course=")[1].split("#")[0]
+    verification = f"{server.url}/patients/A-0002/treatment/{course}/verification/"
     pharmacist.goto(verification)
     for box in pharmacist.locator("input[name=confirmed]").all():
         box.check()
     pharmacist.fill("#sign-password", server.passwords["pharmacist-a"])
     pharmacist.screenshot(path=str(IMAGES / "web-verify.png"), full_page=True)
     print("docs/images/web-verify.png")
-    pharmacist.click("button:has-text('Sign: verified the doses of course 2')")
+    pharmacist.click(f"button:has-text('Sign: verified the doses of course {course}')")
     nurse = _logged_in(browser, server, "nurse-a")
-    nurse.goto(f"{server.url}/patients/A-0002/treatment/?course=2")
+    nurse.goto(f"{treatment}?course={course}")
     for done in range(2):
         nurse.locator("button:has-text('Given as planned')").first.click()
         nurse.locator("table.given tr.done").nth(done).wait_for()
-    row = nurse.locator("table.given tbody tr").nth(2)
-    row.locator("summary").click()
-    row.locator("input[name=dose]").fill("1")
-    row.locator("input[name=reason]").fill("capped by the treating physician")
-    row.locator("button:has-text('Record the dose given')").click()
+    other = nurse.locator("table.given tbody tr", has=nurse.locator("summary")).first
+    other.locator("summary").click()
+    other.locator("input[name=dose]").fill("1")
+    other.locator("input[name=reason]").fill("capped by the treating physician")
+    other.locator("button:has-text('Record the dose given')").click()
     nurse.wait_for_selector("text=not as planned")
     nurse.screenshot(path=str(IMAGES / "web-treatment.png"), full_page=True)
     print("docs/images/web-treatment.png")
