@@ -22,6 +22,7 @@ from minihcvd.trialdata import read_package, validate_package, write_package
 from minihcvd.web.audit.models import AuditEntry
 from minihcvd.web.casebook.models import AdverseEvent, Death, MarrowAssessment
 from minihcvd.web.casebook.services import casebook_view
+from minihcvd.web.treatment.models import GivenAdministration
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "trial-package"
@@ -248,14 +249,17 @@ def test_import_then_export_gives_the_same_package(
         package_dir = EXAMPLE
     else:
         package_dir = tmp_path / "cohort"
-        write_package(synthesize(11, 40, administrations=False), package_dir)
+        write_package(synthesize(11, 40), package_dir)
     _import("A", package_dir)
     exported = _export(client, "statistician-a", tmp_path / "export")
     assert validate_package(exported) == []
     expected = _with_study_ids(_canonical(package_dir, tmp_path / "canonical"), "A")
-    expected.pop("administrations.csv", None)  # doses given are entered per course, not imported
     got = {p.name: p.read_text() for p in sorted(exported.glob("*.csv"))}
+    assert "administrations.csv" in got
     assert got == expected
+    if source == "example":  # the doses given, byte for byte as the package has them
+        source_ids = _with_study_ids(EXAMPLE, "A")["administrations.csv"]
+        assert (exported / "administrations.csv").read_bytes() == source_ids.encode()
 
 
 def test_a_second_round_trip_gives_the_same_bytes(client: Any, users: Any, tmp_path: Path) -> None:
@@ -273,6 +277,8 @@ def test_the_import_is_audited_and_whole(users: Any, tmp_path: Path) -> None:
     assert MarrowAssessment.objects.count() == 9 and AdverseEvent.objects.count() == 9
     audited = AuditEntry.objects.filter(record_model="casebook.marrowassessment", action="create")
     assert audited.count() == 9
+    given = AuditEntry.objects.filter(record_model="treatment.givenadministration")
+    assert given.filter(action="create").count() == GivenAdministration.objects.count() == 9
     bad = tmp_path / "bad"
     write_package(read_package(EXAMPLE), bad)
     text = (bad / "patients.csv").read_text().replace(",34.0,M,", ",34.5,M,")

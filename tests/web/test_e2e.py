@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.servers import RunningServer, fresh_database, serve_demo
+from tests.web.servers import RunningServer, fresh_database, run_minihcvd, serve_demo
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -24,9 +24,23 @@ pytestmark = [
 ]
 
 
+SECOND_PHARMACIST = "pharmacist-a2"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with fresh_database() as url, serve_demo(tmp_path_factory.mktemp("e2e") / "data", url) as s:
+    """The demo, and a second pharmacist of site A (made by ``minihcvd web createuser``)."""
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    with fresh_database() as url, serve_demo(data, url) as s:
+        password = "a second pharmacist's password 7"
+        args = ["web", "createuser", "--username", SECOND_PHARMACIST, "--role", "pharmacist"]
+        done = run_minihcvd(
+            [*args, "--site", "A", "--password-stdin", "--data-dir", str(data)],
+            url,
+            stdin=f"{password}\n",
+        )
+        assert done.returncode == 0, done.stderr
+        s.passwords[SECOND_PHARMACIST] = password
         yield s
 
 
@@ -56,7 +70,8 @@ def _login(page: Any, server: RunningServer, username: str) -> None:
 
 def test_the_demo_prints_a_login_per_role_per_site(server: RunningServer) -> None:
     """Three sites × five site roles, and the admin; every password printed once."""
-    assert len(server.passwords) == 16 and "nurse-b" in server.passwords
+    printed = [name for name in server.passwords if name != SECOND_PHARMACIST]
+    assert len(printed) == 16 and "nurse-b" in server.passwords
     assert "demo: 110/110 patients registered" in server.output
 
 
@@ -154,6 +169,59 @@ def test_a_nurse_enters_a_marrow_showing_cr(page: Any, server: RunningServer) ->
     row = page.locator("#casebook table.grid tbody tr").first.inner_text()
     assert "CR" in row and "flow negative" in row
     assert "CR on 2026-02-02" in page.locator("#casebook").inner_text()
+
+
+def test_a_pharmacist_verifies_a_nurse_gives_and_a_second_pharmacist_sees_the_signature(
+    browser: Any, server: RunningServer
+) -> None:
+    """Course 1 of A-0038 (registered above): a nurse cannot give it before it is verified; the
+    pharmacist confirms the unstated doses and signs with the password; the nurse records a
+    dose as planned in one click and another with its reason; a second pharmacist's screen
+    shows the signature (valid) and the doses given."""
+    treatment = f"{server.url}/patients/A-0038/treatment/?course=1"
+    nurse = browser.new_context().new_page()
+    _login(nurse, server, "nurse-a")
+    nurse.goto(treatment)
+    assert "cannot start before" in nurse.content()
+    assert nurse.locator("button:has-text('Given as planned')").count() == 0
+    pharmacist = browser.new_context().new_page()
+    _login(pharmacist, server, "pharmacist-a")
+    pharmacist.goto(treatment)
+    pharmacist.click("text=verify and sign")
+    pharmacist.wait_for_url("**/treatment/1/verification/")
+    assert "Mosteller" in pharmacist.locator("#verification").inner_text()
+    pharmacist.fill("#sign-password", server.passwords["pharmacist-a"])
+    pharmacist.click("button:has-text('Sign: verified the doses of course 1')")
+    assert "confirm each dose" in pharmacist.locator("p.message.error").inner_text()
+    for box in pharmacist.locator("input[name=confirmed]").all():
+        box.check()
+    pharmacist.fill("#sign-password", server.passwords["pharmacist-a"])
+    pharmacist.click("button:has-text('Sign: verified the doses of course 1')")
+    signed = pharmacist.locator("ul.signatures").inner_text()
+    assert "Signed by pharmacist-a" in signed and "signature valid" in signed
+    nurse.goto(treatment)
+    first = nurse.locator("table.given tbody tr").first
+    drug = first.locator("td").nth(2).inner_text()
+    first.locator("button:has-text('Given as planned')").click()  # htmx: the page part swaps
+    nurse.wait_for_selector(f"p.message.success:has-text('{drug} day 1 recorded as given')")
+    assert "as planned" in nurse.locator("table.given tbody tr").first.inner_text()
+    second = nurse.locator("table.given tbody tr").nth(1)
+    second.locator("summary").click()
+    second.locator("input[name=dose]").fill("1")
+    second.locator("input[name=reason]").fill("dose capped by the treating physician")
+    second.locator("button:has-text('Record the dose given')").click()
+    nurse.wait_for_selector("text=not as planned: dose capped by the treating physician")
+    assert "Cumulative inotuzumab given" in nurse.content()
+    other = browser.new_context().new_page()
+    _login(other, server, SECOND_PHARMACIST)
+    other.goto(f"{server.url}/patients/A-0038/treatment/1/verification/")
+    shown = other.locator("ul.signatures").inner_text()
+    assert "Signed by pharmacist-a (pharmacist-a, pharmacist)" in shown
+    assert "“verified the doses of course 1”" in shown and "signature valid" in shown
+    assert "not as planned: dose capped" not in shown
+    assert "dose capped by the treating physician" in other.locator("table.verify").inner_text()
+    other.goto(f"{server.url}/patients/A-0038/")
+    assert "Signed by pharmacist-a" in other.content()
 
 
 def test_a_monitor_raises_a_query_and_the_nurse_answers_it(

@@ -20,8 +20,13 @@ REGISTRARS = {"investigator", "nurse"}
 AUDIT_READERS = {"investigator", "nurse", "pharmacist", "monitor"}
 SCREENING_READERS = {"investigator", "nurse", "statistician", "monitor"}
 EXPORTERS = {"investigator", "statistician"}
-MARROW = {"assessment_date": "2025-02-03", "bm_blasts_pct": 2, "anc_10e9_per_l": 1.5,
-          "platelets_10e9_per_l": 120, "extramedullary_disease": False}
+MARROW = {
+    "assessment_date": "2025-02-03",
+    "bm_blasts_pct": 2,
+    "anc_10e9_per_l": 1.5,
+    "platelets_10e9_per_l": 120,
+    "extramedullary_disease": False,
+}
 TREATMENT_RECORDERS = {"investigator", "nurse"}
 VERIFIERS = {"pharmacist"}
 

@@ -79,7 +79,7 @@ def seed_demo(
         nurses = {
             site.code: User.objects.get(username=f"nurse-{site.code.lower()}") for site in sites
         }
-        cohort = synthesize(DEFAULT_SEED if seed is None else seed, patients, administrations=False)
+        cohort = synthesize(DEFAULT_SEED if seed is None else seed, patients)
         done = 0
         with tempfile.TemporaryDirectory(prefix="minihcvd-demo-") as folder:
             for index, site in enumerate(sites):
@@ -105,6 +105,6 @@ def _share(cohort: TrialPackage, index: int, parts: int) -> TrialPackage:
         patients=chosen,
         assessments=rows(cohort.assessments),
         adverse_events=rows(cohort.adverse_events),
-        administrations=None,
+        administrations=rows(cohort.administrations),
         source=None,
     )

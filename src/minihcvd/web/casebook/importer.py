@@ -7,16 +7,19 @@ so an import lands whole or not at all. Patients get the site's study ids in fil
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from django.db import transaction
 
+from minihcvd.errors import MinihcvdError
 from minihcvd.trialdata import read_package
-from minihcvd.trialdata.schema import ADVERSE_EVENTS, ASSESSMENTS, PATIENTS
+from minihcvd.trialdata.schema import ADMINISTRATIONS, ADVERSE_EVENTS, ASSESSMENTS, PATIENTS
 from minihcvd.web.casebook.models import (
     AdverseEvent,
     Baseline,
@@ -37,7 +40,9 @@ from minihcvd.web.casebook.package import (
 )
 from minihcvd.web.errors import WebInputError
 from minihcvd.web.patients.models import Patient
+from minihcvd.web.patients.services import calendar_for_patient
 from minihcvd.web.sites.models import Site
+from minihcvd.web.treatment.models import Course, GivenAdministration
 
 __all__ = ["ImportSummary", "import_package"]
 
@@ -123,17 +128,104 @@ def import_package(
                 }
                 model(patient=by_id[key], position=position, **values).save()
             summary[spec.name] = len(frame)
+        if package.administrations is not None:
+            summary[ADMINISTRATIONS.name] = _import_administrations(
+                package.administrations, by_id, directory
+            )
         layout = {PATIENTS.name: [str(c) for c in package.patients.columns]}
         for spec, frame in (
             (ASSESSMENTS, package.assessments),
             (ADVERSE_EVENTS, package.adverse_events),
+            (ADMINISTRATIONS, package.administrations),
         ):
             if frame is not None:
                 layout[spec.name] = [str(c) for c in frame.columns]
         PackageLayout(source=directory.name, site_code=site.code, columns=layout).save()
-    if package.administrations is not None:
-        summary["administrations.csv (not imported)"] = len(package.administrations)
     return summary
+
+
+def _bsa_m2(patient: Patient) -> float | None:
+    """The BSA the patient's calendar uses (None without height and weight)."""
+    try:
+        return calendar_for_patient(patient).bsa_m2
+    except MinihcvdError:
+        return None
+
+
+def _inotuzumab_per_m2(row: Row, bsa_m2: float | None) -> Decimal | None:
+    """An imported inotuzumab dose in mg/m2 (mg over the BSA), counted in the cumulative."""
+    if "inotuzumab" not in str(row["drug"]) or _cell(row, "unit") != "mg" or not bsa_m2:
+        return None
+    per_dose = Decimal(repr(float(row["dose"]))) / Decimal(repr(bsa_m2))
+    return (per_dose * int(_cell(row, "doses_per_day") or 1)).quantize(Decimal("0.0001"))
+
+
+_ADMINISTRATION_FIELDS = (
+    "patient_id",
+    "date",
+    "phase",
+    "course",
+    "day",
+    "drug",
+    "route",
+    "dose",
+    "unit",
+    "doses_per_day",
+)
+
+
+def _import_administrations(frame: pd.DataFrame, by_id: dict[str, Patient], directory: Path) -> int:
+    """Each dose given, under its course (made as needed), in file order; the casebook needs
+    each dose's phase, course, day and dose (a dose given without them cannot be placed)."""
+    courses: dict[tuple[str, str, int], Course] = {}
+    positions: dict[str, int] = {}
+    bsa: dict[str, float | None] = {}
+    for number, row in enumerate(frame.to_dict("records"), start=1):
+        for name in ("phase", "course", "day", "dose"):
+            if _cell(row, name) is None:
+                raise WebInputError(
+                    "the casebook needs each dose's phase, course, day and dose",
+                    file=ADMINISTRATIONS.name,
+                    row=number,
+                    field=name,
+                )
+        key = str(row["patient_id"])
+        place = (key, str(row["phase"]), int(row["course"]))
+        if place not in courses:
+            courses[place] = Course(patient=by_id[key], phase=place[1], number=place[2])
+            courses[place].save()
+        position = positions.get(key, 0)
+        positions[key] = position + 1
+        per_day = _cell(row, "doses_per_day")
+        if key not in bsa:
+            bsa[key] = _bsa_m2(by_id[key])
+        GivenAdministration(
+            course=courses[place],
+            position=position,
+            day=int(row["day"]),
+            drug=str(row["drug"]),
+            route=_cell(row, "route") or "",
+            unit=_cell(row, "unit") or "",
+            doses_per_day=1 if per_day is None else int(per_day),
+            date=_date(row, "date"),
+            dose=float(row["dose"]),
+            as_planned=None,
+            inotuzumab_mg_per_m2=_inotuzumab_per_m2(row, bsa[key]),
+            recorded_by=f"import {directory.name}",
+            extra={
+                str(name): _cell(row, str(name))
+                for name in row
+                if name not in _ADMINISTRATION_FIELDS
+            },
+        ).save()
+    for course in courses.values():  # started on the first day given (its day 1)
+        first = min(
+            (g.date - dt.timedelta(days=g.day - 1) for g in course.given.all()), default=None
+        )
+        if first is not None:
+            course.actual_start = first
+            course.save(reason="course start: the first dose imported")
+    return len(frame)
 
 
 def _import_patient(site: Site, row: Row, number: int, directory: Path) -> Patient:

@@ -20,6 +20,7 @@ from minihcvd.web.casebook.package import package_for
 from minihcvd.web.errors import PermissionRefused, WebInputError
 
 if TYPE_CHECKING:
+    from minihcvd.trialdata import TrialPackage
     from minihcvd.web.accounts.models import User
     from minihcvd.web.patients.models import Patient
 
@@ -59,13 +60,15 @@ def check_unlocked(patient: Patient) -> None:
         )
 
 
-def casebook_content(patient: Patient) -> dict[str, Any]:
-    """What a signature covers: each file of the patient's package, as its text."""
-    package = package_for([patient])
+def casebook_content(patient: Patient, package: TrialPackage | None = None) -> dict[str, Any]:
+    """What a signature covers: each file of the patient's package (``package``, when the
+    caller has built it already), as its text."""
+    package = package or package_for([patient])
     frames = {
         "patients.csv": package.patients,
         "assessments.csv": package.assessments,
         "adverse_events.csv": package.adverse_events,
+        "administrations.csv": package.administrations,
     }
     return {name: format_csv(frame) for name, frame in frames.items() if frame is not None}
 
@@ -120,8 +123,9 @@ def unlock_casebook(*, user: User, patient: Patient, reason: str) -> CasebookLoc
     return lock
 
 
-def casebook_status(patient: Patient) -> dict[str, Any]:
-    """The state, and the signature in force with whether the content still matches it."""
+def casebook_status(patient: Patient, package: TrialPackage | None = None) -> dict[str, Any]:
+    """The state, and the signature in force with whether the content still matches it (the
+    patient's ``package`` when the caller has built it)."""
     from minihcvd.web.signatures.models import Signature
     from minihcvd.web.signatures.services import signature_status
 
@@ -139,6 +143,6 @@ def casebook_status(patient: Patient) -> dict[str, Any]:
             "username": signature.signer_username,
             "signed_at": signature.signed_at,
             "meaning": signature.meaning,
-            "status": signature_status(signature, casebook_content(patient)),
+            "status": signature_status(signature, casebook_content(patient, package)),
         },
     }

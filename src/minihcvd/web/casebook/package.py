@@ -19,7 +19,13 @@ import pandas as pd
 
 from minihcvd.errors import TrialDataError, ValidationFailed
 from minihcvd.trialdata import TrialPackage, write_package
-from minihcvd.trialdata.schema import ADVERSE_EVENTS, ASSESSMENTS, PATIENTS, FileSpec
+from minihcvd.trialdata.schema import (
+    ADMINISTRATIONS,
+    ADVERSE_EVENTS,
+    ASSESSMENTS,
+    PATIENTS,
+    FileSpec,
+)
 from minihcvd.web.casebook.models import (
     AdverseEvent,
     Baseline,
@@ -32,6 +38,7 @@ from minihcvd.web.casebook.models import (
     Transplant,
 )
 from minihcvd.web.patients.models import Patient
+from minihcvd.web.treatment.models import GivenAdministration
 
 __all__ = [
     "ASSESSMENT_COLUMNS",
@@ -157,6 +164,33 @@ def _record_rows(
     ]
 
 
+def _administration_rows(patients: list[Patient]) -> list[dict[str, Any]]:
+    """Each dose given as a row of administrations.csv, in the patient's order of entry."""
+    order = {p.pk: index for index, p in enumerate(patients)}
+    given = sorted(
+        GivenAdministration.objects.filter(course__patient__in=patients).select_related(
+            "course__patient"
+        ),
+        key=lambda g: (order[g.course.patient_id], g.position),
+    )
+    return [
+        {
+            **g.extra,
+            "patient_id": g.course.patient.study_id,
+            "date": g.date,
+            "phase": g.course.phase,
+            "course": g.course.number,
+            "day": g.day,
+            "drug": g.drug,
+            "route": g.route or None,
+            "dose": g.dose,
+            "unit": g.unit or None,
+            "doses_per_day": g.doses_per_day,
+        }
+        for g in given
+    ]
+
+
 def _frame(rows: list[dict[str, Any]], spec: FileSpec, columns: list[str]) -> pd.DataFrame:
     """The rows as a frame of the schema's types (extra columns as text)."""
     frame = pd.DataFrame(rows, columns=columns)
@@ -203,6 +237,7 @@ def package_for(patients: Iterable[Patient]) -> TrialPackage:
     patient_rows = _patient_rows(chosen)
     assessment_rows = _record_rows(MarrowAssessment, ASSESSMENT_COLUMNS, chosen)
     event_rows = _record_rows(AdverseEvent, EVENT_COLUMNS, chosen)
+    administration_rows = _administration_rows(chosen)
     with_records = layout is None or ASSESSMENTS.name in layout
     return TrialPackage(
         patients=_frame(patient_rows, PATIENTS, _columns(PATIENTS, layout, patient_rows)),
@@ -216,7 +251,15 @@ def package_for(patients: Iterable[Patient]) -> TrialPackage:
             if event_rows or (layout and ADVERSE_EVENTS.name in layout)
             else None
         ),
-        administrations=None,
+        administrations=(
+            _frame(
+                administration_rows,
+                ADMINISTRATIONS,
+                _columns(ADMINISTRATIONS, layout, administration_rows),
+            )
+            if administration_rows
+            else None
+        ),
         source=None,
     )
 

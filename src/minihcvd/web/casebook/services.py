@@ -43,6 +43,7 @@ from minihcvd.web.casebook.package import package_for, package_problems, write_c
 from minihcvd.web.errors import ConcurrentChangeError, PermissionRefused, WebInputError
 
 if TYPE_CHECKING:
+    from minihcvd.trialdata import TrialPackage
     from minihcvd.web.accounts.models import User
     from minihcvd.web.audit.models import ClinicalRecord
     from minihcvd.web.patients.models import Patient
@@ -250,6 +251,7 @@ class CasebookView:
     outcomes: dict[str, Any]
     records: dict[str, Any]
     window_basis: str
+    package: TrialPackage
 
 
 def _mrd_text(record: MarrowAssessment) -> str:
@@ -297,7 +299,7 @@ def casebook_view(patient: Patient) -> CasebookView:
         if kind in _ONE_PER_PATIENT
     }
     records["followups"] = list(FollowUp.objects.filter(patient=patient))
-    return CasebookView(marrows, events, outcomes, records, basis)
+    return CasebookView(marrows, events, outcomes, records, basis, package)
 
 
 def _reporting_window(package: Any, events: list[AdverseEvent]) -> tuple[list[bool] | None, str]:

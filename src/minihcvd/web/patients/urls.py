@@ -5,7 +5,7 @@ from django.urls import path
 from minihcvd.web.casebook import views as casebook_views
 from minihcvd.web.patients import views
 from minihcvd.web.queries import views as query_views
-from minihcvd.web.treatment.views import calendar_download
+from minihcvd.web.treatment import views as treatment_views
 
 app_name = "patients"
 urlpatterns = [
@@ -16,6 +16,17 @@ urlpatterns = [
     path("export.zip", casebook_views.export_package, name="export"),
     path("<str:study_id>/", views.patient_detail, name="detail"),
     path("<str:study_id>/history/", views.patient_history, name="history"),
+    path("<str:study_id>/treatment/", treatment_views.treatment_page, name="treatment"),
+    path(
+        "<str:study_id>/treatment/<str:course>/verification/",
+        treatment_views.verification_page,
+        name="verification",
+    ),
+    path(
+        "<str:study_id>/treatment/<str:course>/<str:step>/",
+        treatment_views.treatment_step,
+        name="treatment-step",
+    ),
     path("<str:study_id>/queries/", query_views.patient_queries, name="queries"),
     path(
         "<str:study_id>/casebook/<str:step>/",
@@ -35,7 +46,7 @@ urlpatterns = [
     ),
     path(
         "<str:study_id>/calendar.<str:output_format>",
-        calendar_download,
+        treatment_views.calendar_download,
         name="calendar",
     ),
 ]

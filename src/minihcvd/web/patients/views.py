@@ -27,8 +27,9 @@ from minihcvd.web.patients.selectors import (
     patients_for_user,
     screening_log_for_user,
 )
-from minihcvd.web.patients.services import calendar_for_patient, register_patient
+from minihcvd.web.patients.services import register_patient
 from minihcvd.web.queries.services import open_queries_count, verification_of
+from minihcvd.web.treatment.courses import course_views, treatment_calendar
 
 if TYPE_CHECKING:
     from minihcvd.clinical import EligibilityResult
@@ -145,12 +146,14 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     casebook = casebook_view(patient)
     calendar = calendar_missing = None
     course = shown = None
+    treatment: dict[tuple[str, int], Any] = {}
     try:
-        calendar = calendar_for_patient(patient)
+        calendar = treatment_calendar(patient)  # with the delays and adjustments as given
     except MinihcvdError as error:  # an imported patient without height and weight
         calendar_missing = error.message
     else:
         course, shown = _course_shown(request, calendar)
+        treatment = {(v.phase, v.number): v for v in course_views(patient, calendar)}
     return render(
         request,
         "patients/detail.html",
@@ -159,6 +162,10 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
             "calendar": calendar,
             "calendar_missing": calendar_missing,
             "course": course,
+            "course_rows": [(c, treatment.get((c.phase, c.course))) for c in calendar.courses]
+            if calendar
+            else [],
+            "course_treatment": treatment.get((course.phase, course.course)) if course else None,
             "administrations": shown[0] if shown else [],
             "holds": shown[1] if shown else [],
             "casebook": casebook,
@@ -171,7 +178,7 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
                 for row in rows
             },
             "open_queries": open_queries_count([patient]),
-            "lock": casebook_status(patient),
+            "lock": casebook_status(patient, casebook.package),  # one package build
             "can_sign": allowed(user, Action.SIGN_CASEBOOK, patient.site),
             "can_monitor": allowed(user, Action.RAISE_QUERY, patient.site),
             "labels": ELIGIBILITY_LABELS,

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from minihcvd.calendar import Administration, CourseDelay, DoseAdjustment, TreatmentCalendar
 from minihcvd.calendar.requests import course_name, parse_course
@@ -24,6 +25,7 @@ from minihcvd.dosing import CumulativeDose
 from minihcvd.errors import DosingError
 from minihcvd.protocol import load_protocol
 from minihcvd.web.accounts.permissions import Action, allowed
+from minihcvd.web.casebook.locking import check_unlocked
 from minihcvd.web.errors import ConcurrentChangeError, PermissionRefused, WebInputError
 from minihcvd.web.patients.models import Patient
 from minihcvd.web.patients.services import calendar_for_patient
@@ -42,10 +44,12 @@ __all__ = [
     "change_administration",
     "change_body_size",
     "course_view",
+    "course_views",
     "delay_course",
     "needs_confirmation",
     "override_cumulative",
     "record_administration",
+    "start_maintenance_early",
     "treatment_calendar",
     "verification_content",
     "verify_course",
@@ -60,6 +64,12 @@ LOW_WEIGHT_KG = 45.0
 def _require(user: User, action: Action, patient: Patient) -> None:
     if not allowed(user, action, patient.site):
         raise PermissionRefused(f"a {user.role} may not {action.value}")
+
+
+def _require_unlocked(user: User, patient: Patient) -> None:
+    """A write of the treatment as given: the role may, and the casebook is not signed."""
+    _require(user, Action.RECORD_TREATMENT, patient)
+    check_unlocked(patient)
 
 
 def _courses(patient: Patient) -> list[Course]:
@@ -145,6 +155,8 @@ class CourseView:
     signature_status: str | None
     inotuzumab_given_mg_per_m2: Decimal
     inotuzumab_planned_total_mg_per_m2: Decimal
+    #: an intensive course not started when maintenance started early: it is not given
+    not_given: bool = False
 
     @property
     def state(self) -> str:
@@ -187,6 +199,13 @@ def course_view(
         .select_related("verification")
         .first()
     )
+    not_given = (
+        phase == "intensive"
+        and (record is None or record.actual_start is None)
+        and Course.objects.filter(patient=patient, phase="maintenance", number=1)
+        .exclude(early_start_reason="")
+        .exists()
+    )
     rows = _rows(calendar, phase, number)
     weight_kg = float(patient.weight_kg or 0.0)  # the calendar exists, so the weight does
     confirm = sorted({a.component for a in rows if needs_confirmation(a, weight_kg)})
@@ -208,7 +227,16 @@ def course_view(
         else signature_status(record.verification, verification_content(record, calendar)),
         inotuzumab_given_mg_per_m2=tracker.total_mg_per_m2,
         inotuzumab_planned_total_mg_per_m2=tracker.planned_total_mg_per_m2,
+        not_given=not_given,
     )
+
+
+def course_views(patient: Patient, calendar: TreatmentCalendar | None = None) -> list[CourseView]:
+    """Every course of the patient's calendar, in treatment order (one calendar built)."""
+    calendar = calendar or treatment_calendar(patient)
+    return [
+        course_view(patient, course_name(c.phase, c.course), calendar) for c in calendar.courses
+    ]
 
 
 def _course_record(patient: Patient, phase: str, number: int) -> Course:
@@ -232,7 +260,7 @@ def _author(course: Course, user: User) -> None:
 
 def delay_course(*, user: User, patient: Patient, course: str, days: int, reason: str) -> Course:
     """Delay a course by ``days`` (every later course moves, as ``schedule --delay``)."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     phase, number = parse_course(course, field="course")
     if not reason.strip():
         raise WebInputError("a delay needs a reason", field="reason")
@@ -260,7 +288,7 @@ def adjust_course_dose(
     route: str = "",
 ) -> CourseDoseAdjustment:
     """Order ``percent`` % of ``drug`` in one course; voids the course's verification."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     phase, number = parse_course(course, field="course")
     DoseAdjustment(
         drug=drug,
@@ -356,9 +384,13 @@ def record_administration(
     reason: str = "",
 ) -> GivenAdministration:
     """Record one planned administration as given (as planned, or the dose given and why)."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     calendar = treatment_calendar(patient)
     view = course_view(patient, course, calendar)
+    if view.not_given:
+        raise WebInputError(
+            f"course {view.name} is not given: maintenance started early", field="course"
+        )
     if not view.verified or view.record is None:
         raise WebInputError(
             f"course {view.name} is not verified by a pharmacist; it cannot be started",
@@ -377,8 +409,13 @@ def record_administration(
     record = view.record
     per_m2 = _check_cumulative(patient, calendar, record, row, given)
     with transaction.atomic():
+        last = GivenAdministration.objects.filter(course__patient=patient).aggregate(
+            last=Max("position")
+        )["last"]
         administration = GivenAdministration(
             course=record,
+            position=0 if last is None else last + 1,
+            doses_per_day=row.doses_per_day,
             component=row.component,
             day=row.day,
             drug=row.drug,
@@ -386,7 +423,7 @@ def record_administration(
             unit=row.unit,
             planned_date=row.date,
             planned_dose=row.dose,
-            date=date or row.date,
+            date=date or _default_date(record, row),
             dose=given,
             as_planned=as_planned and given == row.dose,
             reason=reason,
@@ -398,6 +435,51 @@ def record_administration(
             record.actual_start = administration.date - dt.timedelta(days=row.day - 1)
             record.save(reason="course started: first administration recorded")
         return administration
+
+
+def _default_date(record: Course, row: Administration) -> dt.date:
+    """The planned date, counted from the course's actual start once it has one (an early
+    start of maintenance, or a first dose given on another day)."""
+    if record.actual_start is None:
+        return row.date
+    return record.actual_start + dt.timedelta(days=row.day - 1)
+
+
+def start_maintenance_early(*, user: User, patient: Patient, start: dt.date, reason: str) -> Course:
+    """Start maintenance course 1 before its planned date (the intensive courses not started by
+    then are not given), with a reason. Like any course, it must be verified first."""
+    _require_unlocked(user, patient)
+    if not reason.strip():
+        raise WebInputError("an early start of maintenance needs a reason", field="reason")
+    calendar = treatment_calendar(patient)
+    view = course_view(patient, "m1", calendar)
+    if not start < view.planned_start:
+        raise WebInputError(
+            f"maintenance is planned to start on {view.planned_start.isoformat()}; an early start"
+            " is before that date",
+            field="start",
+        )
+    if not view.verified or view.record is None:
+        raise WebInputError(
+            "course m1 is not verified by a pharmacist; it cannot be started", field="course"
+        )
+    if view.given:
+        raise WebInputError("maintenance has started already", field="start")
+    started = [
+        c.actual_start
+        for c in _courses(patient)
+        if c.phase == "intensive" and c.actual_start is not None
+    ]
+    if not started or not start > max(started):
+        raise WebInputError(
+            "maintenance starts after the last intensive course given has started",
+            field="start",
+        )
+    record = view.record
+    record.actual_start = start
+    record.early_start_reason = reason
+    record.save(reason=f"maintenance started early: {reason}")
+    return record
 
 
 def _check_cumulative(
@@ -436,7 +518,7 @@ def change_administration(
 ) -> GivenAdministration:
     """Correct an administration given (``version`` is the one the change started from)."""
     patient = administration.course.patient
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     if version != administration.version:
         raise ConcurrentChangeError(
             f"the administration was changed by someone else (version {administration.version},"
@@ -488,12 +570,14 @@ def change_body_size(
     reason: str,
 ) -> Patient:
     """A new height or weight: every verified course of the patient is voided."""
-    _require(user, Action.RECORD_TREATMENT, patient)
+    _require_unlocked(user, patient)
     if version != patient.version:
         raise ConcurrentChangeError(
             f"{patient.study_id} was changed by someone else; reload and try again",
             field="version",
         )
+    if (height_cm, weight_kg) == (patient.height_cm, patient.weight_kg):
+        return patient
     with transaction.atomic():
         patient.height_cm = height_cm
         patient.weight_kg = weight_kg

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 
 from minihcvd.web.audit.models import ClinicalRecord
+from minihcvd.web.casebook.models import PatientRecord
 from minihcvd.web.patients.models import Patient
 from minihcvd.web.signatures.models import Signature
 
@@ -20,8 +21,9 @@ class CourseStatus(models.TextChoices):
     VOIDED = "voided", "verification voided (re-verify)"
 
 
-class Course(ClinicalRecord):
-    """One course of one patient as given (``phase`` intensive or maintenance, ``number``)."""
+class Course(PatientRecord):
+    """One course of one patient as given (``phase`` intensive or maintenance, ``number``); its
+    site and study id are its patient's, as for every casebook record."""
 
     Status = CourseStatus
 
@@ -65,12 +67,6 @@ class Course(ClinicalRecord):
         """``3`` or ``m2``, as the CLI's --delay and the API name courses."""
         return f"m{self.number}" if self.phase == "maintenance" else str(self.number)
 
-    def audit_site_code(self) -> str:
-        return self.patient.site.code
-
-    def audit_study_id(self) -> str:
-        return self.patient.study_id
-
 
 class CourseDoseAdjustment(ClinicalRecord):
     """A dose adjustment ordered for one course (the core's ``DoseAdjustment``)."""
@@ -93,30 +89,39 @@ class CourseDoseAdjustment(ClinicalRecord):
 
 
 class GivenAdministration(ClinicalRecord):
-    """A planned administration (component, day of a course) as it was given."""
+    """A dose given (a row of administrations.csv): a planned administration (component, day
+    of a course) as it was given, or a dose imported from a data package (``component`` empty,
+    the plan not known here)."""
 
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="given")
-    component = models.CharField(max_length=64)
+    position = models.PositiveIntegerField(
+        default=0, help_text="order among the patient's administrations (the package's rows)"
+    )
+    component = models.CharField(max_length=64, blank=True)
     day = models.PositiveSmallIntegerField()
     drug = models.CharField(max_length=64)
-    route = models.CharField(max_length=8)
-    unit = models.CharField(max_length=16)
-    planned_date = models.DateField()
-    planned_dose = models.FloatField()
+    route = models.CharField(max_length=8, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    doses_per_day = models.PositiveSmallIntegerField(default=1)
+    planned_date = models.DateField(null=True, blank=True)
+    planned_dose = models.FloatField(null=True, blank=True)
     date = models.DateField()
     dose = models.FloatField()
-    as_planned = models.BooleanField()
+    as_planned = models.BooleanField(null=True, help_text="unknown for an imported dose")
     reason = models.TextField(blank=True, help_text="why the dose given differs from the plan")
     inotuzumab_mg_per_m2 = models.DecimalField(
         max_digits=8, decimal_places=4, null=True, blank=True
     )
     recorded_by = models.CharField(max_length=150)
+    extra = models.JSONField(default=dict, help_text="extra columns of an imported package")
 
     class Meta:
         ordering = ["course", "date", "component"]
         constraints = [
             models.UniqueConstraint(
-                fields=["course", "component", "day"], name="given_course_component_day"
+                fields=["course", "component", "day"],
+                condition=~models.Q(component=""),
+                name="given_course_component_day",
             )
         ]
 
