@@ -146,3 +146,44 @@ def test_without_adverse_events_sos_is_a_note() -> None:
     assert document["safety"]["sos"] is None
     assert any("SOS skipped" in note for note in document["notes"])
     assert document["safety"]["early_death"]["causes"] == {"not recorded": 7}
+
+
+def test_cumulative_inotuzumab_by_hand() -> None:
+    """mg over the Mosteller BSA (0.01 m2): 180 cm, 80 kg -> 2.00 m2; 5.4 mg -> 2.7 mg/m2."""
+    from minihcvd.stats.exposure import cumulative_inotuzumab_mg_per_m2
+
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["A", "B", "C"],
+            "height_cm": [180.0, 160.0, 170.0],
+            "weight_kg": [80.0, 57.6, None],
+        }
+    )
+    doses = pd.DataFrame(
+        {
+            "patient_id": ["A", "A", "A", "B", "C"],
+            "drug": [
+                "inotuzumab ozogamicin",
+                "Inotuzumab",
+                "cytarabine",
+                "inotuzumab",
+                "inotuzumab",
+            ],
+            "dose": [3.6, 1.8, 500.0, 1.6, 1.0],
+        }
+    )
+    got = cumulative_inotuzumab_mg_per_m2(adsl, doses, pd.Index(adsl["USUBJID"]))
+    # B: sqrt(160 * 57.6 / 3600) = 1.6 m2; C has no weight
+    np.testing.assert_allclose(got, [2.7, 1.0, np.nan])
+
+
+def test_blinatumomab_off_study_and_plan(document: dict[str, object]) -> None:
+    exposure = document["exposure"]
+    assert isinstance(exposure, dict)
+    off, on = exposure["blinatumomab_off_study"], exposure["blinatumomab_on_study"]
+    received = exposure["blinatumomab_received"]
+    assert off["overall"]["count"] + on["overall"]["count"] == received["overall"]["count"]
+    assert exposure["inotuzumab_cumulative_mg_per_m2"]["planned"] == {
+        "original": 5.7,
+        "amended": 2.7,
+    }

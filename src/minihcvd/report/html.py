@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from minihcvd.report.exposure_safety import exposure_safety_tables
 from minihcvd.report.figures import RenderedFigure
 from minihcvd.report.formatting import (
     format_count,
@@ -86,6 +87,7 @@ def render_html(
         table2=_table2_rows(document),
         table2_tests=_table2_tests(document),
         table3=_table3_rows(document),
+        exposure_safety=exposure_safety_tables(document),
         cohort_headings=COHORT_HEADINGS,
         salvage_headings=SALVAGE_HEADINGS,
         reproduction=table,

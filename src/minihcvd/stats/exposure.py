@@ -10,7 +10,14 @@ Definitions the paper leaves open (docs/results-schema.md, ``exposure``):
   patient (the paper: median 2, range 1–4) are those too;
 - the administrations are the study's own: blinatumomab given off study is known only from
   ``patients.csv`` ``blinatumomab_date`` (ADSL ``BLINFL``), so patients who received it are
-  counted from ADSL and their courses from the administrations.
+  counted from ADSL and their courses from the administrations; *off study* = ``BLINFL``
+  without a blinatumomab administration;
+- *cumulative inotuzumab* (mg/m2) is the sum of the patient's inotuzumab doses (``dose`` in
+  mg) divided by the body surface area from ``patients.csv`` ``height_cm`` and ``weight_kg``
+  (Mosteller, rounded to 0.01 m2 as the dosing engine rounds it), to 0.001 mg/m2; the *plan* is the protocol
+  version's ``inotuzumab_planned_total_mg_per_m2`` (original 5.7, its reduced level 4.3 —
+  the package does not say which level a patient had —, amended 2.7), and the percent of plan
+  is the total over that plan; patients without any inotuzumab dose have no value.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ __all__ = [
     "PLANNED_BLINATUMOMAB_COURSES",
     "PLANNED_INOTUZUMAB_COURSES",
     "chemotherapy_course_starts",
+    "cumulative_inotuzumab_mg_per_m2",
     "exposure_analysis",
     "is_drug",
 ]
@@ -88,6 +96,50 @@ def _days_from_start(adsl: pd.DataFrame, date: str) -> npt.NDArray[np.float64]:
     return days
 
 
+def cumulative_inotuzumab_mg_per_m2(
+    adsl: pd.DataFrame, administrations: pd.DataFrame, subjects: pd.Index
+) -> npt.NDArray[np.float64]:
+    """Total inotuzumab given (mg) over the Mosteller BSA, per ADSL row (NaN: no dose, or
+    no height/weight)."""
+    doses = administrations.loc[is_drug(administrations, INOTUZUMAB), ["patient_id", "dose"]]
+    row = adsl_rows(subjects, doses["patient_id"])
+    mg = doses["dose"].to_numpy(dtype=np.float64, na_value=np.nan)
+    known = (row >= 0) & np.isfinite(mg)
+    n = len(adsl)
+    total = np.bincount(row[known], weights=mg[known], minlength=n)
+    given = np.bincount(row[known], minlength=n) > 0
+    height = pd.to_numeric(adsl["height_cm"], errors="coerce").to_numpy(dtype=np.float64)
+    weight = pd.to_numeric(adsl["weight_kg"], errors="coerce").to_numpy(dtype=np.float64)
+    bsa = np.round(np.sqrt(height * weight / 3600.0), 2)
+    # to 0.001 mg/m2: sums of the same doses in another order differ in the last bits, which
+    # would make or break ties for the rank test
+    per_m2: npt.NDArray[np.float64] = np.where(given & (bsa > 0), np.round(total / bsa, 3), np.nan)
+    return per_m2
+
+
+def _planned_inotuzumab() -> dict[str, float]:
+    from minihcvd.protocol import load_protocol
+
+    return {
+        level: load_protocol(level).inotuzumab_planned_total_mg_per_m2 for level in COHORT_LEVELS
+    }
+
+
+def _cumulative_inotuzumab(
+    adsl: pd.DataFrame, administrations: pd.DataFrame, subjects: pd.Index, cohorts: CohortMasks
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[str]]:
+    if not {"height_cm", "weight_kg"} <= set(adsl.columns):
+        note = "cumulative inotuzumab (mg/m2) skipped: patients.csv has no height_cm/weight_kg"
+        return None, None, [note]
+    per_m2 = cumulative_inotuzumab_mg_per_m2(adsl, administrations, subjects)
+    planned = _planned_inotuzumab()
+    plan = np.full(len(adsl), np.nan)
+    for level, mask in cohorts.masks.items():
+        plan[mask] = planned[level]
+    total = {**distribution_by_cohort(per_m2, cohorts), "planned": planned}
+    return total, distribution_by_cohort(100.0 * per_m2 / plan, cohorts), []
+
+
 def exposure_analysis(
     adsl: pd.DataFrame, administrations: pd.DataFrame | None, cohorts: CohortMasks
 ) -> tuple[dict[str, Any], list[str]]:
@@ -107,8 +159,11 @@ def exposure_analysis(
         "intensive_courses",
         "inotuzumab_all_planned_courses",
         "blinatumomab_on_study",
+        "blinatumomab_off_study",
         "blinatumomab_courses",
         "blinatumomab_all_planned_courses",
+        "inotuzumab_cumulative_mg_per_m2",
+        "inotuzumab_percent_of_plan",
     )
     if administrations is None or administrations.empty:
         out.update(dict.fromkeys(keys))
@@ -132,8 +187,14 @@ def exposure_analysis(
         np.nan_to_num(ino) >= PLANNED_INOTUZUMAB_COURSES, everyone, cohorts
     )
     out["blinatumomab_on_study"] = count_by_cohort(on_study, everyone, cohorts)
+    out["blinatumomab_off_study"] = count_by_cohort(
+        blinatumomab_flag & ~on_study, everyone, cohorts
+    )
     out["blinatumomab_courses"] = distribution_by_cohort(intensive_blin, cohorts)
     out["blinatumomab_all_planned_courses"] = count_by_cohort(
         np.nan_to_num(intensive_blin) >= PLANNED_BLINATUMOMAB_COURSES, amended, cohorts
     )
-    return out, []
+    total, percent, notes = _cumulative_inotuzumab(adsl, administrations, subjects, cohorts)
+    out["inotuzumab_cumulative_mg_per_m2"] = total
+    out["inotuzumab_percent_of_plan"] = percent
+    return out, notes

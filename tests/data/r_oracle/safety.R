@@ -85,6 +85,15 @@ counts("exposure.inotuzumab_all_planned_courses", !is.na(ino_courses) & ino_cour
 blin_intensive <- n_courses(ad[blin_row & ad$phase == "intensive", ])
 distribution("exposure.blinatumomab_courses", blin_intensive)
 counts("exposure.blinatumomab_on_study", pt$patient_id %in% ad$patient_id[blin_row], everyone)
+counts("exposure.blinatumomab_off_study",
+       !is.na(pt$blinatumomab_date) & !(pt$patient_id %in% ad$patient_id[blin_row]), everyone)
+# cumulative inotuzumab: mg given over the Mosteller BSA (0.01 m2); plan 5.7 / 2.7 mg/m2
+ino_mg <- tapply(ad$dose[ino_row], ad$patient_id[ino_row], sum)
+bsa <- round(sqrt(pt$height_cm * pt$weight_kg / 3600), 2)
+per_m2 <- round(as.numeric(ino_mg[pt$patient_id]) / bsa, 3)
+distribution("exposure.inotuzumab_cumulative_mg_per_m2", per_m2)
+distribution("exposure.inotuzumab_percent_of_plan",
+             100 * per_m2 / ifelse(pt$cohort == "original", 5.7, 2.7))
 counts("exposure.blinatumomab_all_planned_courses", !is.na(blin_intensive) & blin_intensive >= 4,
        pt$cohort == "amended")
 counts("exposure.blinatumomab_received", !is.na(pt$blinatumomab_date), everyone)
