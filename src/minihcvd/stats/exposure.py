@@ -14,8 +14,9 @@ Definitions the paper leaves open (docs/results-schema.md, ``exposure``):
   without a blinatumomab administration;
 - *cumulative inotuzumab* (mg/m2) is the sum of the patient's inotuzumab doses (``dose`` in
   mg) divided by the body surface area from ``patients.csv`` ``height_cm`` and ``weight_kg``
-  (Mosteller, rounded to 0.01 m2 as the dosing engine rounds it), to 0.001 mg/m2; the *plan* is the protocol
-  version's ``inotuzumab_planned_total_mg_per_m2`` (original 5.7, its reduced level 4.3 —
+  (Mosteller, rounded to 0.01 m2 as the dosing engine rounds it), to 0.001 mg/m2; the *plan*
+  is the protocol version's ``inotuzumab_planned_total_mg_per_m2`` (original 5.7, its reduced level
+  4.3 —
   the package does not say which level a patient had —, amended 2.7), and the percent of plan
   is the total over that plan; patients without any inotuzumab dose have no value.
 """
