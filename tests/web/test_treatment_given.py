@@ -289,3 +289,26 @@ def test_api_verification_administration_patch(
     assert first.status_code == 200 and first.json()["dose"] == 1.0
     stale = client.patch(url, patch, content_type="application/json", **nurse)
     assert stale.status_code == 409
+
+
+def test_the_signed_body_size_is_the_one_the_doses_were_computed_from(
+    users: Any, patient_a: Any
+) -> None:
+    """A course record whose patient instance holds another weight than the calendar (a stale
+    copy) must not sign that weight beside doses computed from the calendar's."""
+    from minihcvd.web.treatment.courses import (
+        course_view,
+        treatment_calendar,
+        verification_content,
+    )
+
+    _verify(users, patient_a)
+    record = course_view(patient_a, "1").record
+    calendar = treatment_calendar(patient_a)
+    record.patient.weight_kg = calendar.weight_kg + 6.0  # a stale copy, not saved
+    content = verification_content(record, calendar)
+    assert (content["height_cm"], content["weight_kg"]) == (
+        calendar.height_cm,
+        calendar.weight_kg,
+    )
+    assert f"{calendar.weight_kg:g} kg" in content["bsa_calculation"]

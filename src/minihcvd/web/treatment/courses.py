@@ -109,13 +109,13 @@ def _rows(calendar: TreatmentCalendar, phase: str, number: int) -> list[Administ
 def verification_content(course: Course, calendar: TreatmentCalendar) -> dict[str, Any]:
     """What the pharmacist verifies and signs: body size, BSA and its formula, each dose with
     its calculation (by day, not date: a delay of an earlier course does not change a dose),
-    the adjustments and the confirmations."""
-    patient = course.patient
+    the adjustments and the confirmations. Height and weight are the calendar's, the ones its
+    doses were computed from, so the signed content never pairs one weight with another's doses."""
     return {
-        "study_id": patient.study_id,
+        "study_id": course.patient.study_id,
         "course": course.name,
-        "height_cm": patient.height_cm,
-        "weight_kg": patient.weight_kg,
+        "height_cm": calendar.height_cm,
+        "weight_kg": calendar.weight_kg,
         "bsa_m2": calendar.bsa_m2,
         "bsa_calculation": calendar.bsa_calculation,
         "doses": [
