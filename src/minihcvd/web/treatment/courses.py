@@ -129,14 +129,6 @@ def verification_content(course: Course, calendar: TreatmentCalendar) -> dict[st
     }
 
 
-def _is_verified(course: Course, calendar: TreatmentCalendar) -> bool:
-    return (
-        course.status == Course.Status.VERIFIED
-        and course.verification is not None
-        and signature_status(course.verification, verification_content(course, calendar)) == "valid"
-    )
-
-
 @dataclass(frozen=True)
 class CourseView:
     """One course for the pages and the API: plan, record, state, cumulative inotuzumab."""
@@ -189,8 +181,40 @@ def course_view(
     patient: Patient, name: str, calendar: TreatmentCalendar | None = None
 ) -> CourseView:
     """The course ``name`` (``3`` or ``m2``) of ``patient``; 422 naming ``course`` if none."""
-    phase, number = parse_course(name, field="course")
     calendar = calendar or treatment_calendar(patient)
+    return _course_view(
+        patient, name, calendar, _tracker(patient, calendar), _maintenance_started_early(patient)
+    )
+
+
+def course_views(patient: Patient, calendar: TreatmentCalendar | None = None) -> list[CourseView]:
+    """Every course of the patient's calendar, in treatment order (one calendar, one count of
+    the inotuzumab given and one look at maintenance for all of them)."""
+    calendar = calendar or treatment_calendar(patient)
+    tracker = _tracker(patient, calendar)
+    early = _maintenance_started_early(patient)
+    return [
+        _course_view(patient, course_name(c.phase, c.course), calendar, tracker, early)
+        for c in calendar.courses
+    ]
+
+
+def _maintenance_started_early(patient: Patient) -> bool:
+    return (
+        Course.objects.filter(patient=patient, phase="maintenance", number=1)
+        .exclude(early_start_reason="")
+        .exists()
+    )
+
+
+def _course_view(
+    patient: Patient,
+    name: str,
+    calendar: TreatmentCalendar,
+    tracker: CumulativeDose,
+    maintenance_started_early: bool,
+) -> CourseView:
+    phase, number = parse_course(name, field="course")
     start = next((c for c in calendar.courses if (c.phase, c.course) == (phase, number)), None)
     if start is None:
         raise WebInputError(f"protocol {patient.protocol} has no course {name}", field="course")
@@ -202,14 +226,15 @@ def course_view(
     not_given = (
         phase == "intensive"
         and (record is None or record.actual_start is None)
-        and Course.objects.filter(patient=patient, phase="maintenance", number=1)
-        .exclude(early_start_reason="")
-        .exists()
+        and maintenance_started_early
     )
     rows = _rows(calendar, phase, number)
-    weight_kg = float(patient.weight_kg or 0.0)  # the calendar exists, so the weight does
-    confirm = sorted({a.component for a in rows if needs_confirmation(a, weight_kg)})
-    tracker = _tracker(patient, calendar)
+    confirm = sorted({a.component for a in rows if needs_confirmation(a, calendar.weight_kg)})
+    status = (
+        None
+        if record is None or record.verification is None
+        else signature_status(record.verification, verification_content(record, calendar))
+    )
     return CourseView(
         phase=phase,
         number=number,
@@ -220,23 +245,15 @@ def course_view(
         planned=rows,
         given=[] if record is None else list(record.given.all()),
         to_confirm=confirm,
-        verified=record is not None and _is_verified(record, calendar),
+        verified=record is not None
+        and record.status == Course.Status.VERIFIED
+        and status == "valid",
         signature=None if record is None else record.verification,
-        signature_status=None
-        if record is None or record.verification is None
-        else signature_status(record.verification, verification_content(record, calendar)),
+        signature_status=status,
         inotuzumab_given_mg_per_m2=tracker.total_mg_per_m2,
         inotuzumab_planned_total_mg_per_m2=tracker.planned_total_mg_per_m2,
         not_given=not_given,
     )
-
-
-def course_views(patient: Patient, calendar: TreatmentCalendar | None = None) -> list[CourseView]:
-    """Every course of the patient's calendar, in treatment order (one calendar built)."""
-    calendar = calendar or treatment_calendar(patient)
-    return [
-        course_view(patient, course_name(c.phase, c.course), calendar) for c in calendar.courses
-    ]
 
 
 def _course_record(patient: Patient, phase: str, number: int) -> Course:
