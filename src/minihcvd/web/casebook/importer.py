@@ -160,20 +160,6 @@ def _inotuzumab_per_m2(row: Row, bsa_m2: float | None) -> Decimal | None:
     return (per_dose * int(_cell(row, "doses_per_day") or 1)).quantize(Decimal("0.0001"))
 
 
-_ADMINISTRATION_FIELDS = (
-    "patient_id",
-    "date",
-    "phase",
-    "course",
-    "day",
-    "drug",
-    "route",
-    "dose",
-    "unit",
-    "doses_per_day",
-)
-
-
 def _import_administrations(frame: pd.DataFrame, by_id: dict[str, Patient], directory: Path) -> int:
     """Each dose given, under its course (made as needed), in file order; the casebook needs
     each dose's phase, course, day and dose (a dose given without them cannot be placed)."""
@@ -215,7 +201,7 @@ def _import_administrations(frame: pd.DataFrame, by_id: dict[str, Patient], dire
             extra={
                 str(name): _cell(row, str(name))
                 for name in row
-                if name not in _ADMINISTRATION_FIELDS
+                if ADMINISTRATIONS.column(str(name)) is None
             },
         ).save()
     for course in courses.values():  # started on the first day given (its day 1)
