@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.folders import snapshot
 from typer.testing import CliRunner
 
 from minihcvd.cli import app
@@ -134,18 +135,6 @@ def _inputs(folder: Path) -> None:
     (folder / "folder").mkdir()
 
 
-def _snapshot(folder: Path) -> dict[str, tuple[int, int, int, bytes]]:
-    """``folder`` and every entry under it: mode, size, modification time (a file made and
-    removed again changes its folder's), and a file's bytes."""
-    entries = {}
-    for path in [folder, *sorted(folder.rglob("*"))]:
-        info = path.lstat()
-        content = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
-        entries[str(path.relative_to(folder))] = (info.st_mode, info.st_size,
-                                                  info.st_mtime_ns, content)
-    return entries
-
-
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize(("name", "command", "line", "code"), TABLE,
                          ids=[row[0] for row in TABLE])
@@ -158,7 +147,7 @@ def test_bad_input_is_one_line_and_nothing_written(
     before."""
     _inputs(tmp_path)
     monkeypatch.chdir(tmp_path)
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     args = [part.replace("{tmp}", str(tmp_path)) for part in command]
     result = CliRunner().invoke(app, ["monitor", *args])
     expected = line.replace("{tmp}", str(tmp_path))
@@ -168,5 +157,5 @@ def test_bad_input_is_one_line_and_nothing_written(
     else:
         assert (result.exit_code, result.stdout, result.stderr) == (
             code, "", f"error: {expected}\n")
-    assert _snapshot(tmp_path) == before
+    assert snapshot(tmp_path) == before
 

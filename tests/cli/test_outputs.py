@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.folders import snapshot
 from tests.stats.packages import write_package
 from typer.testing import CliRunner
 
@@ -138,17 +139,6 @@ def _inputs(folder: Path) -> None:
             encoding="utf-8")
 
 
-def _snapshot(folder: Path) -> dict[str, tuple[int, int, int, bytes]]:
-    """Every entry under ``folder`` (and itself): mode, size, modification time, bytes."""
-    entries = {}
-    for path in [folder, *sorted(folder.rglob("*"))]:
-        info = path.lstat()
-        content = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
-        entries[str(path.relative_to(folder))] = (info.st_mode, info.st_size,
-                                                  info.st_mtime_ns, content)
-    return entries
-
-
 @pytest.mark.parametrize(("name", "command", "line", "code"), TABLE, ids=[r[0] for r in TABLE])
 def test_bad_input_is_one_line_and_nothing_written(
     name: str, command: list[str], line: str, code: int, tmp_path: Path,
@@ -157,7 +147,7 @@ def test_bad_input_is_one_line_and_nothing_written(
     """One red line naming the input, its exit code, and the folder exactly as before."""
     _inputs(tmp_path)
     monkeypatch.chdir(tmp_path)
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     dev_full = os.lstat("/dev/full")
     args = [part.replace("{tmp}", str(tmp_path)) for part in command]
     result = CliRunner().invoke(app, args)
@@ -166,7 +156,7 @@ def test_bad_input_is_one_line_and_nothing_written(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {expected}"), result.stderr
-    assert _snapshot(tmp_path) == before
+    assert snapshot(tmp_path) == before
     assert os.lstat("/dev/full").st_rdev == dev_full.st_rdev  # still the device
 
 
@@ -241,7 +231,7 @@ class TestWholeFolderSwap:
         out = tmp_path / "out"
         package = write_package(tmp_path / "pkg")
         assert CliRunner().invoke(app, ["analyze", str(package), "--out", str(out)]).exit_code == 0
-        before = _snapshot(out)
+        before = snapshot(out)
 
         def limit() -> None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -254,7 +244,7 @@ class TestWholeFolderSwap:
         assert done.returncode == 2, done.stderr
         assert done.stderr.strip().splitlines() == [
             f"error: {out}: cannot write the report: File too large"]
-        assert _snapshot(out) == before
+        assert snapshot(out) == before
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "pkg"]
 
     def test_killed_mid_write_then_rerun(self, tmp_path: Path) -> None:
@@ -263,7 +253,7 @@ class TestWholeFolderSwap:
         out = tmp_path / "out"
         package = write_package(tmp_path / "pkg", n=20_000)
         assert CliRunner().invoke(app, ["derive", str(EXAMPLE), "--out", str(out)]).exit_code == 0
-        before = _snapshot(out)
+        before = snapshot(out)
         process = subprocess.Popen(
             [sys.executable, "-m", "minihcvd", "derive", str(package), "--out", str(out),
              "--xpt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -274,7 +264,7 @@ class TestWholeFolderSwap:
             time.sleep(0.005)
         process.kill()
         process.wait()
-        assert _snapshot(out) == before
+        assert snapshot(out) == before
         assert list(tmp_path.glob(".out.minihcvd-*.staging"))  # left by the kill
         result = CliRunner().invoke(app, ["derive", str(package), "--out", str(out)])
         assert result.exit_code == 0, result.output

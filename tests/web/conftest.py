@@ -12,6 +12,14 @@ import pytest
 from minihcvd.clinical import EligibilityInput
 
 PASSWORD = "correct horse battery staple 7"
+#: a marrow in CR (blasts under 5%, counts recovered), for the tests that enter one
+MARROW_IN_CR = {
+    "assessment_date": "2025-02-03",
+    "bm_blasts_pct": 2,
+    "anc_10e9_per_l": 1.5,
+    "platelets_10e9_per_l": 120,
+    "extramedullary_disease": False,
+}
 SITE_ROLES = ("investigator", "nurse", "pharmacist", "statistician", "monitor")
 ELIGIBLE: dict[str, Any] = {
     "relapsed_or_refractory": True,

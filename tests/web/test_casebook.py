@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.web.conftest import api_token, setting_up
+from tests.web.conftest import MARROW_IN_CR, api_token, setting_up
 
 from minihcvd.cohort import synthesize
 from minihcvd.trialdata import read_package, validate_package, write_package
@@ -26,14 +26,7 @@ from minihcvd.web.treatment.models import GivenAdministration
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "trial-package"
-MARROW = {
-    "assessment_date": "2025-02-03",
-    "bm_blasts_pct": 2,
-    "anc_10e9_per_l": 1.5,
-    "platelets_10e9_per_l": 120,
-    "extramedullary_disease": False,
-    "mrd_flow_level": 0.00005,
-}
+MARROW = {**MARROW_IN_CR, "mrd_flow_level": 0.00005}
 
 
 def _bearer(client: Any, username: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.web.conftest import ELIGIBLE, PASSWORD, PATIENT, api_token
+from tests.web.conftest import ELIGIBLE, MARROW_IN_CR, PASSWORD, PATIENT, api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +20,6 @@ REGISTRARS = {"investigator", "nurse"}
 AUDIT_READERS = {"investigator", "nurse", "pharmacist", "monitor"}
 SCREENING_READERS = {"investigator", "nurse", "statistician", "monitor"}
 EXPORTERS = {"investigator", "statistician"}
-MARROW = {
-    "assessment_date": "2025-02-03",
-    "bm_blasts_pct": 2,
-    "anc_10e9_per_l": 1.5,
-    "platelets_10e9_per_l": 120,
-    "extramedullary_disease": False,
-}
 TREATMENT_RECORDERS = {"investigator", "nurse"}
 VERIFIERS = {"pharmacist"}
 
@@ -129,7 +122,10 @@ def test_permission(
         response = client.post("/api/v1/patients", body, content_type="application/json", **bearer)
     elif action == "enter clinical data":
         response = client.post(
-            f"/api/v1/patients/{sid}/assessments", MARROW, content_type="application/json", **bearer
+            f"/api/v1/patients/{sid}/assessments",
+            MARROW_IN_CR,
+            content_type="application/json",
+            **bearer,
         )
     else:
         paths = {

@@ -10,19 +10,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from tests.web.conftest import api_token
+from tests.web.conftest import MARROW_IN_CR, api_token
 
 from minihcvd.web.audit.models import AuditEntry
 from minihcvd.web.errors import PermissionRefused, WebInputError
 
 pytestmark = pytest.mark.django_db
-MARROW = {
-    "assessment_date": "2025-02-03",
-    "bm_blasts_pct": 2,
-    "anc_10e9_per_l": 1.5,
-    "platelets_10e9_per_l": 120,
-    "extramedullary_disease": False,
-}
 
 
 def _bearer(client: Any, username: str) -> dict[str, str]:
@@ -35,7 +28,7 @@ def _post(client: Any, bearer: dict[str, str], path: str, body: dict[str, Any]) 
 
 @pytest.fixture
 def marrow(client: Any, users: Any, patient_a: Any) -> dict[str, Any]:
-    made = _post(client, _bearer(client, "nurse-a"), "/patients/A-0001/assessments", MARROW)
+    made = _post(client, _bearer(client, "nurse-a"), "/patients/A-0001/assessments", MARROW_IN_CR)
     assert made.status_code == 201
     return dict(made.json())
 
